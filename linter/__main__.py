@@ -1,0 +1,5 @@
+"""`python -m authlint`."""
+
+from authlint.cli import main
+
+main()

@@ -1,0 +1,115 @@
+"""The ``authlint`` command.
+
+Exit status: 0 when no finding reaches ``--fail-on``, 1 when one does, 2 for a
+usage error or an internal error. Errors are one line on stderr, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path, PurePosixPath
+
+import click
+from authlint import __version__
+from authlint.discovery import PathNotFoundError
+from authlint.nginx.loader import IncludeOptions
+from authlint.reporters import FORMATS, renderer
+from authlint.rule import Severity
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _include_maps(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
+    maps = []
+    for value in values:
+        prefix, separator, folder = value.partition("=")
+        if not separator or not prefix.startswith("/") or not folder:
+            raise click.BadParameter(
+                f"{value!r} is not PREFIX=DIR with an absolute PREFIX", param_hint="--include-map"
+            )
+        directory = Path(folder).resolve()
+        if not directory.is_dir():
+            raise click.BadParameter(f"{folder}: no such directory", param_hint="--include-map")
+        maps.append((str(PurePosixPath(prefix)), directory))
+    return tuple(maps)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="authlint")
+def cli() -> None:
+    """Lint the configs on an HTTP request's path for auth mistakes."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([severity.value for severity in Severity]),
+    default=Severity.WARNING.value,
+    show_default=True,
+    help="Exit 1 when a finding has this severity or a higher one.",
+)
+@click.option(
+    "--include-map",
+    "include_maps",
+    multiple=True,
+    metavar="PREFIX=DIR",
+    help="Read absolute includes under PREFIX (e.g. /etc/nginx) from DIR. Repeatable.",
+)
+@click.option(
+    "--follow-outside-includes",
+    is_flag=True,
+    help="Read includes that point outside the scanned tree.",
+)
+def check(
+    paths: tuple[Path, ...],
+    output_format: str,
+    fail_on: str,
+    include_maps: tuple[str, ...],
+    follow_outside_includes: bool,
+) -> int:
+    """Lint the configs under PATHS (default: the current directory)."""
+    from authlint.engine import run
+
+    includes = IncludeOptions(_include_maps(include_maps), follow_outside_includes)
+    try:
+        result = run(paths or (Path("."),), includes)
+    except PathNotFoundError as exc:
+        raise click.UsageError(str(exc)) from None
+    sys.stdout.write(renderer(output_format)(result))
+    for crash in result.crashes:
+        click.echo(
+            f"authlint: internal error: rule {crash.rule} failed ({crash.error}); "
+            "its findings are missing, please report this",
+            err=True,
+        )
+    if result.crashes:
+        return EXIT_ERROR
+    threshold = Severity(fail_on).rank
+    failing = any(finding.severity.rank >= threshold for finding in result.findings)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def main() -> None:
+    """Entry point: run the command and turn every error into one line and exit 2."""
+    try:
+        status = cli.main(prog_name="authlint", standalone_mode=False)
+    except click.ClickException as exc:
+        click.echo(f"authlint: error: {exc.format_message()}", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.Abort:
+        click.echo("authlint: aborted", err=True)
+        sys.exit(EXIT_ERROR)
+    except Exception as exc:
+        click.echo(f"authlint: internal error: {type(exc).__name__}; please report this", err=True)
+        sys.exit(EXIT_ERROR)
+    sys.exit(status if isinstance(status, int) else EXIT_CLEAN)

@@ -1,0 +1,114 @@
+"""Finding the files to lint under the paths a user gives."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from authlint.nginx.detect import NGINX_NAMES, NGINX_SUFFIXES, SNIFF_BYTES, looks_like_nginx
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".direnv",
+    }
+)
+# Suffixes worth reading to see whether a file is nginx; ".sample" and the
+# like are looked through (``site.conf.sample``).
+_CONFIG_SUFFIXES = frozenset({".conf", ".nginx", ".nginxconf", ".vhost", ".inc", ".site", ""})
+_TEMPLATE_SUFFIXES = frozenset({".sample", ".example", ".dist", ".template"})
+# Folders whose files are nginx configs whatever they are called.
+_CONFIG_DIRS = frozenset({"sites-enabled", "sites-available", "conf.d", "vhosts.d", "http.d"})
+
+
+class PathNotFoundError(Exception):
+    """A path given on the command line does not exist."""
+
+
+@dataclass
+class ScanGroup:
+    """Files linted together: ``boundary`` is the tree their includes may read."""
+
+    boundary: Path
+    nginx: list[Path] = field(default_factory=list)
+
+
+def discover(paths: Sequence[Path], cwd: Path) -> list[ScanGroup]:
+    """Group the nginx files under ``paths`` by the tree they were found in.
+
+    A directory is its own tree. Files named one by one (as pre-commit passes
+    them) share the current directory as their tree when they are inside it,
+    so that their includes resolve across the repository.
+    """
+    groups: dict[Path, ScanGroup] = {}
+    seen: set[Path] = set()
+    for given in paths:
+        path = (cwd / given).resolve()
+        if not path.exists():
+            raise PathNotFoundError(f"{given}: no such file or directory")
+        if path.is_dir():
+            boundary, files = path, _walk(path)
+        else:
+            boundary = cwd if path.is_relative_to(cwd) else path.parent
+            files = iter([path] if _is_nginx(path) else [])
+        group = groups.setdefault(boundary, ScanGroup(boundary))
+        for file in files:
+            if file not in seen:
+                seen.add(file)
+                group.nginx.append(file)
+    return list(groups.values())
+
+
+def _walk(top: Path) -> Iterator[Path]:
+    """nginx files under ``top`` (resolved), in sorted order; symlinked folders are not entered."""
+    with os.scandir(top) as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        # Hidden files are skipped as nginx's own `include *.conf` skips them.
+        if entry.name.startswith(".") and entry.is_file():
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name not in SKIPPED_DIRS and not os.path.exists(
+                os.path.join(entry.path, "pyvenv.cfg")
+            ):
+                yield from _walk(Path(entry.path))
+        elif _worth_reading(entry.name, top.name) and entry.is_file():
+            path = Path(entry.path)
+            if _is_nginx(path):
+                yield path.resolve() if entry.is_symlink() else path
+
+
+def _worth_reading(name: str, folder: str) -> bool:
+    if folder in _CONFIG_DIRS or name in NGINX_NAMES or name.endswith("_params"):
+        return True
+    stem, suffix = os.path.splitext(name)
+    if suffix in _TEMPLATE_SUFFIXES:
+        suffix = os.path.splitext(stem)[1]
+    return suffix in _CONFIG_SUFFIXES or name == "mime.types"
+
+
+def _is_nginx(path: Path) -> bool:
+    if path.name in NGINX_NAMES or path.suffix in NGINX_SUFFIXES:
+        return True
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError:
+        return True  # let the loader report why it cannot be read
+    return looks_like_nginx(head.decode("utf-8", errors="replace"))

@@ -1,0 +1,107 @@
+"""Source files and locations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from authlint.model.tree import Node
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """Where something is: ``path`` is POSIX and relative to the scan root.
+
+    Lines and columns are 1-based; ``column`` and the end are ``None`` where
+    the parser does not know them.
+    """
+
+    path: str
+    line: int
+    column: int | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment kept from the source (``text`` without the comment marker)."""
+
+    line: int
+    text: str
+
+
+class SourceFile:
+    """One config file read in a run.
+
+    ``nodes`` holds the file's top-level directives, or ``None`` when the file
+    could not be parsed (its content is then unknown to every rule).
+    """
+
+    __slots__ = ("_line_index", "_lines", "abspath", "comments", "format", "nodes", "path")
+
+    def __init__(self, path: str, abspath: Path, format: str) -> None:
+        self.path = path
+        self.abspath = abspath
+        self.format = format
+        self.nodes: list[Node] | None = None
+        self.comments: list[Comment] = []
+        self._lines: list[str] | None = None
+        self._line_index: dict[int, list[Node]] | None = None
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.path!r})"
+
+    def lines(self) -> list[str]:
+        """The file's text split into lines (read on first use)."""
+        if self._lines is None:
+            try:
+                text = self.abspath.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            self._lines = text.splitlines()
+        return self._lines
+
+    def line_text(self, line: int) -> str:
+        lines = self.lines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def span_of(self, node: Node) -> Span:
+        """The span of a directive: from its name to its last argument on that line.
+
+        crossplane reports lines only, so columns are found in the text, walking
+        the directives that share the line in order so that the second
+        directive on a line is not mistaken for the first.
+        """
+        text = self.line_text(node.line)
+        cursor = 0
+        for other in self._nodes_on_line(node.line):
+            start = text.find(other.name, cursor)
+            if start < 0:
+                break
+            end = start + len(other.name)
+            for arg in other.args:
+                found = text.find(arg, end) if arg else -1
+                if found >= 0:
+                    end = found + len(arg)
+            if other is node:
+                if end < len(text) and text[end] in "\"'":
+                    end += 1
+                return Span(self.path, node.line, start + 1, node.line, end + 1)
+            cursor = end
+        indent = len(text) - len(text.lstrip())
+        return Span(self.path, node.line, indent + 1 if text else None)
+
+    def _nodes_on_line(self, line: int) -> list[Node]:
+        if self._line_index is None:
+            index: dict[int, list[Node]] = {}
+            stack = list(reversed(self.nodes or []))
+            while stack:
+                current = stack.pop()
+                index.setdefault(current.line, []).append(current)
+                if current.children:
+                    stack.extend(reversed(current.children))
+            self._line_index = index
+        return self._line_index.get(line, [])

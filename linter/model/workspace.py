@@ -1,0 +1,65 @@
+"""Everything one run loaded: files, scope trees, and the problems met while loading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.scope import Scope
+    from authlint.model.source import SourceFile, Span
+
+
+class ProblemKind(str, Enum):
+    """What went wrong while loading; each kind is reported by one ``AL0xx`` rule."""
+
+    PARSE_ERROR = "parse-error"
+    INCLUDE_CYCLE = "include-cycle"
+    INCLUDE_NOT_FOUND = "include-not-found"
+    INCLUDE_OUTSIDE_TREE = "include-outside-tree"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadProblem:
+    kind: ProblemKind
+    span: Span
+    message: str
+
+
+@dataclass
+class Workspace:
+    """The model of one run.
+
+    ``roots`` are the top scopes (one per nginx main config, or per standalone
+    snippet, which is read as if included in ``http``).
+    """
+
+    files: list[SourceFile] = field(default_factory=list)
+    roots: list[Scope] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    _scopes: list[Scope] | None = field(default=None, init=False, repr=False)
+    _forwarding: list[Scope] | None = field(default=None, init=False, repr=False)
+
+    def scopes(self, format: str | None = None) -> Iterator[Scope]:
+        """Every scope, root by root in document order, optionally of one format.
+
+        Call it once loading is done: the list is built on first use and kept.
+        """
+        if self._scopes is None:
+            self._scopes = [scope for root in self.roots for scope in root.walk()]
+        if format is None:
+            return iter(self._scopes)
+        return (scope for scope in self._scopes if scope.format == format)
+
+    def forwarding_scopes(self) -> list[Scope]:
+        """The scopes whose upstream receives the client's request headers, in order."""
+        if self._forwarding is None:
+            self._forwarding = []
+            for scope in self.scopes():
+                upstream = scope.settings.upstream
+                if upstream is not None and upstream.forwards_headers:
+                    self._forwarding.append(scope)
+        return self._forwarding

@@ -1,0 +1,1 @@
+"""nginx: file detection, the crossplane-based loader, and nginx's inheritance semantics."""

@@ -1,0 +1,468 @@
+"""Loading nginx configs into the model: crossplane parses, this module follows includes.
+
+Each file is parsed once, on its own, with crossplane. Includes are resolved
+here rather than by crossplane so that they follow nginx's rules (relative
+paths against the configuration prefix, globs sorted), stay inside the scanned
+tree, and map absolute paths such as ``/etc/nginx/...`` onto the repository.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+import crossplane
+from authlint.model.scope import Layer, Scope, ScopeKind
+from authlint.model.source import Comment, SourceFile, Span
+from authlint.model.tree import Node
+from authlint.model.workspace import LoadProblem, ProblemKind, Workspace
+from authlint.nginx.settings import NginxSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+FORMAT = "nginx"
+
+# Where distributions and builds keep nginx's configuration prefix.
+CONF_PREFIXES = (
+    "/etc/nginx",
+    "/usr/local/nginx/conf",
+    "/usr/local/etc/nginx",
+    "/opt/homebrew/etc/nginx",
+    "/etc/openresty",
+    "/usr/local/openresty/nginx/conf",
+)
+
+# Block directives that open a scope, by the kind of the enclosing scope.
+_CHILD_SCOPES: dict[ScopeKind, dict[str, ScopeKind]] = {
+    ScopeKind.MAIN: {"http": ScopeKind.HTTP},
+    ScopeKind.HTTP: {"server": ScopeKind.SERVER},
+    ScopeKind.SERVER: {"location": ScopeKind.LOCATION, "if": ScopeKind.IF},
+    ScopeKind.LOCATION: {
+        "location": ScopeKind.LOCATION,
+        "if": ScopeKind.IF,
+        "limit_except": ScopeKind.LIMIT_EXCEPT,
+    },
+}
+_LOCATION_LEVEL = frozenset({"location", "if"})
+_STOCK_DIR = Path(__file__).parent / "stock"
+STOCK_FILES = frozenset(
+    {
+        "mime.types",
+        "proxy_params",
+        "fastcgi_params",
+        "fastcgi.conf",
+        "uwsgi_params",
+        "scgi_params",
+        "snippets/fastcgi-php.conf",
+        "snippets/snakeoil.conf",
+    }
+)
+_MAIN_BLOCKS = frozenset({"http", "events"})
+_FLAG_VALUE = re.compile(r'^invalid value "[^"]*" in ')
+
+
+@dataclass(frozen=True)
+class IncludeOptions:
+    """How includes may leave the scanned tree.
+
+    ``maps`` maps absolute prefixes (``/etc/nginx``) to folders; ``follow_outside``
+    allows reading includes outside the tree as they are written.
+    """
+
+    maps: tuple[tuple[str, Path], ...] = ()
+    follow_outside: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class _Prefixes:
+    """Where one config tree's includes resolve.
+
+    ``conf_dirs`` are nginx's configuration prefix (several, tried in order,
+    when it has to be guessed for a standalone snippet); ``fs_roots`` are
+    folders that may mirror ``/`` for absolute paths. Compared by identity:
+    one instance serves a whole tree, and keys the resolution cache.
+    """
+
+    conf_dirs: tuple[Path, ...]
+    fs_roots: tuple[Path, ...]
+    guessed: bool
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The prefixes of the tree being built, and the include chain that led here."""
+
+    prefixes: _Prefixes
+    stack: tuple[SourceFile, ...]
+
+    def entering(self, source: SourceFile) -> _Context:
+        return _Context(self.prefixes, (*self.stack, source))
+
+
+@dataclass(frozen=True)
+class _Resolution:
+    files: tuple[Path, ...]
+    problem: ProblemKind | None = None
+    reason: str = ""
+    stock: str | None = None
+
+
+class StockSource(SourceFile):
+    """A stock file of the nginx packages, read in place of an include the tree lacks.
+
+    Its directives are reported at the ``include`` that brought them in.
+    """
+
+    __slots__ = ("site",)
+
+    def __init__(self, site: Node) -> None:
+        super().__init__(site.file.path, site.file.abspath, FORMAT)
+        self.site = site
+
+    def span_of(self, node: Node) -> Span:
+        return self.site.span
+
+
+class NginxLoader:
+    """Loads the nginx files of one scanned tree into a workspace.
+
+    ``boundary`` is the tree includes may read from; ``display_root`` is what
+    reported paths are relative to.
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        boundary: Path,
+        display_root: Path,
+        options: IncludeOptions,
+    ) -> None:
+        self.workspace = workspace
+        self.boundary = boundary
+        self.display_root = display_root
+        self.options = options
+        self._sources: dict[Path, SourceFile] = {}
+        self._covered: set[Path] = set()
+        self._reported: set[tuple[ProblemKind, int]] = set()
+        self._resolutions: dict[tuple[str, _Prefixes], _Resolution] = {}
+        self._allowed_roots = (boundary, *(target for _, target in options.maps))
+
+    def load(self, candidates: Iterable[Path]) -> None:
+        """Lint each candidate once: main configs with their includes, then the rest.
+
+        A file that a main config (or another standalone file) includes is
+        linted in that context only; what remains is read as if included in
+        ``http``.
+        """
+        ordered = sorted(set(candidates))
+        sources = {path: self.source(path) for path in ordered}
+        mains = [path for path in ordered if _is_main(sources[path])]
+        for path in mains:
+            self._build_main(sources[path])
+        rest = [path for path in ordered if path not in self._covered and path not in mains]
+        for path in self._standalone_roots(rest):
+            if path not in self._covered:
+                self._build_standalone(sources[path])
+
+    def source(self, path: Path) -> SourceFile:
+        """The parsed file at ``path``, parsed on first use."""
+        cached = self._sources.get(path)
+        if cached is not None:
+            return cached
+        source = SourceFile(self._display(path), path, FORMAT)
+        self._sources[path] = source
+        self.workspace.files.append(source)
+        try:
+            payload = crossplane.parse(str(path), single=True, comments=True, check_ctx=False)
+        except Exception as exc:  # crossplane raises on some unreadable input
+            self._parse_problem(source, 1, str(exc))
+            return source
+        parsed = payload["config"][0]
+        if parsed["errors"]:
+            for error in parsed["errors"]:
+                self._parse_problem(source, error.get("line") or 1, error["error"])
+            return source
+        source.nodes = _convert(parsed["parsed"], source)
+        source.comments.sort(key=lambda comment: comment.line)
+        return source
+
+    def _parse_problem(self, source: SourceFile, line: int, error: str) -> None:
+        # crossplane names the file and line, which the finding carries anyway;
+        # and a bad flag's value is not echoed, as it could be a secret.
+        message = error.replace(str(source.abspath), source.path)
+        message = re.sub(rf" in {re.escape(source.path)}(?::\d+)?$", "", message)
+        message = _FLAG_VALUE.sub("invalid value in ", message)
+        self.workspace.problems.append(
+            LoadProblem(ProblemKind.PARSE_ERROR, Span(source.path, line, 1), message)
+        )
+
+    def _display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.display_root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def _build_main(self, source: SourceFile) -> None:
+        conf_dir = source.abspath.parent
+        prefixes = _Prefixes((conf_dir,), tuple(self._up_to_boundary(conf_dir)), guessed=False)
+        context = _Context(prefixes, (source,))
+        root = Scope(FORMAT, ScopeKind.MAIN, Layer.PROXY, None, None)
+        root.settings = NginxSettings(root)
+        self._covered.add(source.abspath)
+        self._populate(root, source.nodes or [], context)
+        self.workspace.roots.append(root)
+
+    def _build_standalone(self, source: SourceFile) -> None:
+        dirs = tuple(self._up_to_boundary(source.abspath.parent))
+        context = _Context(_Prefixes(dirs, dirs, guessed=True), (source,))
+        root = Scope(FORMAT, ScopeKind.HTTP, Layer.PROXY, None, None)
+        root.settings = NginxSettings(root)
+        self._covered.add(source.abspath)
+        if source.nodes is not None:
+            self._populate(root, source.nodes, context)
+        self.workspace.roots.append(root)
+
+    def _standalone_roots(self, paths: list[Path]) -> Iterator[Path]:
+        """The files no other remaining file includes, then one per leftover cycle."""
+        included: set[Path] = set()
+        for path in paths:
+            source = self._sources[path]
+            dirs = tuple(self._up_to_boundary(path.parent))
+            context = _Context(_Prefixes(dirs, dirs, guessed=True), (source,))
+            for node in _include_nodes(source.nodes or []):
+                included.update(p for p in self._resolve(node, context).files if p != path)
+        yield from (path for path in paths if path not in included)
+        yield from (path for path in paths if path in included)
+
+    def _up_to_boundary(self, directory: Path) -> Iterator[Path]:
+        current = directory
+        while True:
+            yield current
+            if current == self.boundary or current.parent == current:
+                return
+            if not current.is_relative_to(self.boundary):
+                return
+            current = current.parent
+
+    def _populate(self, scope: Scope, nodes: list[Node], context: _Context) -> None:
+        implied_server: Scope | None = None
+        child_kinds = _CHILD_SCOPES.get(scope.kind, {})
+        directives, own = scope.directives, scope.own
+        for node in nodes:
+            name = node.name
+            if name == "include":
+                self._include(scope, node, context)
+                continue
+            directives.append(node)
+            named = own.get(name)
+            if named is None:
+                own[name] = [node]
+            else:
+                named.append(node)
+            if node.children is None:
+                continue
+            kind = child_kinds.get(name)
+            parent = scope
+            if kind is None and scope.kind is ScopeKind.HTTP and name in _LOCATION_LEVEL:
+                # A snippet read as if included in http may hold a server's
+                # locations: read them inside an implied server.
+                if implied_server is None:
+                    implied_server = self._scope(ScopeKind.SERVER, None, scope)
+                parent, kind = implied_server, _CHILD_SCOPES[ScopeKind.SERVER][name]
+            if kind is None:
+                self._cover_includes(node.children, context)
+                continue
+            child = self._scope(kind, node, parent)
+            self._populate(child, node.children, context)
+            if kind is ScopeKind.SERVER:
+                child.hosts = tuple(
+                    arg for name_node in child.own.get("server_name", []) for arg in name_node.args
+                )
+
+    def _scope(self, kind: ScopeKind, node: Node | None, parent: Scope) -> Scope:
+        path = None
+        if kind is ScopeKind.LOCATION and node is not None and node.args:
+            path = node.args[-1]
+        scope = Scope(FORMAT, kind, Layer.PROXY, node, parent, path=path)
+        scope.settings = NginxSettings(scope)
+        return scope
+
+    def _cover_includes(self, nodes: list[Node], context: _Context) -> None:
+        """Read the includes inside blocks that are not scopes (``map``, ``upstream``, ...)."""
+        for node in _include_nodes(nodes):
+            for path in self._resolve_reporting(node, context, None):
+                self._covered.add(path)
+                self.source(path)
+
+    def _include(self, scope: Scope, node: Node, context: _Context) -> None:
+        resolution = self._resolve(node, context)
+        if resolution.stock is not None:
+            stock = StockSource(node)
+            stock.nodes = _convert(_stock_statements(resolution.stock), stock, node.line)
+            self._populate(scope, stock.nodes, context)
+            return
+        for path in self._resolve_reporting(node, context, scope):
+            source = self.source(path)
+            self._covered.add(path)
+            if source in context.stack:
+                chain = " -> ".join(item.path for item in (*context.stack, source))
+                self._report(
+                    ProblemKind.INCLUDE_CYCLE,
+                    node,
+                    f"include cycle: {chain}; nginx would refuse this config",
+                )
+                continue
+            if source.nodes is None:
+                scope.unread.append(node)
+                continue
+            self._populate(scope, source.nodes, context.entering(source))
+
+    def _resolve_reporting(
+        self, node: Node, context: _Context, scope: Scope | None
+    ) -> tuple[Path, ...]:
+        resolution = self._resolve(node, context)
+        if resolution.problem is not None:
+            if scope is not None:
+                scope.unread.append(node)
+                where = f"`{scope.label}`" if scope.node is not None else "this file"
+                consequence = (
+                    f"; what it could set in {where} is unknown, so no finding rests on it"
+                )
+            else:
+                consequence = ""
+            self._report(
+                resolution.problem,
+                node,
+                f"include `{node.arg(0)}` {resolution.reason}{consequence}",
+            )
+        return resolution.files
+
+    def _report(self, kind: ProblemKind, node: Node, message: str) -> None:
+        key = (kind, id(node))
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        self.workspace.problems.append(LoadProblem(kind, node.span, message))
+
+    def _resolve(self, node: Node, context: _Context) -> _Resolution:
+        """The files an ``include`` reads, as nginx would find them in this tree."""
+        pattern = node.arg(0)
+        key = (pattern, context.prefixes)
+        cached = self._resolutions.get(key)
+        if cached is None:
+            cached = self._resolutions[key] = self._resolve_pattern(pattern, context.prefixes)
+        return cached
+
+    def _resolve_pattern(self, pattern: str, prefixes: _Prefixes) -> _Resolution:
+        if not pattern:
+            return _Resolution(())
+        magic = glob.has_magic(pattern)
+        if pattern.startswith("/"):
+            candidates = self._absolute_candidates(pattern, prefixes)
+        else:
+            candidates = [directory / pattern for directory in prefixes.conf_dirs]
+        readable = [candidate for candidate in candidates if self._allowed(candidate)]
+        if not readable:
+            if _stock_name(pattern) is not None:
+                return self._stock_or_missing(pattern)
+            return _Resolution(
+                (),
+                ProblemKind.INCLUDE_OUTSIDE_TREE,
+                "points outside the scanned tree and was not read (map its prefix with "
+                "--include-map PREFIX=DIR, or allow it with --follow-outside-includes)",
+            )
+        for candidate in readable:
+            matches = _expand(candidate, magic)
+            if matches:
+                return _Resolution(tuple(match for match in matches if self._allowed(match)))
+        if magic and not prefixes.guessed:
+            return _Resolution(())  # nginx accepts a glob that matches nothing
+        return self._stock_or_missing(pattern)
+
+    def _stock_or_missing(self, pattern: str) -> _Resolution:
+        stock = _stock_name(pattern)
+        if stock is not None:
+            return _Resolution((), stock=stock)
+        return _Resolution((), ProblemKind.INCLUDE_NOT_FOUND, "was not found in the scanned tree")
+
+    def _absolute_candidates(self, pattern: str, prefixes: _Prefixes) -> list[Path]:
+        target = PurePosixPath(pattern)
+        for prefix, folder in sorted(self.options.maps, key=lambda item: -len(item[0])):
+            if target.is_relative_to(prefix):
+                return [folder / target.relative_to(prefix)]
+        candidates: list[Path] = []
+        for prefix in CONF_PREFIXES:
+            if target.is_relative_to(prefix):
+                rest = target.relative_to(prefix)
+                candidates.extend(directory / rest for directory in prefixes.conf_dirs)
+        candidates.extend(root / target.relative_to("/") for root in prefixes.fs_roots)
+        if self.options.follow_outside:
+            candidates.append(Path(pattern))
+        return candidates
+
+    def _allowed(self, path: Path) -> bool:
+        if self.options.follow_outside:
+            return True
+        real = Path(os.path.realpath(path))
+        return any(real.is_relative_to(root) for root in self._allowed_roots)
+
+
+def _convert(
+    statements: list[dict[str, Any]], source: SourceFile, line: int | None = None
+) -> list[Node]:
+    """crossplane's statements as nodes of ``source``; ``line`` overrides every line."""
+    nodes: list[Node] = []
+    for statement in statements:
+        name = statement["directive"]
+        if name == "#":
+            source.comments.append(Comment(statement["line"], statement["comment"]))
+            continue
+        block = statement.get("block")
+        children = None if block is None else _convert(block, source, line)
+        nodes.append(Node(name, statement["args"], children, source, line or statement["line"]))
+    return nodes
+
+
+@cache
+def _stock_statements(name: str) -> list[dict[str, Any]]:
+    payload = crossplane.parse(str(_STOCK_DIR / name), single=True, check_ctx=False)
+    statements: list[dict[str, Any]] = payload["config"][0]["parsed"]
+    return statements
+
+
+def _stock_name(pattern: str) -> str | None:
+    """The stock file an include names, written relative or under a known prefix."""
+    path = PurePosixPath(pattern)
+    for prefix in CONF_PREFIXES:
+        if path.is_relative_to(prefix):
+            path = path.relative_to(prefix)
+            break
+    name = path.as_posix()
+    return name if name in STOCK_FILES else None
+
+
+def _is_main(source: SourceFile) -> bool:
+    """A file nginx would start from: it has an ``http`` or ``events`` block at the top."""
+    return any(
+        node.name in _MAIN_BLOCKS and node.children is not None for node in source.nodes or []
+    )
+
+
+def _include_nodes(nodes: list[Node]) -> Iterator[Node]:
+    for node in nodes:
+        if node.name == "include":
+            yield node
+        elif node.children:
+            yield from _include_nodes(node.children)
+
+
+def _expand(candidate: Path, magic: bool) -> list[Path]:
+    if magic:
+        return [Path(match) for match in sorted(glob.glob(str(candidate))) if os.path.isfile(match)]
+    return [candidate] if candidate.is_file() else []

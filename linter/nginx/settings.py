@@ -1,0 +1,509 @@
+"""nginx's inheritance semantics: the effective settings of a scope.
+
+Every rule that needs to know what nginx does in a scope reads it here. The
+facts this module encodes (verified on nginx 1.22 unless noted):
+
+- An inherited directive is replaced, never merged: a level that has its own
+  ``proxy_set_header`` (``fastcgi_param``, ``uwsgi_param``, ``scgi_param``,
+  ``grpc_set_header``, ``add_header``, ``proxy_hide_header``, ...) takes none of
+  the outer level's.
+- ``if`` and ``limit_except`` blocks inherit from their location, including
+  its ``proxy_pass``; a nested location does not inherit ``proxy_pass``.
+- ``auth_basic`` and ``auth_basic_user_file`` inherit independently; Basic auth
+  is only checked when both are in effect; ``auth_basic off`` cancels it.
+- Client request headers, ``Authorization`` included, are passed upstream
+  unless a header entry clears them or ``*_pass_request_headers off``.
+- ``add_header_inherit merge`` (nginx 1.29.3+) appends the outer level's
+  ``add_header`` list instead of replacing it; ``off`` inherits nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+from authlint.model.scope import NOT_SET, Lookup, Scope, ScopeKind
+from authlint.model.settings import (
+    AllowedOrigin,
+    Authentication,
+    AuthorizationForwarding,
+    AuthorizationState,
+    CachePolicy,
+    CacheValid,
+    CorsPolicy,
+    HeaderBuffers,
+    HeaderEntry,
+    OriginKind,
+    RequestHeaders,
+    ResponseHeader,
+    ResponseHeaders,
+    Setting,
+    Upstream,
+    UpstreamKind,
+    VariableDefinition,
+)
+from authlint.nginx.values import only_variable, parse_size, variables_in
+
+if TYPE_CHECKING:
+    from authlint.model.tree import Node
+
+_HANDLERS = {
+    "proxy_pass": UpstreamKind.PROXY,
+    "fastcgi_pass": UpstreamKind.FASTCGI,
+    "uwsgi_pass": UpstreamKind.UWSGI,
+    "scgi_pass": UpstreamKind.SCGI,
+    "grpc_pass": UpstreamKind.GRPC,
+    "memcached_pass": UpstreamKind.MEMCACHED,
+}
+
+# Per upstream kind: the header (or parameter) list and the switch for copying
+# the client's headers.
+_HEADER_LISTS: dict[UpstreamKind, tuple[str, str | None]] = {
+    UpstreamKind.PROXY: ("proxy_set_header", "proxy_pass_request_headers"),
+    UpstreamKind.GRPC: ("grpc_set_header", None),
+    UpstreamKind.FASTCGI: ("fastcgi_param", "fastcgi_pass_request_headers"),
+    UpstreamKind.UWSGI: ("uwsgi_param", "uwsgi_pass_request_headers"),
+    UpstreamKind.SCGI: ("scgi_param", "scgi_pass_request_headers"),
+}
+_MODULE_PREFIX = {
+    UpstreamKind.PROXY: "proxy",
+    UpstreamKind.GRPC: "grpc",
+    UpstreamKind.FASTCGI: "fastcgi",
+    UpstreamKind.UWSGI: "uwsgi",
+    UpstreamKind.SCGI: "scgi",
+}
+_CACHING_KINDS = frozenset(
+    {UpstreamKind.PROXY, UpstreamKind.FASTCGI, UpstreamKind.UWSGI, UpstreamKind.SCGI}
+)
+_PROXY_CACHE_KEY = "$scheme$proxy_host$request_uri"
+_CACHE_VALID_DEFAULT_STATUSES = ("200", "301", "302")
+_CLIENT_AUTHORIZATION = "http_authorization"
+_REQUEST_ORIGIN = "http_origin"
+_OBSOLETE_BUFFERS = ("http2_max_field_size", "http2_max_header_size")
+_NONAME_KINDS = frozenset({ScopeKind.IF, ScopeKind.LIMIT_EXCEPT})
+_HANDLER_KINDS = frozenset({ScopeKind.LOCATION, *_NONAME_KINDS})
+_DEPTH_LIMIT = 8
+
+
+_Value = TypeVar("_Value")
+
+
+class memoized(Generic[_Value]):
+    """``functools.cached_property`` without its lock (taken on every first access
+    before Python 3.12): settings are computed once per scope and read from the
+    instance's ``__dict__`` afterwards.
+    """
+
+    def __init__(self, method: Callable[[Any], _Value]) -> None:
+        self.method = method
+        self.name = method.__name__
+
+    def __get__(self, instance: object, owner: type | None = None) -> _Value:
+        value = self.method(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
+def _is_authorization_header(name: str) -> bool:
+    return name.lower() == "authorization"
+
+
+def _is_authorization_param(name: str) -> bool:
+    return name.upper() == "HTTP_AUTHORIZATION"
+
+
+def _names_authorization(kind: UpstreamKind) -> Callable[[str], bool]:
+    """How the header list of ``kind`` names the Authorization header."""
+    if kind in (UpstreamKind.PROXY, UpstreamKind.GRPC):
+        return _is_authorization_header
+    return _is_authorization_param
+
+
+def _forwarding(
+    entries: tuple[HeaderEntry, ...],
+    pass_client_headers: Setting[bool],
+    names_authorization: Callable[[str], bool],
+    known: bool,
+) -> AuthorizationForwarding:
+    mentions = [entry for entry in entries if names_authorization(entry.name)]
+    if mentions:
+        for entry in mentions:
+            if only_variable(entry.value) == _CLIENT_AUTHORIZATION:
+                state = AuthorizationState.PASSES
+                return AuthorizationForwarding(state, entry.origin, False, known)
+        for entry in mentions:
+            if entry.value:
+                literal = not variables_in(entry.value)
+                return AuthorizationForwarding(
+                    AuthorizationState.REPLACED, entry.origin, literal, known
+                )
+        # nginx does not send a header whose value is empty.
+        return AuthorizationForwarding(AuthorizationState.REMOVED, mentions[0].origin, False, known)
+    known = known and pass_client_headers.known
+    if not pass_client_headers.value:
+        return AuthorizationForwarding(
+            AuthorizationState.REMOVED, pass_client_headers.origin, False, known
+        )
+    return AuthorizationForwarding(AuthorizationState.PASSES, None, False, known)
+
+
+class NginxSettings:
+    """The effective settings of one nginx scope, computed on first use."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self._own_entries: dict[str, tuple[HeaderEntry, ...]] = {}
+
+    def _single(self, name: str, default: str | None = None) -> Setting[str | None]:
+        """A single-valued directive; ``off`` reads as ``None``.
+
+        An explicit value is known even beside an unread include: nginx refuses
+        a duplicate, so the include cannot have set it again.
+        """
+        found = self.scope.lookup(name)
+        if not found.nodes:
+            return Setting(default, None, found.known)
+        node = found.nodes[-1]
+        value = " ".join(node.args)
+        return Setting(None if value == "off" else value, node, True)
+
+    def _flag(self, name: str | None, default: bool) -> Setting[bool]:
+        if name is None:
+            return Setting(default)
+        found = self.scope.lookup(name)
+        if not found.nodes:
+            return Setting(default, None, found.known)
+        node = found.nodes[-1]
+        return Setting(node.arg(0).lower() == "on", node, True)
+
+    def _words(self, found: Lookup) -> Setting[tuple[str, ...]]:
+        words = tuple(arg for node in found.nodes for arg in node.args)
+        return Setting(words, found.nodes[0] if found.nodes else None, found.known)
+
+    def _size(self, name: str, default: int) -> Setting[int | None]:
+        found = self._single(name)
+        if found.origin is None:
+            return Setting(default, None, found.known)
+        return Setting(parse_size(found.origin.arg(0)), found.origin, found.known)
+
+    @memoized
+    def upstream(self) -> Upstream | None:
+        """Who answers requests in this scope; ``None`` above the location level."""
+        scope = self.scope
+        if scope.kind not in _HANDLER_KINDS:
+            return None
+        own = scope.own
+        noname = scope.kind in _NONAME_KINDS and scope.parent is not None
+        # `return` runs in the rewrite phase, before any content handler: the
+        # location's own (also for its `if` blocks), and a server-level one,
+        # which answers before a location is even chosen.
+        returned = own.get("return")
+        if returned is None and noname and scope.parent is not None:
+            returned = scope.parent.own.get("return")
+        if returned is None:
+            server = scope.enclosing(ScopeKind.SERVER)
+            returned = server.own.get("return") if server is not None else None
+        if returned:
+            return Upstream(UpstreamKind.STATIC, "return", returned[0])
+        for name, kind in _HANDLERS.items():
+            handlers = own.get(name)
+            if handlers:
+                return Upstream(kind, handlers[0].arg(0), handlers[0])
+        if noname and scope.parent is not None:
+            return scope.parent.settings.upstream
+        return Upstream(UpstreamKind.STATIC, "files", None, known=not scope.unread)
+
+    @memoized
+    def request_headers(self) -> RequestHeaders | None:
+        """The header list sent to this scope's upstream, after inheritance."""
+        upstream = self.upstream
+        if upstream is None or upstream.kind not in _HEADER_LISTS:
+            return None
+        list_name, switch = _HEADER_LISTS[upstream.kind]
+        found = self.scope.lookup(list_name)
+        defined_in = found.scope
+        outer = NOT_SET
+        if defined_in is not None and defined_in.parent is not None:
+            outer = defined_in.parent.lookup(list_name)
+        return RequestHeaders(
+            entries=_entries(found, list_name),
+            defined_in=defined_in,
+            shadowed=_entries(outer, list_name),
+            shadowed_known=outer.known,
+            pass_client_headers=self._flag(switch, default=True),
+            known=found.known,
+        )
+
+    @memoized
+    def authorization(self) -> AuthorizationForwarding | None:
+        """Whether the client's ``Authorization`` reaches the upstream."""
+        headers = self.request_headers
+        upstream = self.upstream
+        if headers is None or upstream is None:
+            return None
+        names_authorization = _names_authorization(upstream.kind)
+        forwarding = _forwarding(
+            headers.entries, headers.pass_client_headers, names_authorization, headers.known
+        )
+        if forwarding.origin is not None and names_authorization(forwarding.origin.arg(0)):
+            return forwarding
+        # This scope's list says nothing of Authorization: did it replace an
+        # outer list that did?
+        if not any(names_authorization(entry.name) for entry in headers.shadowed):
+            return forwarding
+        shadowed = _forwarding(
+            headers.shadowed,
+            headers.pass_client_headers,
+            names_authorization,
+            headers.shadowed_known,
+        )
+        return AuthorizationForwarding(
+            forwarding.state, forwarding.origin, forwarding.literal, forwarding.known, shadowed
+        )
+
+    def own_entries(self, list_name: str) -> tuple[HeaderEntry, ...]:
+        """This scope's own header list ``list_name``, built once for all who inherit it."""
+        built = self._own_entries.get(list_name)
+        if built is None:
+            # crossplane has checked that each line has a name and a value.
+            built = self._own_entries[list_name] = tuple(
+                HeaderEntry(node.args[0], node.args[1], node)
+                for node in self.scope.own.get(list_name, ())
+            )
+        return built
+
+    @memoized
+    def authentication(self) -> Authentication:
+        return Authentication(
+            basic_realm=self._single("auth_basic"),
+            basic_user_file=self._single("auth_basic_user_file"),
+            auth_request=self._single("auth_request"),
+            jwt=self._single("auth_jwt"),
+            satisfy=_not_none(self._single("satisfy", "all"), "all"),
+        )
+
+    @memoized
+    def response_headers(self) -> ResponseHeaders:
+        """``add_header`` after inheritance (``add_header_inherit`` honoured)."""
+        scope = self.scope
+        outer = scope.parent.settings.response_headers if scope.parent is not None else None
+        outer_entries = outer.entries if outer is not None else ()
+        outer_known = outer.known if outer is not None else True
+        mode = (scope.lookup("add_header_inherit").last_arg() or "on").lower()
+        own = tuple(
+            ResponseHeader(node.arg(0), node.arg(1), node.arg(2).lower() == "always", node)
+            for node in scope.own.get("add_header", ())
+        )
+        if own:
+            merged = mode == "merge"
+            entries = own + outer_entries if merged else own
+            discarded = outer_entries if mode == "on" else ()
+            defined_in: Scope | None = scope
+            known = not scope.unread and (outer_known or not merged)
+        else:
+            entries = () if mode == "off" else outer_entries
+            discarded = ()
+            defined_in = outer.defined_in if outer is not None and mode != "off" else None
+            known = not scope.unread and outer_known
+        upstream = self.upstream
+        prefix = _MODULE_PREFIX.get(upstream.kind) if upstream is not None else None
+        if prefix is None:
+            hidden: Setting[frozenset[str]] = Setting(frozenset())
+        else:
+            found = scope.lookup(f"{prefix}_hide_header")
+            names = frozenset(node.arg(0).lower() for node in found.nodes)
+            hidden = Setting(names, found.nodes[0] if found.nodes else None, found.known)
+        return ResponseHeaders(
+            entries=entries,
+            defined_in=defined_in,
+            discarded=discarded,
+            hidden_from_upstream=hidden,
+            expires=self._single("expires"),
+            known=known,
+        )
+
+    @memoized
+    def cors(self) -> CorsPolicy:
+        headers = self.response_headers
+        return CorsPolicy(
+            allowed_origins=tuple(
+                self._allowed_origin(header)
+                for header in headers.named("Access-Control-Allow-Origin")
+            ),
+            allow_credentials=headers.named("Access-Control-Allow-Credentials"),
+            allow_headers=headers.named("Access-Control-Allow-Headers"),
+            allow_methods=headers.named("Access-Control-Allow-Methods"),
+            expose_headers=headers.named("Access-Control-Expose-Headers"),
+            vary=headers.named("Vary"),
+            known=headers.known,
+        )
+
+    def _allowed_origin(self, header: ResponseHeader) -> AllowedOrigin:
+        value = header.value.strip()
+        if value == "*":
+            return AllowedOrigin(header, OriginKind.WILDCARD, ())
+        names = variables_in(value)
+        if not names:
+            return AllowedOrigin(header, OriginKind.LITERAL, ())
+        kind, definitions = self._origin_source(names, 0)
+        return AllowedOrigin(header, kind, definitions)
+
+    def _origin_source(
+        self, names: list[str], depth: int
+    ) -> tuple[OriginKind, tuple[VariableDefinition, ...]]:
+        """How values built from ``names`` relate to the request's Origin."""
+        if _REQUEST_ORIGIN in names:
+            return OriginKind.REFLECTED, ()
+        if depth >= _DEPTH_LIMIT:
+            return OriginKind.UNKNOWN, ()
+        kinds: set[OriginKind] = set()
+        definitions: list[VariableDefinition] = []
+        for name in names:
+            found = self.variable_definitions(name)
+            if not found:
+                kinds.add(OriginKind.UNKNOWN)
+            for definition in found:
+                definitions.append(definition)
+                kinds.add(self._definition_kind(definition, depth))
+        for kind in (OriginKind.REFLECTED, OriginKind.SELECTED, OriginKind.UNKNOWN):
+            if kind in kinds:
+                return kind, tuple(definitions)
+        return OriginKind.LITERAL, tuple(definitions)
+
+    def _definition_kind(self, definition: VariableDefinition, depth: int) -> OriginKind:
+        if definition.kind == "map":
+            source_kind, _ = self._origin_source(variables_in(definition.source), depth + 1)
+            values = [value for _, value in definition.entries] + [definition.default]
+            value_kind, _ = self._origin_source(
+                [name for value in values for name in variables_in(value)], depth + 1
+            )
+            if OriginKind.REFLECTED in (source_kind, value_kind):
+                return OriginKind.SELECTED
+            return OriginKind.LITERAL if definition.complete else OriginKind.UNKNOWN
+        names = variables_in(definition.source)
+        if not names:
+            return OriginKind.LITERAL
+        kind, _ = self._origin_source(names, depth + 1)
+        if kind is OriginKind.REFLECTED and definition.guard is not None:
+            return OriginKind.SELECTED
+        return kind
+
+    def variable_definitions(self, name: str) -> tuple[VariableDefinition, ...]:
+        """Where ``$name`` can get its value for a request handled by this scope.
+
+        ``map`` blocks of the enclosing ``http``; ``set`` and ``auth_request_set``
+        in this scope, the scopes around it, and the ``if`` blocks among them.
+        """
+        variable = "$" + name.lower().lstrip("$")
+        http = self.scope.enclosing(ScopeKind.HTTP)
+        found = [
+            _map_definition(node, variable)
+            for node in (http.own.get("map", ()) if http is not None else ())
+            if len(node.args) >= 2 and node.args[1].lower() == variable
+        ]
+        chain = [self.scope, *self.scope.ancestors()]
+        levels = chain + [
+            child for level in chain for child in level.children if child.kind is ScopeKind.IF
+        ]
+        for level in levels:
+            guard = tuple(level.node.args) if level.kind is ScopeKind.IF and level.node else None
+            found.extend(
+                VariableDefinition(kind, variable, node.arg(1), node, guard=guard)
+                for kind in ("set", "auth_request_set")
+                for node in level.own.get(kind, ())
+                if node.arg(0).lower() == variable
+            )
+        return tuple(found)
+
+    @memoized
+    def cache(self) -> CachePolicy | None:
+        """The upstream cache of this scope; ``None`` when the upstream cannot cache."""
+        upstream = self.upstream
+        if upstream is None or upstream.kind not in _CACHING_KINDS:
+            return None
+        prefix = _MODULE_PREFIX[upstream.kind]
+        default_key = _PROXY_CACHE_KEY if upstream.kind is UpstreamKind.PROXY else None
+        zone = self._single(f"{prefix}_cache")
+        valid_found = self.scope.lookup(f"{prefix}_cache_valid")
+        valid = tuple(
+            CacheValid(tuple(node.args[:-1]) or _CACHE_VALID_DEFAULT_STATUSES, node.args[-1], node)
+            for node in valid_found.nodes
+            if node.args
+        )
+        ignored = self._words(self.scope.lookup(f"{prefix}_ignore_headers"))
+        methods = self._words(self.scope.lookup(f"{prefix}_cache_methods"))
+        return CachePolicy(
+            zone=zone,
+            key=self._single(f"{prefix}_cache_key", default_key),
+            bypass=self._words(self.scope.lookup(f"{prefix}_cache_bypass")),
+            no_cache=self._words(self.scope.lookup(f"{prefix}_no_cache")),
+            valid=Setting(valid, valid_found.nodes[0] if valid else None, valid_found.known),
+            ignore_headers=Setting(
+                frozenset(word.lower() for word in ignored.value), ignored.origin, ignored.known
+            ),
+            # nginx always caches GET and HEAD, whatever the list says.
+            methods=Setting(
+                frozenset({"GET", "HEAD", *(word.upper() for word in methods.value)}),
+                methods.origin,
+                methods.known,
+            ),
+            zone_definition=self._zone_definition(prefix, zone.value),
+        )
+
+    def _zone_definition(self, prefix: str, zone: str | None) -> Node | None:
+        http = self.scope.enclosing(ScopeKind.HTTP)
+        if zone is None or http is None:
+            return None
+        for node in http.own.get(f"{prefix}_cache_path", ()):
+            for arg in node.args[1:]:
+                if arg.startswith("keys_zone=") and arg[len("keys_zone=") :].split(":")[0] == zone:
+                    return node
+        return None
+
+    @memoized
+    def buffers(self) -> HeaderBuffers:
+        large = self._single("large_client_header_buffers")
+        large_value: tuple[int, int] | None = (4, 8192)
+        if large.origin is not None:
+            number, size = large.origin.arg(0), parse_size(large.origin.arg(1))
+            large_value = (int(number), size) if number.isdigit() and size is not None else None
+        upstream = self.upstream
+        prefix = _MODULE_PREFIX.get(upstream.kind) if upstream is not None else None
+        upstream_size: Setting[int | None] = Setting(None)
+        if prefix is not None:
+            # The default is one memory page: 4k on x86-64 Linux.
+            upstream_size = self._size(f"{prefix}_buffer_size", 4096)
+        return HeaderBuffers(
+            client_header_buffer_size=self._size("client_header_buffer_size", 1024),
+            large_client_header_buffers=Setting(large_value, large.origin, large.known),
+            upstream_header_buffer_size=upstream_size,
+            obsolete=tuple(
+                node for name in _OBSOLETE_BUFFERS for node in self.scope.own.get(name, ())
+            ),
+        )
+
+
+def _entries(found: Lookup, list_name: str) -> tuple[HeaderEntry, ...]:
+    if found.scope is None:
+        return ()
+    return cast(NginxSettings, found.scope.settings).own_entries(list_name)
+
+
+def _not_none(setting: Setting[str | None], default: str) -> Setting[str]:
+    return Setting(setting.value or default, setting.origin, setting.known)
+
+
+def _map_definition(node: Node, variable: str) -> VariableDefinition:
+    entries: list[tuple[str, str]] = []
+    default = ""
+    complete = True
+    for child in node.children or ():
+        if child.name == "default":
+            default = child.arg(0)
+        elif child.name == "include":
+            complete = False
+        elif child.name not in ("hostnames", "volatile"):
+            entries.append((child.name, child.arg(0)))
+    return VariableDefinition(
+        "map", variable, node.arg(0), node, tuple(entries), default, complete=complete
+    )

@@ -1,0 +1,131 @@
+"""Rules, their metadata, the findings they report, and their discovery."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, ClassVar
+
+from authlint.model.source import Span
+from authlint.model.tree import Node
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.workspace import Workspace
+
+RULE_ID = re.compile(r"^AL\d{3}$")
+RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead")
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+class Family(str, Enum):
+    """A rule's family; the hundreds digit of its ID says which."""
+
+    LINTER = "linter"
+    FORWARDING = "forwarding"
+    BASIC_AUTH = "basic-auth"
+    CORS = "cors"
+    CACHING = "caching"
+    BUFFERS = "buffers"
+    HYGIENE = "hygiene"
+
+    @classmethod
+    def of(cls, rule_id: str) -> Family:
+        return list(cls)[int(rule_id[2])]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    family: Family
+    message: str
+    fix: str
+    span: Span
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.span.path, self.span.line, self.span.column or 0, self.rule, self.message)
+
+
+class Rule(ABC):
+    """A check over the model.
+
+    Subclasses set the metadata below and a docstring in the house shape
+    (``## What it does``, ``## Why is this bad?``, ``## Example``,
+    ``## Use instead``); the docs are generated from both.
+    """
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    fix: ClassVar[str]
+    source_url: ClassVar[str]
+    tags: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def family(self) -> Family:
+        return Family.of(self.id)
+
+    @abstractmethod
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        """Yield a finding for each problem in the model."""
+
+    def finding(self, where: Node | Span, message: str, fix: str | None = None) -> Finding:
+        span = where.span if isinstance(where, Node) else where
+        return Finding(self.id, self.severity, self.family, message, fix or self.fix, span)
+
+
+class RuleDefinitionError(Exception):
+    """A rule class whose metadata breaks the conventions."""
+
+
+def load_rules() -> list[type[Rule]]:
+    """Every rule class under ``authlint.rules``, sorted by ID."""
+    import authlint.rules as package
+
+    found: dict[str, type[Rule]] = {}
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, Rule)
+                and value.__module__ == module.__name__
+                and "id" in vars(value)
+            ):
+                _validate(value, found)
+                found[value.id] = value
+    return [found[rule_id] for rule_id in sorted(found)]
+
+
+def _validate(rule: type[Rule], found: dict[str, type[Rule]]) -> None:
+    problems = []
+    if not RULE_ID.match(rule.id):
+        problems.append(f"ID {rule.id!r} is not AL + three digits")
+    elif rule.id in found:
+        problems.append(f"ID {rule.id} is also used by {found[rule.id].__name__}")
+    if not RULE_NAME.match(getattr(rule, "name", "")):
+        problems.append("name is not kebab-case")
+    doc = rule.__doc__ or ""
+    positions = [doc.find(section) for section in DOC_SECTIONS]
+    if -1 in positions or positions != sorted(positions):
+        problems.append(f"docstring lacks the sections {', '.join(DOC_SECTIONS)} in order")
+    if problems:
+        raise RuleDefinitionError(f"{rule.__module__}.{rule.__name__}: {'; '.join(problems)}")

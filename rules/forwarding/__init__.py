@@ -1,0 +1,23 @@
+"""Family 1: the client's Authorization header on its way to the upstream."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.scope import Scope
+    from authlint.model.settings import AuthorizationForwarding, Upstream
+    from authlint.model.workspace import Workspace
+
+
+def forwarding_scopes(
+    workspace: Workspace,
+) -> Iterator[tuple[Scope, Upstream, AuthorizationForwarding]]:
+    """Scopes that pass requests to an upstream, where what happens to Authorization is known."""
+    for scope in workspace.forwarding_scopes():
+        settings = scope.settings
+        upstream, authorization = settings.upstream, settings.authorization
+        if upstream is not None and authorization is not None and authorization.known:
+            yield scope, upstream, authorization

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from authlint.model.settings import AuthorizationState
+from authlint.rule import Finding, Rule, Severity
+from authlint.rules.forwarding import forwarding_scopes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.workspace import Workspace
+
+
+class AuthorizationFixedValue(Rule):
+    """`Authorization` is overwritten with a fixed value for every client.
+
+    ## What it does
+    Finds `proxy_set_header Authorization "<fixed value>"` (or the
+    `fastcgi_param HTTP_AUTHORIZATION`, `grpc_set_header`, uwsgi and scgi
+    equivalents) in effect for a proxied scope where nginx does not
+    authenticate the client. A value built from variables (a token taken
+    from a cookie, an `auth_request_set` result) is not reported. The value
+    itself is never printed.
+
+    ## Why is this bad?
+    The client's own credentials never reach the upstream: every request
+    arrives as the same caller, so per-user authorization in the app is
+    bypassed, or users who log in still get the fixed identity's answers. And
+    a credential written into the config is readable by anyone who can read
+    the repository.
+
+    Where nginx authenticates the client itself (`auth_basic`,
+    `auth_request`), sending a service credential upstream instead is the
+    usual design and is not reported.
+
+    ## Example
+    ```nginx
+    location /api/ {
+        proxy_set_header Authorization "Basic c2VydmljZTpzZWNyZXQ=";
+        proxy_pass http://api;
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    location /api/ {
+        proxy_pass http://api;
+    }
+    ```
+    """
+
+    id = "AL103"
+    name = "authorization-fixed-value"
+    severity = Severity.WARNING
+    summary = "Authorization is replaced by a fixed value, so the client's credentials are lost."
+    fix = (
+        "Drop the fixed Authorization line so the client's header passes, or authenticate "
+        "the client in nginx first (`auth_request`) and keep the service credential out of "
+        "the config file."
+    )
+    source_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header"
+    tags = ("security", "nginx")
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for scope, upstream, authorization in forwarding_scopes(workspace):
+            origin = authorization.origin
+            if authorization.state is not AuthorizationState.REPLACED or origin is None:
+                continue
+            if not authorization.literal or id(origin) in reported:
+                continue
+            authenticates = scope.settings.authentication.server_authenticates
+            if authenticates.value or not authenticates.known:
+                continue
+            reported.add(id(origin))
+            handler = f"`{upstream.origin.name}`" if upstream.origin else "the upstream"
+            yield self.finding(
+                origin,
+                f"`{origin.name} {origin.arg(0)}` sets a fixed value for {handler} in "
+                f"`{scope.label}`: the client's own credentials never reach the upstream, "
+                "which sees every request as the same caller",
+            )

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from authlint.model.settings import AuthorizationState
+from authlint.rule import Finding, Rule, Severity
+from authlint.rules.forwarding import forwarding_scopes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.workspace import Workspace
+
+
+class AuthorizationRemoved(Rule):
+    """`Authorization` is stripped on the way upstream although nginx does not authenticate.
+
+    ## What it does
+    Finds proxied scopes where the client's `Authorization` header never
+    reaches the upstream: `proxy_set_header Authorization ""`,
+    `proxy_pass_request_headers off`, `fastcgi_param HTTP_AUTHORIZATION ""`,
+    `fastcgi_pass_request_headers off` and their uwsgi, scgi and gRPC
+    equivalents, in a scope where nginx itself checks no credentials
+    (no `auth_basic` with a user file, no `auth_request`, no `auth_jwt`).
+
+    ## Why is this bad?
+    If nginx does not check the credentials, the upstream is the one that
+    must: with the header stripped it answers every request with 401, however
+    the client authenticates. Clearing the header is right only where nginx
+    consumed it itself, which this rule does not report.
+
+    It follows inheritance: a server-level `proxy_set_header Authorization ""`
+    that a location's own `proxy_set_header` list defeats does not remove the
+    header in that location.
+
+    ## Example
+    ```nginx
+    location /api/ {
+        proxy_set_header Authorization "";
+        proxy_pass http://api;
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    location /api/ {
+        proxy_pass http://api;
+    }
+    ```
+    """
+
+    id = "AL102"
+    name = "authorization-removed"
+    severity = Severity.WARNING
+    summary = "Authorization is removed before the upstream, and nginx does not authenticate."
+    fix = (
+        "Remove the line that strips Authorization, or authenticate in nginx "
+        "(`auth_basic`, `auth_request`) if the upstream must not see it."
+    )
+    source_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header"
+    tags = ("nginx",)
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for scope, upstream, authorization in forwarding_scopes(workspace):
+            origin = authorization.origin
+            if authorization.state is not AuthorizationState.REMOVED or origin is None:
+                continue
+            authenticates = scope.settings.authentication.server_authenticates
+            if authenticates.value or not authenticates.known or id(origin) in reported:
+                continue
+            reported.add(id(origin))
+            shown = " ".join(arg or '""' for arg in origin.args)
+            how = f"`{origin.name} {shown}`"
+            handler = f"`{upstream.origin.name}`" if upstream.origin else "the upstream"
+            yield self.finding(
+                origin,
+                f"{how} removes the client's `Authorization` header before {handler} in "
+                f"`{scope.label}`, and nginx does not authenticate that request itself: "
+                "the upstream never receives the client's credentials",
+            )

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from authlint.model.settings import AuthorizationState, UpstreamKind
+from authlint.rule import Finding, Rule, Severity
+from authlint.rules.forwarding import forwarding_scopes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.workspace import Workspace
+
+_PROXIED = frozenset({UpstreamKind.PROXY, UpstreamKind.GRPC})
+
+
+class BasicCredentialsForwarded(Rule):
+    """nginx checks Basic credentials, then forwards them (the user's password) upstream.
+
+    ## What it does
+    Finds a `proxy_pass` or `grpc_pass` in a scope where nginx's own Basic auth
+    is in effect (`auth_basic` with an `auth_basic_user_file`) and the
+    client's `Authorization` header is not cleared.
+
+    ## Why is this bad?
+    nginx never strips the header it has just checked: the backend receives
+    `Authorization: Basic ...`, the user's name and password, and may log it.
+    If the backend does its own `Authorization` auth, the two fight over the
+    one header: nginx's credentials reach the app, which rejects them or asks
+    for its own.
+
+    Not reported: an explicit `proxy_set_header Authorization
+    $http_authorization`, which forwards the header on purpose. A clear at
+    an outer level does not count where this level's own `proxy_set_header`
+    list replaces it; the message says so.
+
+    ## Example
+    ```nginx
+    location /admin/ {
+        auth_basic "admin";
+        auth_basic_user_file /etc/nginx/htpasswd;
+        proxy_pass http://admin;
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    location /admin/ {
+        auth_basic "admin";
+        auth_basic_user_file /etc/nginx/htpasswd;
+        proxy_set_header Authorization "";
+        proxy_pass http://admin;
+    }
+    ```
+    """
+
+    id = "AL104"
+    name = "basic-credentials-forwarded"
+    severity = Severity.WARNING
+    summary = "nginx's own Basic credentials are forwarded to the upstream."
+    fix = 'Add `proxy_set_header Authorization "";` at this level (with its other headers).'
+    source_url = "https://nginx.org/en/docs/http/ngx_http_auth_basic_module.html"
+    tags = ("security", "nginx")
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for scope, upstream, authorization in forwarding_scopes(workspace):
+            if upstream.kind not in _PROXIED or upstream.origin is None:
+                continue
+            if authorization.state is not AuthorizationState.PASSES or authorization.origin:
+                continue
+            basic = scope.settings.authentication.basic
+            if not (basic.value and basic.known) or basic.origin is None:
+                continue
+            if id(upstream.origin) in reported:
+                continue
+            reported.add(id(upstream.origin))
+            message = (
+                f"nginx checks Basic credentials in `{scope.label}` (`auth_basic` at "
+                f"{basic.origin.where}) and `{upstream.origin.name}` still forwards the "
+                "client's `Authorization` header: the upstream receives the user's password"
+            )
+            outer = authorization.shadowed
+            if outer is not None and outer.state is AuthorizationState.REMOVED and outer.origin:
+                message += (
+                    f"; the clear at {outer.origin.where} does not apply because this level "
+                    f"has its own `{outer.origin.name}` list"
+                )
+            yield self.finding(upstream.origin, message)

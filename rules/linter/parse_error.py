@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from authlint.model.workspace import ProblemKind
+from authlint.rule import Severity
+from authlint.rules.linter import LoadProblemRule
+
+
+class ParseError(LoadProblemRule):
+    """A config file that does not parse.
+
+    ## What it does
+    Reports a file that authlint recognised as a config but could not parse: a
+    missing `;`, an unbalanced brace, a directive with the wrong number of
+    arguments, or a file that cannot be read.
+
+    ## Why is this bad?
+    The server would refuse to start or reload with this file. authlint also
+    cannot know what the file sets, so it lints nothing that depends on it:
+    the rest of the tree is still linted, but findings never rest on a file
+    that was not read.
+
+    ## Example
+    ```nginx
+    location /api/ {
+        proxy_pass http://app
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    location /api/ {
+        proxy_pass http://app;
+    }
+    ```
+    """
+
+    id = "AL001"
+    name = "parse-error"
+    severity = Severity.ERROR
+    summary = "The file does not parse."
+    fix = "Fix the syntax at this line; check the whole config with `nginx -t`."
+    source_url = "https://nginx.org/en/docs/beginners_guide.html#conf_structure"
+    problem_kind = ProblemKind.PARSE_ERROR

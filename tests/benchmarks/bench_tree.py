@@ -1,0 +1,195 @@
+"""Benchmark: authlint on generated nginx trees, against crossplane's bare parse.
+
+Generates, for each N, a tree with a main ``nginx.conf``, N server blocks (one
+per file under ``conf.d/``) of about ten locations each, and shared includes,
+with a planted problem every 50 servers. For each tree it times, as medians of
+``--repeat`` runs:
+
+- ``crossplane.parse`` of the main config (the parse authlint cannot avoid),
+  as a library user calls it and with the cyclic garbage collector paused, as
+  authlint runs (so the ratio does not come from the pause alone);
+- authlint's whole in-process run (discovery, loading, every rule, JSON);
+- the ``authlint check`` command, interpreter start included;
+
+and prints a Markdown table with authlint's cost as a ratio to the parse.
+It also times the command on one small file.
+
+    python tests/benchmarks/bench_tree.py --sizes 100 1000 5000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import crossplane
+from authlint.engine import run
+from authlint.nginx.loader import IncludeOptions
+from authlint.reporters import renderer
+
+MAIN = """\
+user www-data;
+worker_processes auto;
+events { worker_connections 1024; }
+http {
+    include mime.types;
+    default_type application/octet-stream;
+    sendfile on;
+    proxy_cache_path /var/cache/nginx keys_zone=pages:10m;
+    include conf.d/*.conf;
+}
+"""
+PROXY_SNIPPET = """\
+proxy_set_header Host $host;
+proxy_set_header X-Real-IP $remote_addr;
+proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+proxy_set_header X-Forwarded-Proto $scheme;
+proxy_http_version 1.1;
+"""
+HEADERS_SNIPPET = """\
+add_header X-Frame-Options DENY always;
+add_header X-Content-Type-Options nosniff always;
+add_header Referrer-Policy same-origin always;
+"""
+SERVER = """\
+server {{
+    listen 80;
+    server_name s{index}.example.com;
+    root /srv/s{index};
+    include snippets/headers.conf;
+{planted}
+    location / {{
+        include snippets/proxy.conf;
+        proxy_pass http://127.0.0.1:8{port};
+    }}
+    location /api/ {{
+        include snippets/proxy.conf;
+        proxy_set_header X-Request-Id $request_id;
+        proxy_pass http://127.0.0.1:9{port};
+    }}
+    location /static/ {{
+        expires 7d;
+        try_files $uri =404;
+    }}
+    location = /healthz {{
+        return 200 "ok";
+    }}
+    location ~ \\.php$ {{
+        include fastcgi_params;
+        fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+        fastcgi_pass unix:/run/php/php-fpm.sock;
+    }}
+    location /admin/ {{
+        auth_basic "admin";
+        auth_basic_user_file /etc/nginx/htpasswd;
+        include snippets/proxy.conf;
+        proxy_set_header Authorization "";
+        proxy_pass http://127.0.0.1:7{port};
+    }}
+    location /ws/ {{
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection "upgrade";
+        proxy_pass http://127.0.0.1:6{port};
+    }}
+    location /grpc/ {{
+        grpc_pass grpc://127.0.0.1:5{port};
+    }}
+    location /media/ {{
+        alias /srv/media/;
+    }}
+    location /internal/ {{
+        internal;
+        proxy_pass http://127.0.0.1:4{port};
+    }}
+}}
+"""
+PLANTED = '    proxy_set_header Authorization "Bearer $cookie_token";'
+
+
+def generate(root: Path, servers: int) -> Path:
+    """Write a tree of ``servers`` server blocks under ``root``; return its main config."""
+    (root / "conf.d").mkdir(parents=True)
+    (root / "snippets").mkdir()
+    (root / "nginx.conf").write_text(MAIN)
+    (root / "snippets" / "proxy.conf").write_text(PROXY_SNIPPET)
+    (root / "snippets" / "headers.conf").write_text(HEADERS_SNIPPET)
+    for index in range(servers):
+        planted = PLANTED if index % 50 == 0 else ""
+        text = SERVER.format(index=index, port=f"{index % 1000:03d}", planted=planted)
+        (root / "conf.d" / f"site{index:05d}.conf").write_text(text)
+    return root / "nginx.conf"
+
+
+def median_seconds(action: Callable[[Path], object], argument: Path, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()  # the previous run's garbage is not this run's cost
+        start = time.perf_counter()
+        action(argument)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def parse_as_library(main_config: Path) -> None:
+    crossplane.parse(str(main_config))
+
+
+def parse_gc_paused(main_config: Path) -> None:
+    gc.disable()
+    try:
+        crossplane.parse(str(main_config))
+    finally:
+        gc.enable()
+
+
+def lint_in_process(tree: Path) -> str:
+    return renderer("json")(run([tree], IncludeOptions(), cwd=tree))
+
+
+def lint_command(tree: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "authlint", "check", "--format", "json", str(tree)],
+        stdout=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--repeat", type=int, default=3)
+    options = parser.parse_args()
+    print(
+        "| servers | files | crossplane.parse | same, gc paused | authlint (in-process) "
+        "| ratio | `authlint check` (command) | authlint per server |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in options.sizes:
+            tree = Path(scratch, f"n{size}")
+            main_config = generate(tree, size)
+            parse = median_seconds(parse_as_library, main_config, options.repeat)
+            paused = median_seconds(parse_gc_paused, main_config, options.repeat)
+            lint = median_seconds(lint_in_process, tree, options.repeat)
+            command = median_seconds(lint_command, tree, options.repeat)
+            files = size + 3
+            print(
+                f"| {size} | {files} | {parse:.2f} s | {paused:.2f} s | {lint:.2f} s "
+                f"| {lint / parse:.2f}x "
+                f"| {command:.2f} s | {1000 * lint / size:.2f} ms |"
+            )
+        small = Path(scratch, "small.conf")
+        small.write_text(SERVER.format(index=1, port="001", planted=PLANTED))
+        single = median_seconds(lint_command, small, max(5, options.repeat))
+        print(f"\nOne small file, `authlint check` (interpreter start included): {single:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
