@@ -11,6 +11,7 @@ import sys
 from pathlib import Path, PurePosixPath
 
 import click
+
 from authlint import __version__
 from authlint.discovery import PathNotFoundError
 from authlint.nginx.loader import IncludeOptions

@@ -33,6 +33,21 @@ class ScopeKind(str, Enum):
     LIMIT_EXCEPT = "limit_except"
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadInclude:
+    """An include whose content is unknown: missing, outside the tree, or not parsed.
+
+    ``names`` bounds the directives it could set at the including level
+    (``None``: any directive).
+    """
+
+    node: Node
+    names: frozenset[str] | None = None
+
+    def may_set(self, name: str) -> bool:
+        return self.names is None or name in self.names
+
+
 @dataclass(slots=True)
 class Lookup:
     """The directives that are in effect for a name in a scope after inheritance (read-only).
@@ -102,7 +117,7 @@ class Scope:
         self.children: list[Scope] = []
         self.directives: list[Node] = []
         self.own: dict[str, list[Node]] = {}
-        self.unread: list[Node] = []
+        self.unread: list[UnreadInclude] = []
         self.settings: Settings
         if parent is not None:
             parent.children.append(self)
@@ -153,6 +168,10 @@ class Scope:
             scope = scope.parent
         return scope
 
+    def may_set(self, name: str) -> bool:
+        """Whether an unread include at this level could set ``name``."""
+        return any(unread.may_set(name) for unread in self.unread)
+
     def lookup(self, name: str) -> Lookup:
         """Inherit ``name`` by replacement: the nearest level that sets it wins.
 
@@ -166,8 +185,8 @@ class Scope:
         if found is None:
             nodes = self.own.get(name)
             if nodes:
-                found = Lookup(tuple(nodes), self, not self.unread)
-            elif self.unread:
+                found = Lookup(tuple(nodes), self, not self.may_set(name))
+            elif self.may_set(name):
                 found = Lookup((), self, False)
             elif self.parent is None:
                 found = NOT_SET

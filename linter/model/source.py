@@ -37,16 +37,29 @@ class SourceFile:
     """One config file read in a run.
 
     ``nodes`` holds the file's top-level directives, or ``None`` when the file
-    could not be parsed (its content is then unknown to every rule).
+    could not be parsed (its content is then unknown to every rule). For such
+    a file, ``top_level_names`` are the directives seen at its top level, when
+    the whole file could be scanned: all that it could set where it is
+    included (``None``: anything).
     """
 
-    __slots__ = ("_line_index", "_lines", "abspath", "comments", "format", "nodes", "path")
+    __slots__ = (
+        "_line_index",
+        "_lines",
+        "abspath",
+        "comments",
+        "format",
+        "nodes",
+        "path",
+        "top_level_names",
+    )
 
     def __init__(self, path: str, abspath: Path, format: str) -> None:
         self.path = path
         self.abspath = abspath
         self.format = format
         self.nodes: list[Node] | None = None
+        self.top_level_names: frozenset[str] | None = None
         self.comments: list[Comment] = []
         self._lines: list[str] | None = None
         self._line_index: dict[int, list[Node]] | None = None

@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import crossplane
-from authlint.model.scope import Layer, Scope, ScopeKind
-from authlint.model.source import Comment, SourceFile, Span
+from authlint.model.scope import Layer, Scope, ScopeKind, UnreadInclude
+from authlint.model.source import SourceFile, Span
 from authlint.model.tree import Node
 from authlint.model.workspace import LoadProblem, ProblemKind, Workspace
+from authlint.nginx.parser import parse_file
 from authlint.nginx.settings import NginxSettings
 
 if TYPE_CHECKING:
@@ -178,26 +178,14 @@ class NginxLoader:
         source = SourceFile(self._display(path), path, FORMAT)
         self._sources[path] = source
         self.workspace.files.append(source)
-        try:
-            payload = crossplane.parse(str(path), single=True, comments=True, check_ctx=False)
-        except Exception as exc:  # crossplane raises on some unreadable input
-            self._parse_problem(source, 1, str(exc))
-            return source
-        parsed = payload["config"][0]
-        if parsed["errors"]:
-            for error in parsed["errors"]:
-                self._parse_problem(source, error.get("line") or 1, error["error"])
-            return source
-        source.nodes = _convert(parsed["parsed"], source)
+        for line, error in parse_file(source):
+            self._parse_problem(source, line, error)
         source.comments.sort(key=lambda comment: comment.line)
         return source
 
     def _parse_problem(self, source: SourceFile, line: int, error: str) -> None:
-        # crossplane names the file and line, which the finding carries anyway;
-        # and a bad flag's value is not echoed, as it could be a secret.
-        message = error.replace(str(source.abspath), source.path)
-        message = re.sub(rf" in {re.escape(source.path)}(?::\d+)?$", "", message)
-        message = _FLAG_VALUE.sub("invalid value in ", message)
+        # A bad flag's value is not echoed: it could be a secret.
+        message = _FLAG_VALUE.sub("invalid value in ", error)
         self.workspace.problems.append(
             LoadProblem(ProblemKind.PARSE_ERROR, Span(source.path, line, 1), message)
         )
@@ -304,7 +292,7 @@ class NginxLoader:
         resolution = self._resolve(node, context)
         if resolution.stock is not None:
             stock = StockSource(node)
-            stock.nodes = _convert(_stock_statements(resolution.stock), stock, node.line)
+            stock.nodes = _copy_to(_stock_nodes(resolution.stock), stock)
             self._populate(scope, stock.nodes, context)
             return
         for path in self._resolve_reporting(node, context, scope):
@@ -319,7 +307,7 @@ class NginxLoader:
                 )
                 continue
             if source.nodes is None:
-                scope.unread.append(node)
+                scope.unread.append(UnreadInclude(node, source.top_level_names))
                 continue
             self._populate(scope, source.nodes, context.entering(source))
 
@@ -329,7 +317,7 @@ class NginxLoader:
         resolution = self._resolve(node, context)
         if resolution.problem is not None:
             if scope is not None:
-                scope.unread.append(node)
+                scope.unread.append(UnreadInclude(node))
                 where = f"`{scope.label}`" if scope.node is not None else "this file"
                 consequence = (
                     f"; what it could set in {where} is unknown, so no finding rests on it"
@@ -364,47 +352,47 @@ class NginxLoader:
             return _Resolution(())
         magic = glob.has_magic(pattern)
         if pattern.startswith("/"):
-            candidates = self._absolute_candidates(pattern, prefixes)
+            # Mapped: the path names a place in the tree (an --include-map, or
+            # nginx's prefix where the main config stands). Mirrored: the tree
+            # may hold a copy of / (etc/nginx/...), a guess only.
+            mapped = self._mapped_candidates(pattern, prefixes)
+            relative = PurePosixPath(pattern).relative_to("/")
+            mirrored = [root / relative for root in prefixes.fs_roots]
+            outside = [Path(pattern)] if self.options.follow_outside else []
+            candidates = [*mapped, *mirrored, *outside]
+            in_tree = bool(mapped or outside)
         else:
             candidates = [directory / pattern for directory in prefixes.conf_dirs]
-        readable = [candidate for candidate in candidates if self._allowed(candidate)]
-        if not readable:
-            if _stock_name(pattern) is not None:
-                return self._stock_or_missing(pattern)
+            in_tree = any(self._allowed(candidate) for candidate in candidates)
+        for candidate in candidates:
+            if self._allowed(candidate):
+                matches = [match for match in _expand(candidate, magic) if self._allowed(match)]
+                if matches:
+                    return _Resolution(tuple(matches))
+        stock = _stock_name(pattern)
+        if stock is not None:
+            return _Resolution((), stock=stock)
+        if not in_tree:
             return _Resolution(
                 (),
                 ProblemKind.INCLUDE_OUTSIDE_TREE,
                 "points outside the scanned tree and was not read (map its prefix with "
                 "--include-map PREFIX=DIR, or allow it with --follow-outside-includes)",
             )
-        for candidate in readable:
-            matches = _expand(candidate, magic)
-            if matches:
-                return _Resolution(tuple(match for match in matches if self._allowed(match)))
         if magic and not prefixes.guessed:
             return _Resolution(())  # nginx accepts a glob that matches nothing
-        return self._stock_or_missing(pattern)
-
-    def _stock_or_missing(self, pattern: str) -> _Resolution:
-        stock = _stock_name(pattern)
-        if stock is not None:
-            return _Resolution((), stock=stock)
         return _Resolution((), ProblemKind.INCLUDE_NOT_FOUND, "was not found in the scanned tree")
 
-    def _absolute_candidates(self, pattern: str, prefixes: _Prefixes) -> list[Path]:
+    def _mapped_candidates(self, pattern: str, prefixes: _Prefixes) -> list[Path]:
         target = PurePosixPath(pattern)
         for prefix, folder in sorted(self.options.maps, key=lambda item: -len(item[0])):
             if target.is_relative_to(prefix):
                 return [folder / target.relative_to(prefix)]
-        candidates: list[Path] = []
         for prefix in CONF_PREFIXES:
             if target.is_relative_to(prefix):
                 rest = target.relative_to(prefix)
-                candidates.extend(directory / rest for directory in prefixes.conf_dirs)
-        candidates.extend(root / target.relative_to("/") for root in prefixes.fs_roots)
-        if self.options.follow_outside:
-            candidates.append(Path(pattern))
-        return candidates
+                return [directory / rest for directory in prefixes.conf_dirs]
+        return []
 
     def _allowed(self, path: Path) -> bool:
         if self.options.follow_outside:
@@ -413,27 +401,27 @@ class NginxLoader:
         return any(real.is_relative_to(root) for root in self._allowed_roots)
 
 
-def _convert(
-    statements: list[dict[str, Any]], source: SourceFile, line: int | None = None
-) -> list[Node]:
-    """crossplane's statements as nodes of ``source``; ``line`` overrides every line."""
-    nodes: list[Node] = []
-    for statement in statements:
-        name = statement["directive"]
-        if name == "#":
-            source.comments.append(Comment(statement["line"], statement["comment"]))
-            continue
-        block = statement.get("block")
-        children = None if block is None else _convert(block, source, line)
-        nodes.append(Node(name, statement["args"], children, source, line or statement["line"]))
-    return nodes
+def _copy_to(nodes: list[Node], source: StockSource) -> list[Node]:
+    """``nodes`` as read at the include ``source`` stands for."""
+    line = source.site.line
+    return [
+        Node(
+            node.name,
+            node.args,
+            None if node.children is None else _copy_to(node.children, source),
+            source,
+            line,
+        )
+        for node in nodes
+    ]
 
 
 @cache
-def _stock_statements(name: str) -> list[dict[str, Any]]:
-    payload = crossplane.parse(str(_STOCK_DIR / name), single=True, check_ctx=False)
-    statements: list[dict[str, Any]] = payload["config"][0]["parsed"]
-    return statements
+def _stock_nodes(name: str) -> list[Node]:
+    path = _STOCK_DIR / name
+    source = SourceFile(name, path, FORMAT)
+    parse_file(source)
+    return source.nodes or []
 
 
 def _stock_name(pattern: str) -> str | None:

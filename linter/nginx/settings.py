@@ -211,7 +211,8 @@ class NginxSettings:
                 return Upstream(kind, handlers[0].arg(0), handlers[0])
         if noname and scope.parent is not None:
             return scope.parent.settings.upstream
-        return Upstream(UpstreamKind.STATIC, "files", None, known=not scope.unread)
+        known = not any(scope.may_set(name) for name in (*_HANDLERS, "return"))
+        return Upstream(UpstreamKind.STATIC, "files", None, known=known)
 
     @memoized
     def request_headers(self) -> RequestHeaders | None:
@@ -299,12 +300,12 @@ class NginxSettings:
             entries = own + outer_entries if merged else own
             discarded = outer_entries if mode == "on" else ()
             defined_in: Scope | None = scope
-            known = not scope.unread and (outer_known or not merged)
+            known = not scope.may_set("add_header") and (outer_known or not merged)
         else:
             entries = () if mode == "off" else outer_entries
             discarded = ()
             defined_in = outer.defined_in if outer is not None and mode != "off" else None
-            known = not scope.unread and outer_known
+            known = not scope.may_set("add_header") and outer_known
         upstream = self.upstream
         prefix = _MODULE_PREFIX.get(upstream.kind) if upstream is not None else None
         if prefix is None:

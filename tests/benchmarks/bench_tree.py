@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import crossplane
+
 from authlint.engine import run
 from authlint.nginx.loader import IncludeOptions
 from authlint.reporters import renderer

@@ -1,0 +1,127 @@
+"""One nginx file into the config tree, on crossplane's lexer and directive table.
+
+crossplane's own ``parse`` checks a directive's arguments only in a context it
+can name, and it names none inside the ``server`` block of a file parsed on
+its own (a ``conf.d`` snippet): a missing argument there goes unnoticed. This
+reads crossplane's tokens into nodes directly and has crossplane's analyzer
+check every directive, reading a snippet's blocks as if it were included in
+``http``, as nginx reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from crossplane.analyzer import DIRECTIVES, analyze, enter_block_ctx
+from crossplane.errors import NgxParserBaseException, NgxParserDirectiveError
+from crossplane.lexer import lex
+
+from authlint.model.source import Comment, SourceFile
+from authlint.model.tree import Node
+
+Tokens = Iterator[tuple[str, int, bool]]
+ParseError = tuple[int, str]
+
+_TOP_BLOCKS = frozenset({"http", "events", "stream", "mail"})
+_LOCATION_BLOCKS = frozenset({"location", "if", "limit_except"})
+_UNTERMINATED = ' is not terminated by ";"'
+
+
+def parse_file(source: SourceFile) -> list[ParseError]:
+    """Fill ``source.nodes`` from its file; return the errors (line, message).
+
+    On any error the nodes stay ``None``: a file that does not parse is not
+    half-read. What it could still set is bounded by the directives seen at
+    its top level, when its tokens could be read to the end; a top-level
+    ``include`` could set anything.
+    """
+    errors: list[ParseError] = []
+    top_level: set[str] = set()
+    scanned = True
+    try:
+        nodes = _block(lex(str(source.abspath)), source, (), errors, top_level)
+    except NgxParserBaseException as exc:
+        errors.append((exc.lineno or 1, exc.strerror))
+        # Braces balance is checked as tokens come: the rest was not seen,
+        # unless the file merely ended inside a block.
+        scanned = exc.strerror.startswith("unexpected end of file")
+    except StopIteration:
+        # The tokens ran out inside a statement (or an unclosed quote).
+        errors.append((max(len(source.lines()), 1), 'unexpected end of file, expecting ";"'))
+    except OSError as exc:
+        errors.append((1, f"cannot read the file: {exc.strerror or type(exc).__name__}"))
+        scanned = False
+    else:
+        if not errors:
+            source.nodes = nodes
+            return errors
+    if scanned and "include" not in top_level:
+        source.top_level_names = frozenset(top_level)
+    return errors
+
+
+def _block(
+    tokens: Tokens,
+    source: SourceFile,
+    context: tuple[str, ...],
+    errors: list[ParseError],
+    names: set[str] | None = None,
+) -> list[Node]:
+    """Read statements up to the brace that closes this block; ``names`` collects theirs."""
+    nodes: list[Node] = []
+    for token, line, quoted in tokens:
+        if token == "}" and not quoted:
+            break
+        if token.startswith("#") and not quoted:
+            source.comments.append(Comment(line, token[1:]))
+            continue
+        name, args = token, []
+        if names is not None:
+            names.add(name)
+        token, token_line, quoted = next(tokens)
+        while token not in ("{", ";", "}") or quoted:
+            if token.startswith("#") and not quoted:
+                source.comments.append(Comment(token_line, token[1:]))
+            else:
+                args.append(token)
+            token, token_line, quoted = next(tokens)
+        opens_block = token == "{" and not quoted
+        if name == "if":
+            _strip_parentheses(args)
+        if name in DIRECTIVES:
+            try:
+                statement = {"directive": name, "line": line, "args": args}
+                analyze(str(source.abspath), statement, token, context, check_ctx=False)
+            except NgxParserDirectiveError as exc:
+                errors.append((exc.lineno or line, exc.strerror))
+                if exc.strerror.endswith(_UNTERMINATED) and token == "}":
+                    break  # the brace that ended the statement closes this block
+                if opens_block:
+                    _block(tokens, source, (), [])
+                continue
+        children = None
+        if opens_block:
+            children = _block(tokens, source, _block_context(context, name), errors)
+        nodes.append(Node(name, args, children, source, line))
+    return nodes
+
+
+def _block_context(context: tuple[str, ...], name: str) -> tuple[str, ...]:
+    """crossplane's context for a block; a snippet's blocks are read as if in ``http``."""
+    if not context and name not in _TOP_BLOCKS:
+        if name in _LOCATION_BLOCKS:
+            return ("http", "location") if name == "location" else ("http", "location", name)
+        return ("http", name)
+    inner: tuple[str, ...] = enter_block_ctx({"directive": name}, context)
+    return inner
+
+
+def _strip_parentheses(args: list[str]) -> None:
+    """``if ($a = b)`` is lexed as ``($a``, ``=``, ``b)``: drop the parentheses."""
+    if args and args[0].startswith("(") and args[-1].endswith(")"):
+        args[0] = args[0][1:].lstrip()
+        args[-1] = args[-1][:-1].rstrip()
+        if not args[-1]:
+            args.pop()
+        if args and not args[0]:
+            args.pop(0)

@@ -1,0 +1,53 @@
+"""Shared helpers: lint a path in-process, load its model, find the fixtures and the corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from authlint.engine import Result, load, run
+from authlint.model.scope import Scope
+from authlint.model.workspace import Workspace
+from authlint.nginx.loader import IncludeOptions
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+RULE_FIXTURES = FIXTURES / "rules"
+EXAMPLES = FIXTURES / "examples"
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+def lint(*paths: Path, cwd: Path = REPO, includes: IncludeOptions | None = None) -> Result:
+    """authlint's findings for ``paths``, with paths reported relative to ``cwd``."""
+    return run(list(paths), includes or IncludeOptions(), cwd=cwd)
+
+
+def model(*paths: Path, cwd: Path = REPO, includes: IncludeOptions | None = None) -> Workspace:
+    return load(list(paths), includes or IncludeOptions(), cwd.resolve())
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    """Write ``files`` (relative path -> text) under ``root``; return ``root``."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def scope_at(workspace: Workspace, label: str) -> Scope:
+    """The one scope whose label is ``label`` (``location /api/``, ``if ($x)``)."""
+    found = [scope for scope in workspace.scopes() if scope.label == label]
+    assert len(found) == 1, f"{len(found)} scopes labelled {label!r}"
+    return found[0]
+
+
+@pytest.fixture
+def tree(tmp_path: Path):
+    """Write a config tree from a dict and return its root."""
+
+    def make(files: dict[str, str]) -> Path:
+        return write(tmp_path, files)
+
+    return make
