@@ -184,9 +184,10 @@ class Scope:
         found = self._lookups.get(name)
         if found is None:
             nodes = self.own.get(name)
+            unread = bool(self.unread) and self.may_set(name)
             if nodes:
-                found = Lookup(tuple(nodes), self, not self.may_set(name))
-            elif self.may_set(name):
+                found = Lookup(tuple(nodes), self, not unread)
+            elif unread:
                 found = Lookup((), self, False)
             elif self.parent is None:
                 found = NOT_SET

@@ -303,7 +303,7 @@ class NginxLoader:
                 self._report(
                     ProblemKind.INCLUDE_CYCLE,
                     node,
-                    f"include cycle: {chain}; nginx would refuse this config",
+                    f"include cycle: {chain}; nginx cannot load a config that includes itself",
                 )
                 continue
             if source.nodes is None:

@@ -20,7 +20,7 @@ facts this module encodes (verified on nginx 1.22 unless noted):
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
 from authlint.model.scope import NOT_SET, Lookup, Scope, ScopeKind
 from authlint.model.settings import (
@@ -104,28 +104,26 @@ class memoized(Generic[_Value]):
         return value
 
 
-def _is_authorization_header(name: str) -> bool:
+class _OwnList(NamedTuple):
+    """A scope's own header list, and the entries in it that name Authorization."""
+
+    entries: tuple[HeaderEntry, ...]
+    authorization: tuple[HeaderEntry, ...]
+
+
+def _names_authorization(list_name: str, name: str) -> bool:
+    """Whether an entry of ``list_name`` sets Authorization (a header, or a CGI parameter)."""
+    if list_name.endswith("_param"):
+        return name.upper() == "HTTP_AUTHORIZATION"
     return name.lower() == "authorization"
 
 
-def _is_authorization_param(name: str) -> bool:
-    return name.upper() == "HTTP_AUTHORIZATION"
-
-
-def _names_authorization(kind: UpstreamKind) -> Callable[[str], bool]:
-    """How the header list of ``kind`` names the Authorization header."""
-    if kind in (UpstreamKind.PROXY, UpstreamKind.GRPC):
-        return _is_authorization_header
-    return _is_authorization_param
-
-
 def _forwarding(
-    entries: tuple[HeaderEntry, ...],
+    mentions: tuple[HeaderEntry, ...],
     pass_client_headers: Setting[bool],
-    names_authorization: Callable[[str], bool],
     known: bool,
 ) -> AuthorizationForwarding:
-    mentions = [entry for entry in entries if names_authorization(entry.name)]
+    """What a header list whose Authorization entries are ``mentions`` does to the header."""
     if mentions:
         for entry in mentions:
             if only_variable(entry.value) == _CLIENT_AUTHORIZATION:
@@ -152,7 +150,7 @@ class NginxSettings:
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self._own_entries: dict[str, tuple[HeaderEntry, ...]] = {}
+        self._own_lists: dict[str, _OwnList] = {}
 
     def _single(self, name: str, default: str | None = None) -> Setting[str | None]:
         """A single-valued directive; ``off`` reads as ``None``.
@@ -221,19 +219,23 @@ class NginxSettings:
         if upstream is None or upstream.kind not in _HEADER_LISTS:
             return None
         list_name, switch = _HEADER_LISTS[upstream.kind]
-        found = self.scope.lookup(list_name)
-        defined_in = found.scope
-        outer = NOT_SET
-        if defined_in is not None and defined_in.parent is not None:
-            outer = defined_in.parent.lookup(list_name)
+        found, outer = self._list_lookups(list_name)
         return RequestHeaders(
-            entries=_entries(found, list_name),
-            defined_in=defined_in,
-            shadowed=_entries(outer, list_name),
+            entries=_own_list(found, list_name).entries,
+            defined_in=found.scope,
+            shadowed=_own_list(outer, list_name).entries,
             shadowed_known=outer.known,
             pass_client_headers=self._flag(switch, default=True),
             known=found.known,
         )
+
+    def _list_lookups(self, list_name: str) -> tuple[Lookup, Lookup]:
+        """The list in effect here, and the outer one its level replaced."""
+        found = self.scope.lookup(list_name)
+        defined_in = found.scope
+        if defined_in is None or defined_in.parent is None:
+            return found, NOT_SET
+        return found, defined_in.parent.lookup(list_name)
 
     @memoized
     def authorization(self) -> AuthorizationForwarding | None:
@@ -242,35 +244,31 @@ class NginxSettings:
         upstream = self.upstream
         if headers is None or upstream is None:
             return None
-        names_authorization = _names_authorization(upstream.kind)
-        forwarding = _forwarding(
-            headers.entries, headers.pass_client_headers, names_authorization, headers.known
-        )
-        if forwarding.origin is not None and names_authorization(forwarding.origin.arg(0)):
+        list_name = _HEADER_LISTS[upstream.kind][0]
+        found, outer = self._list_lookups(list_name)
+        mentions = _own_list(found, list_name).authorization
+        forwarding = _forwarding(mentions, headers.pass_client_headers, headers.known)
+        # A list that says nothing of Authorization may have replaced an outer
+        # list that did.
+        outer_mentions = _own_list(outer, list_name).authorization
+        if mentions or not outer_mentions:
             return forwarding
-        # This scope's list says nothing of Authorization: did it replace an
-        # outer list that did?
-        if not any(names_authorization(entry.name) for entry in headers.shadowed):
-            return forwarding
-        shadowed = _forwarding(
-            headers.shadowed,
-            headers.pass_client_headers,
-            names_authorization,
-            headers.shadowed_known,
-        )
-        return AuthorizationForwarding(
-            forwarding.state, forwarding.origin, forwarding.literal, forwarding.known, shadowed
-        )
+        forwarding.shadowed = _forwarding(outer_mentions, headers.pass_client_headers, outer.known)
+        return forwarding
 
-    def own_entries(self, list_name: str) -> tuple[HeaderEntry, ...]:
+    def own_list(self, list_name: str) -> _OwnList:
         """This scope's own header list ``list_name``, built once for all who inherit it."""
-        built = self._own_entries.get(list_name)
+        built = self._own_lists.get(list_name)
         if built is None:
-            # crossplane has checked that each line has a name and a value.
-            built = self._own_entries[list_name] = tuple(
+            # The parser has checked that each line has a name and a value.
+            entries = tuple(
                 HeaderEntry(node.args[0], node.args[1], node)
                 for node in self.scope.own.get(list_name, ())
             )
+            mentions = tuple(
+                entry for entry in entries if _names_authorization(list_name, entry.name)
+            )
+            built = self._own_lists[list_name] = _OwnList(entries, mentions)
         return built
 
     @memoized
@@ -484,10 +482,13 @@ class NginxSettings:
         )
 
 
-def _entries(found: Lookup, list_name: str) -> tuple[HeaderEntry, ...]:
+_NO_LIST = _OwnList((), ())
+
+
+def _own_list(found: Lookup, list_name: str) -> _OwnList:
     if found.scope is None:
-        return ()
-    return cast(NginxSettings, found.scope.settings).own_entries(list_name)
+        return _NO_LIST
+    return cast(NginxSettings, found.scope.settings).own_list(list_name)
 
 
 def _not_none(setting: Setting[str | None], default: str) -> Setting[str]:

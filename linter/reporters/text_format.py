@@ -22,7 +22,9 @@ def render(result: Result) -> str:
     files = f"{result.files_scanned} file{'s' if result.files_scanned != 1 else ''}"
     if result.findings:
         detail = ", ".join(
-            f"{counts[level]} {level}" for level in ("error", "warning", "info") if counts[level]
+            f"{counts[level]} {level}{'s' if counts[level] != 1 and level != 'info' else ''}"
+            for level in ("error", "warning", "info")
+            if counts[level]
         )
         total = len(result.findings)
         lines.append(f"Found {total} finding{'s' if total != 1 else ''} ({detail}) in {files}.")

@@ -14,7 +14,8 @@ class IncludeCycle(LoadProblemRule):
 
     ## Why is this bad?
     nginx reads includes as they come, so a cycle makes it include the same
-    files again and again until it gives up, and the config is refused.
+    files again and again: the config cannot be loaded (nginx 1.22's
+    `nginx -t` recurses until it crashes).
 
     ## Example
     ```nginx

@@ -1,0 +1,61 @@
+"""The distribution installs what the code needs: packages, package data, the command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+tomllib = pytest.importorskip("tomllib")
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
+SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
+
+
+def _package_dirs() -> dict[str, Path]:
+    """Every folder with an ``__init__.py`` under the mapped roots, by import name."""
+    found = {}
+    for package, folder in SETUPTOOLS["package-dir"].items():
+        root = REPO / folder
+        for init in root.rglob("__init__.py"):
+            found[".".join((package, *init.parent.relative_to(root).parts))] = init.parent
+    return found
+
+
+def test_every_package_folder_is_listed() -> None:
+    assert sorted(_package_dirs()) == sorted(SETUPTOOLS["packages"])
+
+
+def test_runtime_dependencies_are_the_chosen_four() -> None:
+    dependencies = PYPROJECT["project"]["dependencies"]
+    names = {dep.split(">")[0].split("=")[0].strip().lower() for dep in dependencies}
+    assert names == {"crossplane", "lark", "pyyaml", "click"}
+
+
+def test_wheel_holds_rules_stock_files_grammars_and_the_command(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("authlint-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        entry_points = next(name for name in names if name.endswith("entry_points.txt"))
+        scripts = archive.read(entry_points).decode()
+    for module in (
+        "authlint/cli.py",
+        "authlint/__main__.py",
+        "authlint/nginx/loader.py",
+        "authlint/rules/forwarding/authorization_removed.py",
+        "authlint/rules/linter/parse_error.py",
+        "authlint/grammars/__init__.py",
+        "authlint/nginx/stock/proxy_params",
+        "authlint/nginx/stock/snippets/fastcgi-php.conf",
+        "authlint/py.typed",
+    ):
+        assert module in names
+    assert "authlint = authlint.cli:main" in scripts

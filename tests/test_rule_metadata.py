@@ -1,0 +1,59 @@
+"""Every rule carries the metadata the docs and reporters are built from."""
+
+from __future__ import annotations
+
+import pytest
+
+from authlint.rule import DOC_SECTIONS, Family, Rule, Severity, load_rules
+
+RULES = load_rules()
+
+
+def test_rules_are_found_and_sorted() -> None:
+    ids = [rule.id for rule in RULES]
+    assert ids == sorted(ids)
+    assert {"AL001", "AL101", "AL102", "AL103", "AL104"} <= set(ids)
+
+
+def test_names_are_unique() -> None:
+    names = [rule.name for rule in RULES]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_metadata(rule: type[Rule]) -> None:
+    assert isinstance(rule.severity, Severity)
+    assert rule.summary.strip()
+    assert "\n" not in rule.summary
+    assert rule.summary.endswith(".")
+    assert rule.fix.strip()
+    assert rule.source_url.startswith("https://")
+    assert all(tag == tag.lower() for tag in rule.tags)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_docstring_has_the_house_sections_in_order(rule: type[Rule]) -> None:
+    doc = rule.__doc__ or ""
+    positions = [doc.find(section) for section in DOC_SECTIONS]
+    assert -1 not in positions
+    assert positions == sorted(positions)
+    assert doc.splitlines()[0].strip(), "the first line is the one-line description"
+    for section in ("## Example", "## Use instead"):
+        body = doc[doc.find(section) :]
+        assert "```" in body, f"{section} shows a config"
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "family"),
+    [
+        ("AL001", Family.LINTER),
+        ("AL101", Family.FORWARDING),
+        ("AL201", Family.BASIC_AUTH),
+        ("AL301", Family.CORS),
+        ("AL401", Family.CACHING),
+        ("AL501", Family.BUFFERS),
+        ("AL601", Family.HYGIENE),
+    ],
+)
+def test_family_is_the_hundreds_digit(rule_id: str, family: Family) -> None:
+    assert Family.of(rule_id) is family
