@@ -104,6 +104,10 @@ def main() -> None:
     """Entry point: run the command and turn every error into one line and exit 2."""
     try:
         status = cli.main(prog_name="authlint", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # `authlint` alone asks for help, which is no error.
+        click.echo(exc.ctx.get_help() if exc.ctx else "")
+        sys.exit(EXIT_CLEAN)
     except click.ClickException as exc:
         click.echo(f"authlint: error: {exc.format_message()}", err=True)
         sys.exit(EXIT_ERROR)

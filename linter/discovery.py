@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from authlint.nginx.detect import NGINX_NAMES, NGINX_SUFFIXES, SNIFF_BYTES, looks_like_nginx
+from authlint.nginx.detect import (
+    CONFIG_DIRS,
+    NGINX_NAMES,
+    NGINX_SUFFIXES,
+    SNIFF_BYTES,
+    looks_like_nginx,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -33,8 +39,6 @@ SKIPPED_DIRS = frozenset(
 # like are looked through (``site.conf.sample``).
 _CONFIG_SUFFIXES = frozenset({".conf", ".nginx", ".nginxconf", ".vhost", ".inc", ".site", ""})
 _TEMPLATE_SUFFIXES = frozenset({".sample", ".example", ".dist", ".template"})
-# Folders whose files are nginx configs whatever they are called.
-_CONFIG_DIRS = frozenset({"sites-enabled", "sites-available", "conf.d", "vhosts.d", "http.d"})
 
 
 class PathNotFoundError(Exception):
@@ -54,25 +58,31 @@ def discover(paths: Sequence[Path], cwd: Path) -> list[ScanGroup]:
 
     A directory is its own tree. Files named one by one (as pre-commit passes
     them) share the current directory as their tree when they are inside it,
-    so that their includes resolve across the repository.
+    so that their includes resolve across the repository. A tree inside
+    another one joins it, so that a file is linted once, in its context.
     """
-    groups: dict[Path, ScanGroup] = {}
-    seen: set[Path] = set()
+    found: dict[Path, list[Path]] = {}
     for given in paths:
         path = (cwd / given).resolve()
         if not path.exists():
             raise PathNotFoundError(f"{given}: no such file or directory")
         if path.is_dir():
-            boundary, files = path, _walk(path)
+            found.setdefault(path, []).extend(_walk(path))
         else:
             boundary = cwd if path.is_relative_to(cwd) else path.parent
-            files = iter([path] if _is_nginx(path) else [])
-        group = groups.setdefault(boundary, ScanGroup(boundary))
-        for file in files:
+            found.setdefault(boundary, []).extend([path] if _is_nginx(path) else [])
+    groups: list[ScanGroup] = []
+    seen: set[Path] = set()
+    for boundary in sorted(found, key=lambda folder: len(folder.parts)):
+        group = next((g for g in groups if boundary.is_relative_to(g.boundary)), None)
+        if group is None:
+            group = ScanGroup(boundary)
+            groups.append(group)
+        for file in found[boundary]:
             if file not in seen:
                 seen.add(file)
                 group.nginx.append(file)
-    return list(groups.values())
+    return groups
 
 
 def _walk(top: Path) -> Iterator[Path]:
@@ -91,11 +101,11 @@ def _walk(top: Path) -> Iterator[Path]:
         elif _worth_reading(entry.name, top.name) and entry.is_file():
             path = Path(entry.path)
             if _is_nginx(path):
-                yield path.resolve() if entry.is_symlink() else path
+                yield path
 
 
 def _worth_reading(name: str, folder: str) -> bool:
-    if folder in _CONFIG_DIRS or name in NGINX_NAMES or name.endswith("_params"):
+    if folder in CONFIG_DIRS or name in NGINX_NAMES or name.endswith("_params"):
         return True
     stem, suffix = os.path.splitext(name)
     if suffix in _TEMPLATE_SUFFIXES:

@@ -144,7 +144,8 @@ class Scope:
         """How a message names this scope: ``location /api/``, ``server api.example.com``."""
         if self.node is None:
             return f"{self.kind.value} (implied)"
-        text = " ".join(arg if arg else '""' for arg in self.node.args)
+        args = self.node.args or self.hosts[:1]
+        text = " ".join(arg if arg else '""' for arg in args)
         return f"{self.node.name} {text}".rstrip()
 
     def ancestors(self) -> Iterator[Scope]:

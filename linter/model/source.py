@@ -40,7 +40,8 @@ class SourceFile:
     could not be parsed (its content is then unknown to every rule). For such
     a file, ``top_level_names`` are the directives seen at its top level, when
     the whole file could be scanned: all that it could set where it is
-    included (``None``: anything).
+    included (``None``: anything), and ``partial_nodes`` what was read before
+    the error (only to find the files it includes; never linted).
     """
 
     __slots__ = (
@@ -50,6 +51,7 @@ class SourceFile:
         "comments",
         "format",
         "nodes",
+        "partial_nodes",
         "path",
         "top_level_names",
     )
@@ -60,6 +62,7 @@ class SourceFile:
         self.format = format
         self.nodes: list[Node] | None = None
         self.top_level_names: frozenset[str] | None = None
+        self.partial_nodes: list[Node] = []
         self.comments: list[Comment] = []
         self._lines: list[str] | None = None
         self._line_index: dict[int, list[Node]] | None = None

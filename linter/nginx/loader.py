@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -20,6 +19,7 @@ from authlint.model.scope import Layer, Scope, ScopeKind, UnreadInclude
 from authlint.model.source import SourceFile, Span
 from authlint.model.tree import Node
 from authlint.model.workspace import LoadProblem, ProblemKind, Workspace
+from authlint.nginx.detect import CONFIG_DIRS
 from authlint.nginx.parser import parse_file
 from authlint.nginx.settings import NginxSettings
 
@@ -64,7 +64,6 @@ STOCK_FILES = frozenset(
     }
 )
 _MAIN_BLOCKS = frozenset({"http", "events"})
-_FLAG_VALUE = re.compile(r'^invalid value "[^"]*" in ')
 
 
 @dataclass(frozen=True)
@@ -158,36 +157,50 @@ class NginxLoader:
 
         A file that a main config (or another standalone file) includes is
         linted in that context only; what remains is read as if included in
-        ``http``.
+        ``http``. Files are known by their real path, so a symlink (Debian's
+        ``sites-enabled``) and its target are one file.
         """
-        ordered = sorted(set(candidates))
-        sources = {path: self.source(path) for path in ordered}
-        mains = [path for path in ordered if _is_main(sources[path])]
-        for path in mains:
-            self._build_main(sources[path])
-        rest = [path for path in ordered if path not in self._covered and path not in mains]
-        for path in self._standalone_roots(rest):
-            if path not in self._covered:
-                self._build_standalone(sources[path])
+        sources: list[SourceFile] = []
+        for path in sorted(set(candidates)):
+            if self._allowed(path):
+                sources.append(self.source(path))
+            else:
+                self._report_outside_link(path)
+        mains = [source for source in sources if _is_main(source)]
+        for source in mains:
+            self._build_main(source)
+        rest = [source for source in sources if source.abspath not in self._covered]
+        for source in self._standalone_roots(rest):
+            if source.abspath not in self._covered:
+                self._build_standalone(source)
 
     def source(self, path: Path) -> SourceFile:
-        """The parsed file at ``path``, parsed on first use."""
-        cached = self._sources.get(path)
+        """The parsed file at ``path`` (by its real path), parsed on first use."""
+        real = Path(os.path.realpath(path))
+        cached = self._sources.get(real)
         if cached is not None:
             return cached
-        source = SourceFile(self._display(path), path, FORMAT)
-        self._sources[path] = source
+        source = SourceFile(self._display(real), real, FORMAT)
+        self._sources[real] = source
         self.workspace.files.append(source)
         for line, error in parse_file(source):
             self._parse_problem(source, line, error)
         source.comments.sort(key=lambda comment: comment.line)
         return source
 
-    def _parse_problem(self, source: SourceFile, line: int, error: str) -> None:
-        # A bad flag's value is not echoed: it could be a secret.
-        message = _FLAG_VALUE.sub("invalid value in ", error)
+    def _report_outside_link(self, path: Path) -> None:
         self.workspace.problems.append(
-            LoadProblem(ProblemKind.PARSE_ERROR, Span(source.path, line, 1), message)
+            LoadProblem(
+                ProblemKind.INCLUDE_OUTSIDE_TREE,
+                Span(self._display(path), 1, 1),
+                f"`{self._display(path)}` links outside the scanned tree and was not read "
+                "(allow it with --follow-outside-includes)",
+            )
+        )
+
+    def _parse_problem(self, source: SourceFile, line: int, error: str) -> None:
+        self.workspace.problems.append(
+            LoadProblem(ProblemKind.PARSE_ERROR, Span(source.path, line, 1), error)
         )
 
     def _display(self, path: Path) -> str:
@@ -200,33 +213,60 @@ class NginxLoader:
         conf_dir = source.abspath.parent
         prefixes = _Prefixes((conf_dir,), tuple(self._up_to_boundary(conf_dir)), guessed=False)
         context = _Context(prefixes, (source,))
+        self._covered.add(source.abspath)
+        if source.nodes is None:
+            # Nothing it configures is known, so nothing it includes is linted
+            # out of its context either.
+            self._cover(source.partial_nodes, context)
+            return
         root = Scope(FORMAT, ScopeKind.MAIN, Layer.PROXY, None, None)
         root.settings = NginxSettings(root)
-        self._covered.add(source.abspath)
-        self._populate(root, source.nodes or [], context)
+        self._populate(root, source.nodes, context)
         self.workspace.roots.append(root)
 
     def _build_standalone(self, source: SourceFile) -> None:
-        dirs = tuple(self._up_to_boundary(source.abspath.parent))
-        context = _Context(_Prefixes(dirs, dirs, guessed=True), (source,))
+        context = _Context(self._guessed_prefixes(source), (source,))
+        self._covered.add(source.abspath)
+        if source.nodes is None:
+            self._cover(source.partial_nodes, context)
+            return
         root = Scope(FORMAT, ScopeKind.HTTP, Layer.PROXY, None, None)
         root.settings = NginxSettings(root)
-        self._covered.add(source.abspath)
-        if source.nodes is not None:
-            self._populate(root, source.nodes, context)
+        self._populate(root, source.nodes, context)
         self.workspace.roots.append(root)
 
-    def _standalone_roots(self, paths: list[Path]) -> Iterator[Path]:
-        """The files no other remaining file includes, then one per leftover cycle."""
+    def _cover(self, nodes: list[Node], context: _Context) -> None:
+        """Read, without linting, the files that ``nodes`` include, and theirs in turn."""
+        for node in _include_nodes(nodes):
+            for path in self._resolve(node, context).files:
+                source = self.source(path)
+                if source.abspath not in self._covered and source not in context.stack:
+                    self._covered.add(source.abspath)
+                    self._cover(source.nodes or source.partial_nodes, context.entering(source))
+
+    def _standalone_roots(self, sources: list[SourceFile]) -> Iterator[SourceFile]:
+        """The files no other remaining file includes, then the others (cycles)."""
         included: set[Path] = set()
-        for path in paths:
-            source = self._sources[path]
-            dirs = tuple(self._up_to_boundary(path.parent))
-            context = _Context(_Prefixes(dirs, dirs, guessed=True), (source,))
-            for node in _include_nodes(source.nodes or []):
-                included.update(p for p in self._resolve(node, context).files if p != path)
-        yield from (path for path in paths if path not in included)
-        yield from (path for path in paths if path in included)
+        for source in sources:
+            context = _Context(self._guessed_prefixes(source), (source,))
+            for node in _include_nodes(source.nodes or source.partial_nodes):
+                for path in self._resolve(node, context).files:
+                    real = Path(os.path.realpath(path))
+                    if real != source.abspath:
+                        included.add(real)
+        yield from (source for source in sources if source.abspath not in included)
+        yield from (source for source in sources if source.abspath in included)
+
+    def _guessed_prefixes(self, source: SourceFile) -> _Prefixes:
+        """Where a standalone file's includes may resolve: its folder and those above.
+
+        A file in ``conf.d/`` or ``sites-enabled/`` is included by a main config
+        in the folder above, nginx's prefix, so that folder is tried first.
+        """
+        dirs = list(self._up_to_boundary(source.abspath.parent))
+        if len(dirs) > 1 and dirs[0].name in CONFIG_DIRS:
+            dirs[0], dirs[1] = dirs[1], dirs[0]
+        return _Prefixes(tuple(dirs), tuple(dirs), guessed=True)
 
     def _up_to_boundary(self, directory: Path) -> Iterator[Path]:
         current = directory
@@ -285,8 +325,7 @@ class NginxLoader:
         """Read the includes inside blocks that are not scopes (``map``, ``upstream``, ...)."""
         for node in _include_nodes(nodes):
             for path in self._resolve_reporting(node, context, None):
-                self._covered.add(path)
-                self.source(path)
+                self._covered.add(self.source(path).abspath)
 
     def _include(self, scope: Scope, node: Node, context: _Context) -> None:
         resolution = self._resolve(node, context)
@@ -297,7 +336,7 @@ class NginxLoader:
             return
         for path in self._resolve_reporting(node, context, scope):
             source = self.source(path)
-            self._covered.add(path)
+            self._covered.add(source.abspath)
             if source in context.stack:
                 chain = " -> ".join(item.path for item in (*context.stack, source))
                 self._report(
@@ -365,10 +404,16 @@ class NginxLoader:
             candidates = [directory / pattern for directory in prefixes.conf_dirs]
             in_tree = any(self._allowed(candidate) for candidate in candidates)
         for candidate in candidates:
-            if self._allowed(candidate):
-                matches = [match for match in _expand(candidate, magic) if self._allowed(match)]
-                if matches:
-                    return _Resolution(tuple(matches))
+            matches = _expand(candidate, magic) if self._allowed(candidate) else []
+            if matches:
+                inside = tuple(match for match in matches if self._allowed(match))
+                if len(inside) == len(matches):
+                    return _Resolution(inside)
+                return _Resolution(
+                    inside,
+                    ProblemKind.INCLUDE_OUTSIDE_TREE,
+                    "matches files that link outside the scanned tree, which were not read",
+                )
         stock = _stock_name(pattern)
         if stock is not None:
             return _Resolution((), stock=stock)
@@ -438,7 +483,8 @@ def _stock_name(pattern: str) -> str | None:
 def _is_main(source: SourceFile) -> bool:
     """A file nginx would start from: it has an ``http`` or ``events`` block at the top."""
     return any(
-        node.name in _MAIN_BLOCKS and node.children is not None for node in source.nodes or []
+        node.name in _MAIN_BLOCKS and node.children is not None
+        for node in (source.nodes if source.nodes is not None else source.partial_nodes)
     )
 
 

@@ -33,13 +33,15 @@ def parse_file(source: SourceFile) -> list[ParseError]:
     On any error the nodes stay ``None``: a file that does not parse is not
     half-read. What it could still set is bounded by the directives seen at
     its top level, when its tokens could be read to the end; a top-level
-    ``include`` could set anything.
+    ``include`` could set anything. What was read before the error is kept
+    in ``source.partial_nodes``, only to find the files it includes.
     """
     errors: list[ParseError] = []
+    nodes: list[Node] = []
     top_level: set[str] = set()
     scanned = True
     try:
-        nodes = _block(lex(str(source.abspath)), source, (), errors, top_level)
+        _block(lex(str(source.abspath)), source, (), errors, nodes, top_level)
     except NgxParserBaseException as exc:
         errors.append((exc.lineno or 1, exc.strerror))
         # Braces balance is checked as tokens come: the rest was not seen,
@@ -51,10 +53,10 @@ def parse_file(source: SourceFile) -> list[ParseError]:
     except OSError as exc:
         errors.append((1, f"cannot read the file: {exc.strerror or type(exc).__name__}"))
         scanned = False
-    else:
-        if not errors:
-            source.nodes = nodes
-            return errors
+    if not errors:
+        source.nodes = nodes
+        return errors
+    source.partial_nodes = nodes
     if scanned and "include" not in top_level:
         source.top_level_names = frozenset(top_level)
     return errors
@@ -65,10 +67,13 @@ def _block(
     source: SourceFile,
     context: tuple[str, ...],
     errors: list[ParseError],
+    nodes: list[Node],
     names: set[str] | None = None,
-) -> list[Node]:
-    """Read statements up to the brace that closes this block; ``names`` collects theirs."""
-    nodes: list[Node] = []
+) -> None:
+    """Read statements into ``nodes`` up to the brace that closes this block.
+
+    ``names`` collects the statements' names, the ones in error included.
+    """
     for token, line, quoted in tokens:
         if token == "}" and not quoted:
             break
@@ -88,22 +93,49 @@ def _block(
         opens_block = token == "{" and not quoted
         if name == "if":
             _strip_parentheses(args)
-        if name in DIRECTIVES:
-            try:
-                statement = {"directive": name, "line": line, "args": args}
-                analyze(str(source.abspath), statement, token, context, check_ctx=False)
-            except NgxParserDirectiveError as exc:
-                errors.append((exc.lineno or line, exc.strerror))
-                if exc.strerror.endswith(_UNTERMINATED) and token == "}":
-                    break  # the brace that ended the statement closes this block
-                if opens_block:
-                    _block(tokens, source, (), [])
-                continue
-        children = None
-        if opens_block:
-            children = _block(tokens, source, _block_context(context, name), errors)
+        reason = _argument_error(source, name, args, line, token, context)
+        if reason is not None:
+            errors.append((line, reason))
+            if reason.endswith(_UNTERMINATED) and token == "}":
+                break  # the brace that ended the statement closes this block
+            if opens_block:
+                _block(tokens, source, (), [], [])
+            continue
+        children: list[Node] | None = [] if opens_block else None
+        # Appended before its block is read, so that what precedes an error
+        # stays in a failed file's partial nodes.
         nodes.append(Node(name, args, children, source, line))
-    return nodes
+        if children is not None:
+            _block(tokens, source, _block_context(context, name), errors, children)
+
+
+def _argument_error(
+    source: SourceFile,
+    name: str,
+    args: list[str],
+    line: int,
+    terminator: str,
+    context: tuple[str, ...],
+) -> str | None:
+    """crossplane's complaint about a statement's arguments or terminator, if any.
+
+    A flag's bad value is not repeated: it could be a secret.
+    """
+    if name not in DIRECTIVES:
+        return None
+    statement = {"directive": name, "line": line, "args": args}
+    try:
+        analyze(str(source.abspath), statement, terminator, context, check_ctx=False)
+    except NgxParserDirectiveError as exc:
+        reason: str = exc.strerror
+    except (TypeError, ValueError):
+        # crossplane formats the bad value into its message; a "%" in it breaks that.
+        reason = "invalid value"
+    else:
+        return None
+    if reason.startswith("invalid value"):
+        return f'invalid value in "{name}" directive, it must be "on" or "off"'
+    return reason
 
 
 def _block_context(context: tuple[str, ...], name: str) -> tuple[str, ...]:

@@ -75,7 +75,9 @@ _MODULE_PREFIX = {
 _CACHING_KINDS = frozenset(
     {UpstreamKind.PROXY, UpstreamKind.FASTCGI, UpstreamKind.UWSGI, UpstreamKind.SCGI}
 )
-_PROXY_CACHE_KEY = "$scheme$proxy_host$request_uri"
+# What nginx keys a proxy cache on when no key is set: the docs write it
+# without "://", but nginx 1.22 was seen to key on "http://host:port/uri".
+_PROXY_CACHE_KEY = "$scheme://$proxy_host$request_uri"
 _CACHE_VALID_DEFAULT_STATUSES = ("200", "301", "302")
 _CLIENT_AUTHORIZATION = "http_authorization"
 _REQUEST_ORIGIN = "http_origin"
@@ -112,9 +114,14 @@ class _OwnList(NamedTuple):
 
 
 def _names_authorization(list_name: str, name: str) -> bool:
-    """Whether an entry of ``list_name`` sets Authorization (a header, or a CGI parameter)."""
+    """Whether an entry of ``list_name`` sets Authorization (a header, or a CGI parameter).
+
+    nginx matches a parameter's ``HTTP_`` prefix exactly and the header name
+    after it in any case (``HTTP_Authorization`` replaces the header,
+    ``http_authorization`` is just another parameter).
+    """
     if list_name.endswith("_param"):
-        return name.upper() == "HTTP_AUTHORIZATION"
+        return name.startswith("HTTP_") and name[5:].lower() == "authorization"
     return name.lower() == "authorization"
 
 
@@ -191,26 +198,31 @@ class NginxSettings:
         if scope.kind not in _HANDLER_KINDS:
             return None
         own = scope.own
-        noname = scope.kind in _NONAME_KINDS and scope.parent is not None
+        parent = scope.parent if scope.kind in _NONAME_KINDS else None
         # `return` runs in the rewrite phase, before any content handler: the
         # location's own (also for its `if` blocks), and a server-level one,
         # which answers before a location is even chosen.
-        returned = own.get("return")
-        if returned is None and noname and scope.parent is not None:
-            returned = scope.parent.own.get("return")
-        if returned is None:
-            server = scope.enclosing(ScopeKind.SERVER)
-            returned = server.own.get("return") if server is not None else None
-        if returned:
-            return Upstream(UpstreamKind.STATIC, "return", returned[0])
+        answering = [scope] if parent is None else [scope, parent]
+        server = scope.enclosing(ScopeKind.SERVER)
+        if server is not None:
+            answering.append(server)
+        for level in answering:
+            returned = level.own.get("return")
+            if returned:
+                return Upstream(UpstreamKind.STATIC, "return", returned[0])
+        # An unread include could hold a `return`, which would win.
+        known = not any(level.unread and level.may_set("return") for level in answering)
         for name, kind in _HANDLERS.items():
             handlers = own.get(name)
             if handlers:
-                return Upstream(kind, handlers[0].arg(0), handlers[0])
-        if noname and scope.parent is not None:
-            return scope.parent.settings.upstream
-        known = not any(scope.may_set(name) for name in (*_HANDLERS, "return"))
-        return Upstream(UpstreamKind.STATIC, "files", None, known=known)
+                return Upstream(kind, handlers[0].arg(0), handlers[0], known)
+        if parent is not None:
+            inherited = parent.settings.upstream
+            if inherited is not None and not known:
+                return Upstream(inherited.kind, inherited.target, inherited.origin, False)
+            return inherited
+        known = known and not any(scope.may_set(name) for name in _HANDLERS)
+        return Upstream(UpstreamKind.STATIC, "files", None, known)
 
     @memoized
     def request_headers(self) -> RequestHeaders | None:
@@ -247,7 +259,9 @@ class NginxSettings:
         list_name = _HEADER_LISTS[upstream.kind][0]
         found, outer = self._list_lookups(list_name)
         mentions = _own_list(found, list_name).authorization
-        forwarding = _forwarding(mentions, headers.pass_client_headers, headers.known)
+        # Unknown too when an unread file could make this scope answer itself.
+        known = headers.known and upstream.known
+        forwarding = _forwarding(mentions, headers.pass_client_headers, known)
         # A list that says nothing of Authorization may have replaced an outer
         # list that did.
         outer_mentions = _own_list(outer, list_name).authorization
@@ -401,9 +415,8 @@ class NginxSettings:
             if len(node.args) >= 2 and node.args[1].lower() == variable
         ]
         chain = [self.scope, *self.scope.ancestors()]
-        levels = chain + [
-            child for level in chain for child in level.children if child.kind is ScopeKind.IF
-        ]
+        ifs = [child for level in chain for child in level.children if child.kind is ScopeKind.IF]
+        levels = list(dict.fromkeys(chain + ifs))
         for level in levels:
             guard = tuple(level.node.args) if level.kind is ScopeKind.IF and level.node else None
             found.extend(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-_SIZE = re.compile(r"^(\d+)([kKmMgG]?)$")
-_UNITS = {"": 1, "k": 1024, "m": 1024 * 1024, "g": 1024 * 1024 * 1024}
+# Sizes take k and m; g is only for offsets, which no rule reads.
+_SIZE = re.compile(r"^(\d+)([kKmM]?)$")
+_UNITS = {"": 1, "k": 1024, "m": 1024 * 1024}
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
 
 def parse_size(text: str) -> int | None:
-    """Bytes in an nginx size (``8k``, ``1m``, ``512``); ``None`` if it is not one."""
+    """Bytes in an nginx size (``8k``, ``1m``, ``512``); ``None`` if nginx would refuse it."""
     match = _SIZE.match(text)
     if match is None:
         return None
