@@ -212,6 +212,13 @@ class NginxLoader:
     def _build_main(self, source: SourceFile) -> None:
         conf_dir = source.abspath.parent
         prefixes = _Prefixes((conf_dir,), tuple(self._up_to_boundary(conf_dir)), guessed=False)
+        self._build(source, prefixes, ScopeKind.MAIN)
+
+    def _build_standalone(self, source: SourceFile) -> None:
+        self._build(source, self._guessed_prefixes(source), ScopeKind.HTTP)
+
+    def _build(self, source: SourceFile, prefixes: _Prefixes, kind: ScopeKind) -> None:
+        """The scope tree of one root file; a root that does not parse gives none."""
         context = _Context(prefixes, (source,))
         self._covered.add(source.abspath)
         if source.nodes is None:
@@ -219,18 +226,7 @@ class NginxLoader:
             # out of its context either.
             self._cover(source.partial_nodes, context)
             return
-        root = Scope(FORMAT, ScopeKind.MAIN, Layer.PROXY, None, None)
-        root.settings = NginxSettings(root)
-        self._populate(root, source.nodes, context)
-        self.workspace.roots.append(root)
-
-    def _build_standalone(self, source: SourceFile) -> None:
-        context = _Context(self._guessed_prefixes(source), (source,))
-        self._covered.add(source.abspath)
-        if source.nodes is None:
-            self._cover(source.partial_nodes, context)
-            return
-        root = Scope(FORMAT, ScopeKind.HTTP, Layer.PROXY, None, None)
+        root = Scope(FORMAT, kind, Layer.PROXY, None, None)
         root.settings = NginxSettings(root)
         self._populate(root, source.nodes, context)
         self.workspace.roots.append(root)

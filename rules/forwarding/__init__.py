@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from authlint.model.scope import Scope
-    from authlint.model.settings import AuthorizationForwarding, Upstream
+    from authlint.model.settings import AuthorizationForwarding, AuthorizationState, Upstream
     from authlint.model.workspace import Workspace
 
 
@@ -20,4 +20,22 @@ def forwarding_scopes(
         settings = scope.settings
         upstream, authorization = settings.upstream, settings.authorization
         if upstream is not None and authorization is not None and authorization.known:
+            yield scope, upstream, authorization
+
+
+def where_nginx_does_not_authenticate(
+    workspace: Workspace, state: AuthorizationState
+) -> Iterator[tuple[Scope, Upstream, AuthorizationForwarding]]:
+    """Forwarding scopes in ``state`` where nginx checks no credentials itself.
+
+    One per directive that decides the state: the first scope it affects.
+    """
+    reported: set[int] = set()
+    for scope, upstream, authorization in forwarding_scopes(workspace):
+        origin = authorization.origin
+        if authorization.state is not state or origin is None or id(origin) in reported:
+            continue
+        authenticates = scope.settings.authentication.server_authenticates
+        if authenticates.known and not authenticates.value:
+            reported.add(id(origin))
             yield scope, upstream, authorization

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from authlint.model.settings import AuthorizationState
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.forwarding import forwarding_scopes
+from authlint.rules.forwarding import where_nginx_does_not_authenticate
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -63,17 +63,11 @@ class AuthorizationFixedValue(Rule):
     tags = ("security", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
-        for scope, upstream, authorization in forwarding_scopes(workspace):
+        replaced = where_nginx_does_not_authenticate(workspace, AuthorizationState.REPLACED)
+        for scope, upstream, authorization in replaced:
             origin = authorization.origin
-            if authorization.state is not AuthorizationState.REPLACED or origin is None:
+            if origin is None or not authorization.literal:
                 continue
-            if not authorization.literal or id(origin) in reported:
-                continue
-            authenticates = scope.settings.authentication.server_authenticates
-            if authenticates.value or not authenticates.known:
-                continue
-            reported.add(id(origin))
             handler = f"`{upstream.origin.name}`" if upstream.origin else "the upstream"
             yield self.finding(
                 origin,

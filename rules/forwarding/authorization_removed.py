@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from authlint.model.settings import AuthorizationState
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.forwarding import forwarding_scopes
+from authlint.rules.forwarding import where_nginx_does_not_authenticate
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -61,21 +61,15 @@ class AuthorizationRemoved(Rule):
     tags = ("nginx",)
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
-        for scope, upstream, authorization in forwarding_scopes(workspace):
+        removed = where_nginx_does_not_authenticate(workspace, AuthorizationState.REMOVED)
+        for scope, upstream, authorization in removed:
             origin = authorization.origin
-            if authorization.state is not AuthorizationState.REMOVED or origin is None:
-                continue
-            authenticates = scope.settings.authentication.server_authenticates
-            if authenticates.value or not authenticates.known or id(origin) in reported:
-                continue
-            reported.add(id(origin))
+            assert origin is not None  # the state is decided by a directive
             shown = " ".join(arg or '""' for arg in origin.args)
-            how = f"`{origin.name} {shown}`"
             handler = f"`{upstream.origin.name}`" if upstream.origin else "the upstream"
             yield self.finding(
                 origin,
-                f"{how} removes the client's `Authorization` header before {handler} in "
-                f"`{scope.label}`, and nginx does not authenticate that request itself: "
-                "the upstream never receives the client's credentials",
+                f"`{origin.name} {shown}` removes the client's `Authorization` header before "
+                f"{handler} in `{scope.label}`, and nginx does not authenticate that request "
+                "itself: the upstream never receives the client's credentials",
             )
