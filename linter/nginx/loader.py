@@ -1,9 +1,10 @@
-"""Loading nginx configs into the model: crossplane parses, this module follows includes.
+"""Loading nginx configs into the model: files become scope trees, includes are followed.
 
-Each file is parsed once, on its own, with crossplane. Includes are resolved
-here rather than by crossplane so that they follow nginx's rules (relative
-paths against the configuration prefix, globs sorted), stay inside the scanned
-tree, and map absolute paths such as ``/etc/nginx/...`` onto the repository.
+Each file is parsed once, on its own (:mod:`.parser`, on crossplane's lexer).
+Includes are resolved here, not by crossplane, so that they follow nginx's
+rules (relative paths against the configuration prefix, globs sorted), stay
+inside the scanned tree, and map absolute paths such as ``/etc/nginx/...``
+onto the repository.
 """
 
 from __future__ import annotations
@@ -150,6 +151,7 @@ class NginxLoader:
         self._covered: set[Path] = set()
         self._reported: set[tuple[ProblemKind, int]] = set()
         self._resolutions: dict[tuple[str, _Prefixes], _Resolution] = {}
+        self._reals: dict[Path, Path] = {}
         self._allowed_roots = (boundary, *(target for _, target in options.maps))
 
     def load(self, candidates: Iterable[Path]) -> None:
@@ -160,12 +162,13 @@ class NginxLoader:
         ``http``. Files are known by their real path, so a symlink (Debian's
         ``sites-enabled``) and its target are one file.
         """
-        sources: list[SourceFile] = []
+        found: dict[SourceFile, None] = {}
         for path in sorted(set(candidates)):
             if self._allowed(path):
-                sources.append(self.source(path))
+                found[self.source(path)] = None
             else:
                 self._report_outside_link(path)
+        sources = list(found)
         mains = [source for source in sources if _is_main(source)]
         for source in mains:
             self._build_main(source)
@@ -175,17 +178,19 @@ class NginxLoader:
                 self._build_standalone(source)
 
     def source(self, path: Path) -> SourceFile:
-        """The parsed file at ``path`` (by its real path), parsed on first use."""
-        real = Path(os.path.realpath(path))
-        cached = self._sources.get(real)
-        if cached is not None:
-            return cached
-        source = SourceFile(self._display(real), real, FORMAT)
-        self._sources[real] = source
-        self.workspace.files.append(source)
-        for line, error in parse_file(source):
-            self._parse_problem(source, line, error)
-        source.comments.sort(key=lambda comment: comment.line)
+        """The parsed file at ``path`` (known by its real path), parsed on first use."""
+        source = self._sources.get(path)
+        if source is not None:
+            return source
+        real = self._real(path)
+        source = self._sources.get(real)
+        if source is None:
+            source = self._sources[real] = SourceFile(self._display(real), real, FORMAT)
+            self.workspace.files.append(source)
+            for line, error in parse_file(source):
+                self._parse_problem(source, line, error)
+            source.comments.sort(key=lambda comment: comment.line)
+        self._sources[path] = source
         return source
 
     def _report_outside_link(self, path: Path) -> None:
@@ -438,8 +443,21 @@ class NginxLoader:
     def _allowed(self, path: Path) -> bool:
         if self.options.follow_outside:
             return True
-        real = Path(os.path.realpath(path))
+        real = self._real(path)
         return any(real.is_relative_to(root) for root in self._allowed_roots)
+
+    def _real(self, path: Path) -> Path:
+        """``path`` with symlinks resolved; each folder is resolved once per run."""
+        real = self._reals.get(path)
+        if real is None:
+            folder = self._reals.get(path.parent)
+            if folder is None:
+                folder = self._reals[path.parent] = Path(os.path.realpath(path.parent))
+            real = folder / path.name
+            if os.path.islink(real) or path.name in ("", ".", ".."):
+                real = Path(os.path.realpath(real))
+            self._reals[path] = real
+        return real
 
 
 def _copy_to(nodes: list[Node], source: StockSource) -> list[Node]:

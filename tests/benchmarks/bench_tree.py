@@ -2,17 +2,19 @@
 
 Generates, for each N, a tree with a main ``nginx.conf``, N server blocks (one
 per file under ``conf.d/``) of about ten locations each, and shared includes,
-with a planted problem every 50 servers. For each tree it times, as medians of
-``--repeat`` runs:
+with a planted problem every 50 servers. For each tree it measures, in
+``--repeat`` rounds, back to back so that both see the same machine:
 
 - ``crossplane.parse`` of the main config (the parse authlint cannot avoid),
-  as a library user calls it and with the cyclic garbage collector paused, as
+  as a library user calls it, and with the cyclic garbage collector paused as
   authlint runs (so the ratio does not come from the pause alone);
-- authlint's whole in-process run (discovery, loading, every rule, JSON);
-- the ``authlint check`` command, interpreter start included;
+- authlint's whole in-process run (discovery, loading, every rule, JSON), with
+  the collector paused as the command runs it;
 
-and prints a Markdown table with authlint's cost as a ratio to the parse.
-It also times the command on one small file.
+in CPU seconds of this process, steadier than wall time on a shared machine.
+It prints the medians and the median of the per-round ratios as a Markdown
+table, then the wall time of the ``authlint check`` command (interpreter start
+included) on each tree and on one small file.
 
     python tests/benchmarks/bench_tree.py --sizes 100 1000 5000 --repeat 3
 """
@@ -128,26 +130,29 @@ def generate(root: Path, servers: int) -> Path:
     return root / "nginx.conf"
 
 
-def median_seconds(action: Callable[[Path], object], argument: Path, repeat: int) -> float:
+def cpu_seconds(action: Callable[[Path], object], argument: Path, gc_paused: bool) -> float:
+    gc.collect()  # the previous run's garbage is not this run's cost
+    if gc_paused:
+        gc.disable()
+    try:
+        start = time.process_time()
+        action(argument)
+        return time.process_time() - start
+    finally:
+        gc.enable()
+
+
+def wall_seconds(action: Callable[[Path], object], argument: Path, repeat: int) -> float:
     times = []
     for _ in range(repeat):
-        gc.collect()  # the previous run's garbage is not this run's cost
         start = time.perf_counter()
         action(argument)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
-def parse_as_library(main_config: Path) -> None:
+def parse(main_config: Path) -> None:
     crossplane.parse(str(main_config))
-
-
-def parse_gc_paused(main_config: Path) -> None:
-    gc.disable()
-    try:
-        crossplane.parse(str(main_config))
-    finally:
-        gc.enable()
 
 
 def lint_in_process(tree: Path) -> str:
@@ -162,34 +167,44 @@ def lint_command(tree: Path) -> None:
     )
 
 
+def measure(tree: Path, main_config: Path, repeat: int) -> dict[str, float]:
+    rounds: dict[str, list[float]] = {"parse": [], "paused": [], "lint": [], "ratio": []}
+    for _ in range(repeat):
+        parsed = cpu_seconds(parse, main_config, gc_paused=False)
+        paused = cpu_seconds(parse, main_config, gc_paused=True)
+        linted = cpu_seconds(lint_in_process, tree, gc_paused=True)
+        rounds["parse"].append(parsed)
+        rounds["paused"].append(paused)
+        rounds["lint"].append(linted)
+        rounds["ratio"].append(linted / parsed)
+    return {name: statistics.median(values) for name, values in rounds.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()
     print(
-        "| servers | files | crossplane.parse | same, gc paused | authlint (in-process) "
-        "| ratio | `authlint check` (command) | authlint per server |"
+        "| servers | files | crossplane.parse | same, gc paused | authlint run "
+        "| ratio | authlint per server | `authlint check` wall |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as scratch:
         for size in options.sizes:
             tree = Path(scratch, f"n{size}")
             main_config = generate(tree, size)
-            parse = median_seconds(parse_as_library, main_config, options.repeat)
-            paused = median_seconds(parse_gc_paused, main_config, options.repeat)
-            lint = median_seconds(lint_in_process, tree, options.repeat)
-            command = median_seconds(lint_command, tree, options.repeat)
-            files = size + 3
+            figures = measure(tree, main_config, options.repeat)
+            command = wall_seconds(lint_command, tree, options.repeat)
             print(
-                f"| {size} | {files} | {parse:.2f} s | {paused:.2f} s | {lint:.2f} s "
-                f"| {lint / parse:.2f}x "
-                f"| {command:.2f} s | {1000 * lint / size:.2f} ms |"
+                f"| {size} | {size + 3} | {figures['parse']:.2f} s | {figures['paused']:.2f} s "
+                f"| {figures['lint']:.2f} s | {figures['ratio']:.2f}x "
+                f"| {1000 * figures['lint'] / size:.2f} ms | {command:.2f} s |"
             )
         small = Path(scratch, "small.conf")
         small.write_text(SERVER.format(index=1, port="001", planted=PLANTED))
-        single = median_seconds(lint_command, small, max(5, options.repeat))
-        print(f"\nOne small file, `authlint check` (interpreter start included): {single:.3f} s")
+        single = wall_seconds(lint_command, small, max(5, options.repeat))
+        print(f"\nOne small file, `authlint check` wall time with Python's start: {single:.3f} s")
 
 
 if __name__ == "__main__":
