@@ -86,7 +86,7 @@ class InheritedAuthorizationDropped(Rule):
             reported.add(id(cut))
             line = f"`{outer.origin.name} {outer.origin.arg(0)}` from {outer.origin.where}"
             consequence = (
-                "the client's own `Authorization` header instead"
+                "only the `Authorization` header the client sends itself, if any"
                 if authorization.state is AuthorizationState.PASSES
                 else "no `Authorization` header at all"
             )
