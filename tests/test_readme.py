@@ -34,8 +34,8 @@ def test_commands_are_single_lines_that_install_first() -> None:
 
 
 def test_ci_runs_the_readme_test_command() -> None:
-    script = (REPO / ".ci" / "run").read_text()
-    assert "test-command" in script
+    script = (REPO / ".ci" / "run").read_text().splitlines()
+    assert script[-1] == _fenced_after("test-command")
 
 
 def test_documented_json_keys_match_the_output() -> None:
