@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ FIXTURES = REPO / "fixtures"
 RULE_FIXTURES = FIXTURES / "rules"
 EXAMPLES = FIXTURES / "examples"
 CORPUS = REPO.parent / "shared" / "corpus"
+# A finding expected on a fixture line: a comment naming the rules, `# [AL101]`.
+MARKER = re.compile(r"#.*?\[(AL\d{3}(?:\]\s*\[AL\d{3})*)\]")
 
 
 def lint(*paths: Path, cwd: Path = REPO, includes: IncludeOptions | None = None) -> Result:
@@ -25,6 +28,30 @@ def lint(*paths: Path, cwd: Path = REPO, includes: IncludeOptions | None = None)
 
 def model(*paths: Path, cwd: Path = REPO, includes: IncludeOptions | None = None) -> Workspace:
     return load(list(paths), includes or IncludeOptions(), cwd.resolve())
+
+
+def cases() -> list[Path]:
+    """Every rule fixture case: ``fixtures/rules/<ID>/{bad,good}_*`` (a file or a folder)."""
+    return sorted(
+        path
+        for rule_dir in RULE_FIXTURES.iterdir()
+        for path in rule_dir.iterdir()
+        if path.name.startswith(("bad_", "good_"))
+    )
+
+
+def expected_findings(case: Path) -> set[tuple[str, str, int]]:
+    """The (rule, path, line) findings a case's marker comments expect."""
+    files = sorted(case.rglob("*")) if case.is_dir() else [case]
+    expected = set()
+    for file in files:
+        if not file.is_file():
+            continue
+        for number, line in enumerate(file.read_text().splitlines(), start=1):
+            for match in MARKER.finditer(line):
+                for rule in re.findall(r"AL\d{3}", match.group(1)):
+                    expected.add((rule, file.relative_to(REPO).as_posix(), number))
+    return expected
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -51,3 +78,10 @@ def tree(tmp_path: Path):
         return write(tmp_path, files)
 
     return make
+
+
+def pytest_sessionfinish() -> None:
+    """No nginx started by a test outlives the run, whatever happened to the test."""
+    from realserver import stop_all
+
+    stop_all()

@@ -9,39 +9,15 @@ near-misses) that it stays silent where the config is right.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from authlint.rule import load_rules
 
-from conftest import REPO, RULE_FIXTURES, lint
+from conftest import RULE_FIXTURES, cases, expected_findings, lint
 
-MARKER = re.compile(r"#.*?\[(AL\d{3}(?:\]\s*\[AL\d{3})*)\]")
 RULE_IDS = {rule.id for rule in load_rules()}
-
-
-def cases() -> list[Path]:
-    return sorted(
-        path
-        for rule_dir in RULE_FIXTURES.iterdir()
-        for path in rule_dir.iterdir()
-        if path.name.startswith(("bad_", "good_"))
-    )
-
-
-def expected_findings(case: Path) -> set[tuple[str, str, int]]:
-    files = sorted(case.rglob("*")) if case.is_dir() else [case]
-    expected = set()
-    for file in files:
-        if not file.is_file():
-            continue
-        for number, line in enumerate(file.read_text().splitlines(), start=1):
-            for match in MARKER.finditer(line):
-                for rule in re.findall(r"AL\d{3}", match.group(1)):
-                    expected.add((rule, file.relative_to(REPO).as_posix(), number))
-    return expected
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda path: f"{path.parent.name}/{path.name}")

@@ -1,0 +1,110 @@
+"""Proof against the real nginx: what the rules claim, observed on 127.0.0.1.
+
+Run with ``pytest -m realserver``. Without nginx installed these tests skip
+with a one-line reason; with ``CI=true`` they fail instead, so CI cannot pass
+without them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from authlint.rule import Family, load_rules
+
+from conftest import EXAMPLES, RULE_FIXTURES, cases, expected_findings, lint
+from realserver import Nginx, nginx_binary, render, run_proof, syntax_check
+
+pytestmark = pytest.mark.realserver
+
+
+def _proofs() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for file in sorted(RULE_FIXTURES.glob("*/proofs.yaml")):
+        found += [(file.parent.name, proof) for proof in yaml.safe_load(file.read_text())]
+    return found
+
+
+PROOFS = _proofs()
+BREAKABLE = [(rule, proof) for rule, proof in PROOFS if "breaks_without" in proof]
+# Rules whose message states what the server does; each needs proofs.
+RUNTIME_RULES = [rule.id for rule in load_rules() if rule().family is not Family.LINTER]
+
+
+def _proof_id(item: tuple[str, dict[str, Any]]) -> str:
+    return f"{item[0]}/{item[1]['config']}"
+
+
+def _server_valid(case: Path) -> bool:
+    """A case meant to be valid nginx: recognised as nginx, and with no AL0xx expected."""
+    expected = expected_findings(case)
+    return lint(case).files_scanned > 0 and not any(rule < "AL100" for rule, _, _ in expected)
+
+
+@pytest.fixture(scope="session")
+def nginx() -> str:
+    binary = nginx_binary()
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("nginx is required in CI: .ci/run installs the Debian package")
+        pytest.skip("nginx is not installed (apt-get install nginx): real-server proofs skipped")
+    return binary
+
+
+@pytest.mark.parametrize(("rule", "proof"), PROOFS, ids=[_proof_id(p) for p in PROOFS])
+def test_proof(nginx: str, rule: str, proof: dict[str, Any], tmp_path: Path) -> None:
+    rendered = render(RULE_FIXTURES / rule / proof["config"], tmp_path)
+    with Nginx(nginx, rendered) as server:
+        problems = run_proof(proof, rendered, server)
+        assert not problems, "\n".join([*problems, server.log()])
+
+
+@pytest.mark.parametrize(("rule", "proof"), BREAKABLE, ids=[_proof_id(p) for p in BREAKABLE])
+def test_proof_fails_once_its_fix_is_removed(
+    nginx: str, rule: str, proof: dict[str, Any], tmp_path: Path
+) -> None:
+    """The proofs observe behaviour: a good fixture without its fix no longer passes."""
+    fixture = RULE_FIXTURES / rule / proof["config"]
+    assert proof["breaks_without"] in fixture.read_text()
+    rendered = render(fixture, tmp_path, without=proof["breaks_without"])
+    with Nginx(nginx, rendered) as server:
+        assert run_proof(proof, rendered, server), server.log()
+
+
+@pytest.mark.parametrize("rule", RUNTIME_RULES)
+def test_every_runtime_rule_has_proofs_on_a_bad_and_a_good_fixture(rule: str) -> None:
+    configs = [proof["config"] for proof_rule, proof in PROOFS if proof_rule == rule]
+    assert any(config.startswith("bad_") for config in configs), f"{rule}: no bad proof"
+    assert any(config.startswith("good_") for config in configs), f"{rule}: no good proof"
+    for config in configs:
+        assert (RULE_FIXTURES / rule / config).exists(), config
+
+
+VALID = [case for case in cases() if _server_valid(case)] + [EXAMPLES]
+
+
+@pytest.mark.parametrize("case", VALID, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_fixture_passes_nginx_syntax_test(nginx: str, case: Path, tmp_path: Path) -> None:
+    result = syntax_check(nginx, render(case, tmp_path))
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("case", VALID, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_rendered_fixture_listens_on_loopback_only(case: Path, tmp_path: Path) -> None:
+    addresses = render(case, tmp_path).listen_addresses()
+    assert all(address.startswith("127.0.0.1:") for address in addresses), addresses
+
+
+def test_nginx_is_gone_once_stopped(nginx: str, tmp_path: Path) -> None:
+    rendered = render(RULE_FIXTURES / "AL104" / "bad_location_auth.conf", tmp_path)
+    with Nginx(nginx, rendered) as server:
+        process = server.process
+        assert process is not None
+        assert process.poll() is None
+    assert process.poll() is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(process.pid, 0)
