@@ -188,7 +188,8 @@ class VariableDefinition:
     ``kind`` is ``map``, ``set`` or ``auth_request_set``. For a map, ``source``
     is the mapped expression, ``entries`` the (key, value) lines and ``default``
     its default (nginx's is the empty string); for ``set``, ``source`` is the
-    value and ``guard`` the condition of the enclosing ``if``, if any.
+    value and ``guard`` the enclosing ``if`` directive (its condition in its
+    arguments), if any.
     """
 
     kind: str
@@ -197,7 +198,7 @@ class VariableDefinition:
     origin: Node
     entries: tuple[tuple[str, str], ...] = ()
     default: str = ""
-    guard: tuple[str, ...] | None = None
+    guard: Node | None = None
     complete: bool = True
 
 
@@ -212,17 +213,32 @@ class OriginKind(str, Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class OriginFilter:
+    """A test the request's Origin passes before it is echoed: an exact value or a regex.
+
+    ``origin`` is the ``map`` or ``if`` that holds it.
+    """
+
+    pattern: str
+    regex: bool
+    ignore_case: bool
+    origin: Node
+
+
+@dataclass(frozen=True, slots=True)
 class AllowedOrigin:
     """One ``Access-Control-Allow-Origin`` header and how its value is chosen.
 
-    ``REFLECTED``: the request's ``Origin`` is echoed unconditionally.
-    ``SELECTED``: it goes through a ``map`` or an ``if`` that may filter it;
-    ``definitions`` holds those, for rules to judge the allow-list.
+    ``REFLECTED``: the request's ``Origin`` is echoed whatever it is.
+    ``SELECTED``: it is echoed only when it passes one of ``filters`` (the
+    allow-list, for rules to judge). ``definitions`` are the variables the
+    value goes through.
     """
 
     header: ResponseHeader
     kind: OriginKind
     definitions: tuple[VariableDefinition, ...]
+    filters: tuple[OriginFilter, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,11 @@ facts this module encodes (verified on nginx 1.22 unless noted):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
+from authlint.model.origins import python_regex
 from authlint.model.scope import NOT_SET, Lookup, Scope, ScopeKind
 from authlint.model.settings import (
     AllowedOrigin,
@@ -33,6 +35,7 @@ from authlint.model.settings import (
     CorsPolicy,
     HeaderBuffers,
     HeaderEntry,
+    OriginFilter,
     OriginKind,
     RequestHeaders,
     ResponseHeader,
@@ -358,48 +361,128 @@ class NginxSettings:
         names = variables_in(value)
         if not names:
             return AllowedOrigin(header, OriginKind.LITERAL, ())
-        kind, definitions = self._origin_source(names, 0)
-        return AllowedOrigin(header, kind, definitions)
+        source = self._origin_source(names, self._guard_of(header.origin), 0)
+        return AllowedOrigin(header, source.kind, source.definitions, source.filters)
 
-    def _origin_source(
-        self, names: list[str], depth: int
-    ) -> tuple[OriginKind, tuple[VariableDefinition, ...]]:
-        """How values built from ``names`` relate to the request's Origin."""
+    def _guard_of(self, node: Node) -> Node | None:
+        """The ``if`` directive whose block holds ``node`` (an ``add_header``), if any."""
+        for level in (self.scope, *self.scope.ancestors()):
+            if level.kind is ScopeKind.IF and any(node is own for own in level.directives):
+                return level.node
+        return None
+
+    def _origin_source(self, names: list[str], guard: Node | None, depth: int) -> _OriginSource:
+        """How a value built from ``names`` relates to the request's Origin.
+
+        Echoing ``$http_origin`` is REFLECTED, unless an ``if`` on the origin
+        or a ``map`` keyed on it chooses what is echoed: SELECTED, with those
+        tests as the filters.
+        """
         if _REQUEST_ORIGIN in names:
-            return OriginKind.REFLECTED, ()
+            filters = _origin_filters(guard)
+            if filters is None:
+                return _OriginSource(OriginKind.REFLECTED)
+            return _OriginSource(OriginKind.SELECTED, filters=filters)
         if depth >= _DEPTH_LIMIT:
-            return OriginKind.UNKNOWN, ()
-        kinds: set[OriginKind] = set()
+            return _OriginSource(OriginKind.UNKNOWN)
+        sources = []
         definitions: list[VariableDefinition] = []
         for name in names:
             found = self.variable_definitions(name)
             if not found:
-                kinds.add(OriginKind.UNKNOWN)
+                sources.append(_OriginSource(OriginKind.UNKNOWN))
             for definition in found:
                 definitions.append(definition)
-                kinds.add(self._definition_kind(definition, depth))
+                sources.append(self._definition_source(definition, depth))
+        filters = tuple(item for source in sources for item in source.filters)
         for kind in (OriginKind.REFLECTED, OriginKind.SELECTED, OriginKind.UNKNOWN):
-            if kind in kinds:
-                return kind, tuple(definitions)
-        return OriginKind.LITERAL, tuple(definitions)
+            if any(source.kind is kind for source in sources):
+                return _OriginSource(kind, tuple(definitions), filters)
+        return _OriginSource(OriginKind.LITERAL, tuple(definitions))
 
-    def _definition_kind(self, definition: VariableDefinition, depth: int) -> OriginKind:
-        if definition.kind == "map":
-            source_kind, _ = self._origin_source(variables_in(definition.source), depth + 1)
-            values = [value for _, value in definition.entries] + [definition.default]
-            value_kind, _ = self._origin_source(
-                [name for value in values for name in variables_in(value)], depth + 1
-            )
-            if OriginKind.REFLECTED in (source_kind, value_kind):
-                return OriginKind.SELECTED
-            return OriginKind.LITERAL if definition.complete else OriginKind.UNKNOWN
-        names = variables_in(definition.source)
-        if not names:
-            return OriginKind.LITERAL
-        kind, _ = self._origin_source(names, depth + 1)
-        if kind is OriginKind.REFLECTED and definition.guard is not None:
-            return OriginKind.SELECTED
-        return kind
+    def _definition_source(self, definition: VariableDefinition, depth: int) -> _OriginSource:
+        if definition.kind != "map":
+            names = variables_in(definition.source)
+            if not names:
+                return _OriginSource(OriginKind.LITERAL)
+            return self._origin_source(names, definition.guard, depth + 1)
+        keyed_on_origin = _REQUEST_ORIGIN in variables_in(definition.source)
+        if _echoes_origin(definition.default, keyed_on_origin):
+            return _OriginSource(OriginKind.REFLECTED)
+        filters = tuple(
+            _map_filter(entry)
+            for entry in definition.origin.children or ()
+            if entry.name not in _MAP_KEYWORDS and _echoes_origin(entry.arg(0), keyed_on_origin)
+        )
+        if filters:
+            return _OriginSource(OriginKind.SELECTED, filters=filters)
+        if not definition.complete:
+            return _OriginSource(OriginKind.UNKNOWN)
+        return _OriginSource(OriginKind.LITERAL)
+
+    def depends_on_credential(self, text: str) -> bool:
+        """Whether a value (a cache bypass condition) changes with the client's credentials."""
+        return self._credential_in(text, values_only=False, depth=0)
+
+    def carries_credential(self, text: str) -> bool:
+        """Whether a value holds the client's credential itself (one key per user).
+
+        ``$http_authorization``, ``$remote_user``, cookies, JWT claims, and
+        what an ``auth_request`` subrequest said about the client; a ``map``
+        from a credential to constants (``1``, ``0``) carries none.
+        """
+        return self._credential_in(text, values_only=True, depth=0)
+
+    def _credential_in(self, text: str, values_only: bool, depth: int) -> bool:
+        for name in variables_in(text):
+            if _is_credential_variable(name):
+                return True
+            if depth >= _DEPTH_LIMIT:
+                continue
+            for definition in self.variable_definitions(name):
+                if definition.kind == "auth_request_set":
+                    return True
+                values = [value for _, value in definition.entries] + [definition.default]
+                if definition.kind == "set":
+                    values = [definition.source]
+                elif self._credential_in(definition.source, values_only, depth + 1) and (
+                    not values_only or any(_captures(value) for value in values)
+                ):
+                    return True
+                if any(self._credential_in(value, values_only, depth + 1) for value in values):
+                    return True
+        return False
+
+    def credentials_sent_upstream(self) -> tuple[HeaderEntry, ...]:
+        """The header entries that, as the config shows, send credentials upstream."""
+        headers = self.request_headers
+        if headers is None:
+            return ()
+        return tuple(entry for entry in headers.entries if self.carries_credential(entry.value))
+
+    @memoized
+    def preflight_answered_by(self) -> Node | None:
+        """What keeps a CORS preflight (``OPTIONS``) from this scope's authentication.
+
+        An ``if ($request_method = OPTIONS)`` with a ``return`` in the location
+        or its server (the rewrite phase runs before the access phase), or a
+        ``limit_except`` that lists ``OPTIONS`` (its checks apply to the other
+        methods).
+        """
+        scope = self.scope
+        if scope.kind is ScopeKind.LIMIT_EXCEPT and _lists_options(scope.node):
+            return scope.node
+        location = scope.enclosing(ScopeKind.LOCATION)
+        server = scope.enclosing(ScopeKind.SERVER)
+        for level in (location, server):
+            for child in level.children if level is not None else ():
+                if (
+                    child.kind is ScopeKind.IF
+                    and "return" in child.own
+                    and _tests_options(child.node)
+                ):
+                    return child.node
+        return None
 
     def variable_definitions(self, name: str) -> tuple[VariableDefinition, ...]:
         """Where ``$name`` can get its value for a request handled by this scope.
@@ -418,7 +501,7 @@ class NginxSettings:
         ifs = [child for level in chain for child in level.children if child.kind is ScopeKind.IF]
         levels = list(dict.fromkeys(chain + ifs))
         for level in levels:
-            guard = tuple(level.node.args) if level.kind is ScopeKind.IF and level.node else None
+            guard = level.node if level.kind is ScopeKind.IF else None
             found.extend(
                 VariableDefinition(kind, variable, node.arg(1), node, guard=guard)
                 for kind in ("set", "auth_request_set")
@@ -517,8 +600,81 @@ def _map_definition(node: Node, variable: str) -> VariableDefinition:
             default = child.arg(0)
         elif child.name == "include":
             complete = False
-        elif child.name not in ("hostnames", "volatile"):
+        elif child.name not in _MAP_KEYWORDS:
             entries.append((child.name, child.arg(0)))
     return VariableDefinition(
         "map", variable, node.arg(0), node, tuple(entries), default, complete=complete
     )
+
+
+class _OriginSource(NamedTuple):
+    kind: OriginKind
+    definitions: tuple[VariableDefinition, ...] = ()
+    filters: tuple[OriginFilter, ...] = ()
+
+
+_IF_OPERATORS = {"=": (False, False), "~": (True, False), "~*": (True, True)}
+_MAP_KEYWORDS = frozenset({"default", "hostnames", "volatile", "include"})
+
+
+def _origin_filters(guard: Node | None) -> tuple[OriginFilter, ...] | None:
+    """The test an ``if`` puts on the request's Origin; ``None`` when it puts none."""
+    if guard is None:
+        return None
+    args = guard.args
+    if len(args) == 3 and only_variable(args[0]) == _REQUEST_ORIGIN and args[1] in _IF_OPERATORS:
+        regex, ignore_case = _IF_OPERATORS[args[1]]
+        return (OriginFilter(args[2], regex, ignore_case, guard),)
+    return None
+
+
+def _echoes_origin(value: str, keyed_on_origin: bool) -> bool:
+    """A map value that sends the request's Origin back (or a capture of it)."""
+    names = variables_in(value)
+    return _REQUEST_ORIGIN in names or (keyed_on_origin and any(name.isdigit() for name in names))
+
+
+def _map_filter(entry: Node) -> OriginFilter:
+    """A ``map`` line as a filter: ``~``/``~*`` keys are regexes, others exact values."""
+    key = entry.name
+    if key.startswith("~*"):
+        return OriginFilter(key[2:], True, True, entry)
+    if key.startswith("~"):
+        return OriginFilter(key[1:], True, False, entry)
+    return OriginFilter(key.removeprefix("\\"), False, False, entry)
+
+
+_CREDENTIAL_VARIABLES = frozenset({"http_authorization", "remote_user", "http_cookie"})
+_CREDENTIAL_WORDS = ("auth", "token", "api_key", "apikey", "session")
+
+
+def _is_credential_variable(name: str) -> bool:
+    if name in _CREDENTIAL_VARIABLES or name.startswith(("cookie_", "jwt_")):
+        return True
+    return name.startswith("http_") and any(word in name for word in _CREDENTIAL_WORDS)
+
+
+def _captures(value: str) -> bool:
+    """A map value that copies part of its source (``$1``, a named capture)."""
+    return bool(variables_in(value))
+
+
+def _lists_options(node: Node | None) -> bool:
+    return node is not None and "OPTIONS" in (arg.upper() for arg in node.args)
+
+
+def _tests_options(node: Node | None) -> bool:
+    """``if ($request_method = OPTIONS)`` and its regex spellings."""
+    condition = node.args if node is not None else []
+    if len(condition) != 3 or only_variable(condition[0]) != "request_method":
+        return False
+    operator, value = condition[1], condition[2].strip("'\"")
+    if operator == "=":
+        return value == "OPTIONS"
+    if operator in ("~", "~*"):
+        flags = re.IGNORECASE if operator == "~*" else 0
+        try:
+            return bool(re.search(python_regex(value), "OPTIONS", flags))
+        except re.error:
+            return False
+    return False
