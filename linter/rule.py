@@ -78,6 +78,9 @@ class Rule(ABC):
     fix: ClassVar[str]
     source_url: ClassVar[str]
     tags: ClassVar[tuple[str, ...]] = ()
+    # The message says what the server does, so a real-server proof must show it
+    # (tests/test_real_nginx.py); false where the claim is the browser's.
+    states_server_behaviour: ClassVar[bool] = True
 
     @property
     def family(self) -> Family:

@@ -277,6 +277,8 @@ def render(fixture: Path, prefix: Path, without: str | None = None) -> Rendered:
     # nginx's prefix, where relative includes resolve and /etc/nginx/ points.
     conf_dir = conf / main_file.parent.relative_to(root) if main_file else conf
     state = _RenderState(prefix, conf_dir)
+    for statements in parsed.values():
+        state.reserve_listen_ports(statements)
     for file in files:
         statements = state.rewrite(parsed[file], ())
         if file == main_file:
@@ -396,6 +398,14 @@ class _RenderState:
             out.append(statement)
         return out
 
+    def reserve_listen_ports(self, statements: list[dict[str, Any]]) -> None:
+        """Give each listen port its free port first, so that a proxy_pass to a
+        server of the same fixture reaches that server, not a recorder."""
+        for statement in statements:
+            if statement["directive"] == "listen":
+                self._listen_port(statement["args"][0])
+            self.reserve_listen_ports(statement.get("block") or [])
+
     def _listen_port(self, address: str) -> int:
         match = _PORT.search(address)
         original = match.group(1) if match else "80"
@@ -405,6 +415,8 @@ class _RenderState:
 
     def _upstream(self, match: re.Match[str], kind: type[_Upstream]) -> str:
         label = match.group(1) or match.group(0)
+        if label in self.ports:
+            return f"{LOOPBACK}:{self.ports[label]}"
         if label not in self.upstreams:
             self.upstreams[label] = kind(label)
         return f"{LOOPBACK}:{self.upstreams[label].port}"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from authlint.rule import Family, load_rules
+from authlint.rule import load_rules
 
 from conftest import EXAMPLES, RULE_FIXTURES, cases, expected_findings, lint
 from realserver import Nginx, nginx_binary, render, run_proof, syntax_check
@@ -32,7 +32,7 @@ def _proofs() -> list[tuple[str, dict[str, Any]]]:
 PROOFS = _proofs()
 BREAKABLE = [(rule, proof) for rule, proof in PROOFS if "breaks_without" in proof]
 # Rules whose message states what the server does; each needs proofs.
-RUNTIME_RULES = [rule.id for rule in load_rules() if rule().family is not Family.LINTER]
+RUNTIME_RULES = [rule.id for rule in load_rules() if rule.states_server_behaviour]
 
 
 def _proof_id(item: tuple[str, dict[str, Any]]) -> str:

@@ -312,6 +312,9 @@ class Settings(Protocol):
     def authentication(self) -> Authentication: ...
 
     @property
+    def authenticates_some_methods(self) -> Setting[bool]: ...
+
+    @property
     def response_headers(self) -> ResponseHeaders: ...
 
     @property

@@ -82,3 +82,56 @@ def _modifier_and_pattern(location: Scope) -> tuple[str, str]:
     if len(args) >= 2:
         return args[0], args[1]
     return "", args[0] if args else ""
+
+
+_PROXIED_URL = re.compile(r"^(https?)://([^/:$]+)(?::(\d+))?(/[^$]*)?$")
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def proxied_location(scope: Scope) -> LocationMatch | None:
+    """The location of a server in the same config that ``scope`` proxies to, if any.
+
+    Followed only for a ``proxy_pass`` to a loopback address (or an
+    ``upstream`` of loopback servers) from a prefix or exact location, whose
+    request path is then known: the location's own, or the URI part of
+    ``proxy_pass`` in its place.
+    """
+    upstream = scope.settings.upstream
+    location = scope.enclosing(ScopeKind.LOCATION)
+    http = scope.enclosing(ScopeKind.HTTP)
+    if upstream is None or upstream.origin is None or location is None or http is None:
+        return None
+    url = _PROXIED_URL.match(upstream.target)
+    modifier, pattern = _modifier_and_pattern(location)
+    if url is None or upstream.origin.name != "proxy_pass" or modifier not in ("", "=", "^~"):
+        return None
+    scheme, host, port, uri = url.groups()
+    ports = _loopback_ports(http, host, port or ("443" if scheme == "https" else "80"))
+    path = uri or pattern
+    for server in http.walk():
+        if server.kind is ScopeKind.SERVER and _listens_on(server, ports):
+            return match_location(server, path)
+    return None
+
+
+def _loopback_ports(http: Scope, host: str, port: str) -> set[str]:
+    if host in _LOOPBACK:
+        return {port}
+    ports = set()
+    for group in http.own.get("upstream", ()):
+        if group.arg(0) == host:
+            for server in group.children or ():
+                address = server.arg(0) if server.name == "server" else ""
+                name, _, server_port = address.rpartition(":")
+                if name in _LOOPBACK:
+                    ports.add(server_port)
+    return ports
+
+
+def _listens_on(server: Scope, ports: set[str]) -> bool:
+    for listen in server.own.get("listen", ()):
+        address = listen.arg(0)
+        host, _, port = address.rpartition(":")
+        if (port if host else address) in ports and host in ("", "*", *_LOOPBACK):
+            return True
+    return False

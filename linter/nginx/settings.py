@@ -299,6 +299,20 @@ class NginxSettings:
         )
 
     @memoized
+    def authenticates_some_methods(self) -> Setting[bool]:
+        """nginx checks credentials here for all methods, or for those a ``limit_except``
+        block does not list (its checks apply to every other method)."""
+        own = self.authentication.server_authenticates
+        if own.value or not own.known:
+            return own
+        for child in self.scope.children:
+            if child.kind is ScopeKind.LIMIT_EXCEPT:
+                limited = child.settings.authentication.server_authenticates
+                if limited.value or not limited.known:
+                    return limited
+        return own
+
+    @memoized
     def response_headers(self) -> ResponseHeaders:
         """``add_header`` after inheritance (``add_header_inherit`` honoured)."""
         scope = self.scope

@@ -26,7 +26,7 @@ def forwarding_scopes(
 def where_nginx_does_not_authenticate(
     workspace: Workspace, state: AuthorizationState
 ) -> Iterator[tuple[Scope, Upstream, AuthorizationForwarding]]:
-    """Forwarding scopes in ``state`` where nginx checks no credentials itself.
+    """Forwarding scopes in ``state`` where nginx checks no credentials itself (for no method).
 
     One per directive that decides the state: the first scope it affects.
     """
@@ -35,7 +35,7 @@ def where_nginx_does_not_authenticate(
         origin = authorization.origin
         if authorization.state is not state or origin is None or id(origin) in reported:
             continue
-        authenticates = scope.settings.authentication.server_authenticates
+        authenticates = scope.settings.authenticates_some_methods
         if authenticates.known and not authenticates.value:
             reported.add(id(origin))
             yield scope, upstream, authorization

@@ -21,7 +21,8 @@ class AuthorizationRemoved(Rule):
     `proxy_pass_request_headers off`, `fastcgi_param HTTP_AUTHORIZATION ""`,
     `fastcgi_pass_request_headers off` and their uwsgi, scgi and gRPC
     equivalents, in a scope where nginx itself checks no credentials
-    (no `auth_basic` with a user file, no `auth_request`, no `auth_jwt`).
+    (no `auth_basic` with a user file, no `auth_request`, no `auth_jwt`, not
+    even for the methods a `limit_except` block does not list).
 
     ## Why is this bad?
     If nginx does not check the credentials, the upstream is the one that

@@ -16,6 +16,7 @@ class LoadProblemRule(Rule):
     """Reports the problems of one kind that the loaders met."""
 
     problem_kind: ClassVar[ProblemKind]
+    states_server_behaviour = False
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         for problem in workspace.problems:

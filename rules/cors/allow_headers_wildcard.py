@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from authlint.rule import Finding, Rule, Severity
+from authlint.rules.cors import answering_scopes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.workspace import Workspace
+
+
+class AllowHeadersWildcard(Rule):
+    """`Access-Control-Allow-Headers: *` relied on to allow `Authorization`, with credentials.
+
+    ## What it does
+    Finds `Access-Control-Allow-Headers *` (without `Authorization` listed)
+    in a scope that also sends `Access-Control-Allow-Credentials true`.
+
+    ## Why is this bad?
+    With credentials, `*` is not a wildcard but the literal header name `*`;
+    and even without them, `Authorization` is never covered by `*`: it must be
+    listed by name. Preflights of requests that send `Authorization` then
+    fail in browsers that follow the Fetch standard (Chromium has been seen to
+    tolerate it, so the failure shows only in some browsers). CloudFront
+    refuses the combination outright.
+
+    ## Example
+    ```nginx
+    add_header Access-Control-Allow-Credentials true always;
+    add_header Access-Control-Allow-Headers * always;
+    ```
+
+    ## Use instead
+    ```nginx
+    add_header Access-Control-Allow-Credentials true always;
+    add_header Access-Control-Allow-Headers "Authorization, Content-Type" always;
+    ```
+    """
+
+    id = "AL311"
+    name = "cors-allow-headers-wildcard"
+    severity = Severity.WARNING
+    summary = (
+        "`Access-Control-Allow-Headers: *` never covers Authorization, nor anything with "
+        "credentials."
+    )
+    fix = "List the request headers by name, `Authorization` among them."
+    source_url = "https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name"
+    tags = ("cors", "nginx")
+    states_server_behaviour = False  # the Fetch standard's preflight check, in the browser
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for scope in answering_scopes(workspace):
+            cors = scope.settings.cors
+            if not cors.credentials:
+                continue
+            for header in cors.allow_headers:
+                names = {name.lower() for name in re.split(r"[\s,]+", header.value) if name}
+                node = header.origin
+                if "*" in names and "authorization" not in names and id(node) not in reported:
+                    reported.add(id(node))
+                    yield self.finding(
+                        node,
+                        f"`Access-Control-Allow-Headers *` in `{scope.label}` with credentials "
+                        "allows no header at all, and `*` never covers `Authorization`: "
+                        "preflights of requests that send it fail",
+                    )

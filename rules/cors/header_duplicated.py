@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from authlint.nginx.locations import proxied_location
+from authlint.rule import Finding, Rule, Severity
+from authlint.rules.cors import ALLOW_CREDENTIALS, ALLOW_ORIGIN, answering_scopes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.scope import Scope
+    from authlint.model.settings import ResponseHeader
+    from authlint.model.workspace import Workspace
+
+# Headers a browser needs exactly once: two values are read as one wrong value.
+_SINGLE_VALUED = (ALLOW_ORIGIN, ALLOW_CREDENTIALS, "access-control-max-age")
+
+
+class HeaderDuplicated(Rule):
+    """The same CORS header is sent twice.
+
+    ## What it does
+    Finds a response that gets `Access-Control-Allow-Origin`,
+    `Access-Control-Allow-Credentials` or `Access-Control-Max-Age` twice: two
+    `add_header` lines in effect for one scope (an include and the location,
+    or `add_header_inherit merge`), or nginx adding the header while the
+    upstream, another server of the same config, adds it too and nginx does
+    not drop the upstream's with `proxy_hide_header`.
+
+    ## Why is this bad?
+    A browser joins the two values (`https://a.example, https://a.example`),
+    which equals no origin: the CORS check fails and the response is blocked,
+    even when both values are right.
+
+    ## Example
+    ```nginx
+    location /api/ {
+        include snippets/cors.conf;  # adds Access-Control-Allow-Origin
+        add_header Access-Control-Allow-Origin https://app.example.com always;
+        proxy_pass http://api;
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    location /api/ {
+        include snippets/cors.conf;
+        proxy_hide_header Access-Control-Allow-Origin;
+        proxy_pass http://api;
+    }
+    ```
+    """
+
+    id = "AL308"
+    name = "cors-header-duplicated"
+    severity = Severity.ERROR
+    summary = "A CORS header is sent twice: browsers read it as no valid value."
+    fix = (
+        "Set each CORS header once: drop one `add_header`, or `proxy_hide_header` the one "
+        "the upstream sends."
+    )
+    source_url = "https://fetch.spec.whatwg.org/#cors-check"
+    tags = ("cors", "nginx")
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for scope in answering_scopes(workspace):
+            for header, reason in _duplicates(scope):
+                if id(header.origin) not in reported:
+                    reported.add(id(header.origin))
+                    yield self.finding(
+                        header.origin,
+                        f"`{header.name}` is sent twice from `{scope.label}` ({reason}): "
+                        "browsers join the values and the CORS check fails",
+                    )
+
+
+def _duplicates(scope: Scope) -> Iterator[tuple[ResponseHeader, str]]:
+    headers = scope.settings.response_headers
+    first: dict[str, ResponseHeader] = {}
+    for entry in headers.entries:
+        name = entry.name.lower()
+        if name not in _SINGLE_VALUED:
+            continue
+        if name in first:
+            yield entry, f"also added at {first[name].origin.where}"
+        else:
+            first[name] = entry
+    target = proxied_location(scope)
+    if target is None or target.scope is None or not target.known:
+        return
+    upstream_headers = target.scope.settings.response_headers
+    for name, entry in first.items():
+        if name in headers.hidden_from_upstream.value or not headers.hidden_from_upstream.known:
+            continue
+        added = upstream_headers.named(name)
+        if added:
+            yield (
+                entry,
+                f"the upstream, `{target.scope.label}`, adds it too at {added[0].origin.where}",
+            )

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from authlint.rule import Finding, Rule, Severity
+from authlint.rules.cors import is_cors_header
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.workspace import Workspace
+
+
+class HeadersDiscarded(Rule):
+    """An inner `add_header` silently discards the CORS headers set at an outer level.
+
+    ## What it does
+    Finds a level (a location, an `if` block, a server) with `add_header`
+    lines of its own while an outer level adds CORS headers
+    (`Access-Control-*`) that this level does not repeat.
+
+    ## Why is this bad?
+    nginx inherits `add_header` all or nothing: one `add_header` of its own,
+    even an unrelated `X-Frame-Options` or one inside an `if`, and the level
+    takes none of the outer ones. Its responses lose the CORS headers and
+    browsers block them.
+
+    ## Example
+    ```nginx
+    server {
+        add_header Access-Control-Allow-Origin https://app.example.com always;
+        location /api/ {
+            add_header Cache-Control no-store;
+            proxy_pass http://api;
+        }
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    server {
+        add_header Access-Control-Allow-Origin https://app.example.com always;
+        location /api/ {
+            add_header Access-Control-Allow-Origin https://app.example.com always;
+            add_header Cache-Control no-store;
+            proxy_pass http://api;
+        }
+    }
+    ```
+    """
+
+    id = "AL307"
+    name = "cors-headers-discarded"
+    severity = Severity.WARNING
+    summary = "A level's own add_header discards the CORS headers set at an outer level."
+    fix = (
+        "Repeat the CORS `add_header` lines at this level, or keep every `add_header` in one "
+        "include used at each level."
+    )
+    source_url = "https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header"
+    tags = ("cors", "nginx")
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for scope in workspace.scopes():
+            headers = scope.settings.response_headers
+            if headers.defined_in is not scope or not headers.known:
+                continue
+            kept = {entry.name.lower() for entry in headers.entries}
+            lost = sorted(
+                {
+                    entry.name
+                    for entry in headers.discarded
+                    if is_cors_header(entry.name) and entry.name.lower() not in kept
+                }
+            )
+            if not lost:
+                continue
+            cut = scope.own["add_header"][0]
+            if id(cut) in reported:
+                continue
+            reported.add(id(cut))
+            outer = next(entry for entry in headers.discarded if entry.name in lost)
+            yield self.finding(
+                cut,
+                f"`add_header` here replaces the inherited list, so `{', '.join(lost)}` from "
+                f"{outer.origin.where} is not sent from `{scope.label}`: browsers block its "
+                "cross-origin responses",
+            )

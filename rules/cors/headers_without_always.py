@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from authlint.rule import Finding, Rule, Severity
+from authlint.rules.cors import ALLOW_CREDENTIALS, ALLOW_ORIGIN, answering_scopes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.scope import Scope
+    from authlint.model.workspace import Workspace
+
+
+class HeadersWithoutAlways(Rule):
+    """CORS headers added without `always` where a 401 or 403 can be answered.
+
+    ## What it does
+    Finds `add_header Access-Control-Allow-Origin` (or
+    `Access-Control-Allow-Credentials`) without the `always` parameter in a
+    scope whose answer can be a 401 or 403: nginx authenticates there
+    (`auth_basic`, `auth_request`, `auth_jwt`), or the request goes to an
+    upstream that can refuse it.
+
+    ## Why is this bad?
+    Without `always`, nginx adds the header only to 200, 201, 204, 206, 301,
+    302, 303, 304, 307 and 308 responses. The 401 or 403 then has no
+    `Access-Control-Allow-Origin`, the browser reports a CORS error instead
+    of the 401, and the front end cannot tell "log in again" from "the server
+    is broken".
+
+    ## Example
+    ```nginx
+    location /api/ {
+        add_header Access-Control-Allow-Origin https://app.example.com;
+        add_header Access-Control-Allow-Credentials true;
+        proxy_pass http://api;
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    location /api/ {
+        add_header Access-Control-Allow-Origin https://app.example.com always;
+        add_header Access-Control-Allow-Credentials true always;
+        proxy_pass http://api;
+    }
+    ```
+    """
+
+    id = "AL305"
+    name = "cors-headers-without-always"
+    severity = Severity.WARNING
+    summary = (
+        "CORS headers without `always` are missing on 401/403: the browser shows a CORS error."
+    )
+    fix = "Add `always` to the CORS `add_header` lines."
+    source_url = "https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header"
+    tags = ("cors", "nginx")
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for scope in answering_scopes(workspace):
+            refuser = _who_can_refuse(scope)
+            if refuser is None:
+                continue
+            for header in scope.settings.response_headers.entries:
+                if header.always or header.name.lower() not in (ALLOW_ORIGIN, ALLOW_CREDENTIALS):
+                    continue
+                if id(header.origin) not in reported:
+                    reported.add(id(header.origin))
+                    yield self.finding(
+                        header.origin,
+                        f"`add_header {header.name}` has no `always`, so nginx leaves it off "
+                        f"the 401 and 403 answers of `{scope.label}` ({refuser}): the browser "
+                        "reports a CORS error instead of the 401",
+                    )
+
+
+def _who_can_refuse(scope: Scope) -> str | None:
+    settings = scope.settings
+    authenticates = settings.authentication.server_authenticates
+    if authenticates.value and authenticates.origin is not None:
+        return f"`{authenticates.origin.name}` at {authenticates.origin.where}"
+    upstream = settings.upstream
+    if upstream is not None and upstream.forwards_headers and upstream.origin is not None:
+        return f"the upstream of `{upstream.origin.name}` can answer them"
+    return None

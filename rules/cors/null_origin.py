@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from authlint.model.origins import LeakKind, check_origin_regex
+from authlint.model.settings import OriginKind
+from authlint.rule import Finding, Rule, Severity
+from authlint.rules.cors import SOURCE_URL, answering_scopes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.settings import AllowedOrigin
+    from authlint.model.tree import Node
+    from authlint.model.workspace import Workspace
+
+
+class NullOrigin(Rule):
+    """`null` is an allowed origin, with credentials.
+
+    ## What it does
+    Finds `Access-Control-Allow-Origin null` with
+    `Access-Control-Allow-Credentials true`, and allow-lists (a `map` key, an
+    `if` regex) that accept the `null` origin.
+
+    ## Why is this bad?
+    Browsers send `Origin: null` from sandboxed iframes, `data:` URLs, local
+    files and some redirects. Any website can produce it (a sandboxed iframe
+    is enough), so allowing `null` with credentials lets any website read the
+    user's data.
+
+    ## Example
+    ```nginx
+    map $http_origin $cors_origin {
+        default "";
+        https://app.example.com $http_origin;
+        null $http_origin;
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    map $http_origin $cors_origin {
+        default "";
+        https://app.example.com $http_origin;
+    }
+    ```
+    """
+
+    id = "AL304"
+    name = "cors-null-origin"
+    severity = Severity.ERROR
+    summary = "The `null` origin is allowed with credentials: any website can produce it."
+    fix = "Remove `null` from the allowed origins."
+    source_url = SOURCE_URL
+    tags = ("security", "cors", "nginx")
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for scope in answering_scopes(workspace):
+            cors = scope.settings.cors
+            if not cors.credentials:
+                continue
+            for allowed in cors.allowed_origins:
+                for node in _allowing_null(allowed):
+                    if id(node) not in reported:
+                        reported.add(id(node))
+                        yield self.finding(
+                            node,
+                            f"the `null` origin is allowed with credentials for `{scope.label}`: "
+                            "any page in a sandboxed iframe sends `Origin: null` and can read the "
+                            "answers",
+                        )
+
+
+def _allowing_null(allowed: AllowedOrigin) -> Iterator[Node]:
+    if allowed.kind is OriginKind.LITERAL and allowed.header.value.strip() == "null":
+        yield allowed.header.origin
+    if allowed.kind is not OriginKind.SELECTED:
+        return
+    for entry in allowed.filters:
+        if not entry.regex and entry.pattern == "null":
+            yield entry.origin
+        elif entry.regex:
+            leaks = check_origin_regex(entry.pattern, entry.ignore_case).leaks
+            if any(leak.kind is LeakKind.NULL for leak in leaks):
+                yield entry.origin

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from authlint.model.settings import OriginKind
+from authlint.rule import Finding, Rule, Severity
+from authlint.rules.cors import answering_scopes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.scope import Scope
+    from authlint.model.workspace import Workspace
+
+_DYNAMIC = frozenset({OriginKind.REFLECTED, OriginKind.SELECTED})
+_FRESH = re.compile(r"\b(public|s-maxage=[1-9]|max-age=[1-9])", re.IGNORECASE)
+_NOT_CACHED = frozenset({"off", "epoch"})
+
+
+class VaryOriginMissing(Rule):
+    """A per-origin `Access-Control-Allow-Origin` on a cacheable response, without `Vary: Origin`.
+
+    ## What it does
+    Finds a scope that answers with the caller's origin (echoed, or chosen
+    from an allow-list) in `Access-Control-Allow-Origin`, makes the response
+    cacheable (`expires`, or `Cache-Control` with `max-age`, `s-maxage` or
+    `public`), and adds no `Vary: Origin`.
+
+    ## Why is this bad?
+    A cache keeps the response with the first caller's origin in it and
+    serves it to the next caller, from another origin: its browser blocks the
+    response. Browser caches do this too, for every site that uses the
+    resource. The Fetch standard requires `Vary: Origin` whenever the header
+    is not `*` or one fixed origin.
+
+    ## Example
+    ```nginx
+    location /fonts/ {
+        add_header Access-Control-Allow-Origin $cors_origin;
+        expires 30d;
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    location /fonts/ {
+        add_header Access-Control-Allow-Origin $cors_origin;
+        add_header Vary Origin;
+        expires 30d;
+    }
+    ```
+    """
+
+    id = "AL309"
+    name = "cors-vary-origin-missing"
+    severity = Severity.WARNING
+    summary = (
+        "A per-origin CORS answer is cacheable without `Vary: Origin`: caches serve it to others."
+    )
+    fix = "Add `add_header Vary Origin;` next to the dynamic `Access-Control-Allow-Origin`."
+    source_url = "https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches"
+    tags = ("cors", "nginx")
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for scope in answering_scopes(workspace):
+            headers = scope.settings.response_headers
+            if not headers.known or _varies_on_origin(scope):
+                continue
+            freshness = _freshness(scope)
+            if freshness is None:
+                continue
+            for allowed in scope.settings.cors.allowed_origins:
+                node = allowed.header.origin
+                if allowed.kind in _DYNAMIC and id(node) not in reported:
+                    reported.add(id(node))
+                    yield self.finding(
+                        node,
+                        f"`Access-Control-Allow-Origin` in `{scope.label}` changes with the "
+                        f"caller's origin and the response is cacheable ({freshness}), but "
+                        "nothing adds `Vary: Origin`: a cache serves one origin's answer to "
+                        "another, whose browser blocks it",
+                    )
+
+
+def _varies_on_origin(scope: Scope) -> bool:
+    return any(
+        "origin" in re.split(r"[\s,]+", entry.value.lower())
+        for entry in scope.settings.response_headers.named("Vary")
+    )
+
+
+def _freshness(scope: Scope) -> str | None:
+    headers = scope.settings.response_headers
+    expires = headers.expires
+    value = expires.value or ""
+    if expires.origin is not None and value not in _NOT_CACHED and not value.startswith(("-", "$")):
+        return f"`expires {value}` at {expires.origin.where}"
+    for entry in headers.named("Cache-Control"):
+        if _FRESH.search(entry.value):
+            return f"`Cache-Control: {entry.value}` at {entry.origin.where}"
+    return None
