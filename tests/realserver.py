@@ -547,6 +547,8 @@ def run_proof(proof: dict[str, Any], rendered: Rendered, nginx: Nginx) -> list[s
     problems: list[str] = []
     bodies: list[str] = []
     for number, request in enumerate(proof["requests"], start=1):
+        for label, answer in (request.get("answers") or {}).items():
+            rendered.upstreams[str(label)].answer = Answer(**answer)
         before = {label: upstream.hits for label, upstream in rendered.upstreams.items()}
         response = send(rendered.port_for(request.get("listen")), request)
         bodies.append(response.body)
@@ -558,14 +560,23 @@ def run_proof(proof: dict[str, Any], rendered: Rendered, nginx: Nginx) -> list[s
             label for label, upstream in rendered.upstreams.items() if upstream.hits > before[label]
         ]
         if "upstream" in expect:
-            wanted = [] if expect["upstream"] is None else [str(expect["upstream"])]
-            if reached != wanted:
+            wanted = expect["upstream"]
+            wanted = sorted(
+                map(str, wanted if isinstance(wanted, list) else [wanted] if wanted else [])
+            )
+            if sorted(reached) != wanted:
                 problems.append(f"{where}: reached upstreams {reached}, expected {wanted}")
         if "received" in expect:
-            if len(reached) != 1:
+            # The upstream that answered: the one named, or the only one reached.
+            label = (
+                str(expect["upstream"]) if isinstance(expect.get("upstream"), (str, int)) else None
+            )
+            if label is None and len(reached) == 1:
+                label = reached[0]
+            if label is None or label not in reached:
                 problems.append(f"{where}: no single upstream received it ({reached})")
             else:
-                got = rendered.upstreams[reached[0]].received[-1]
+                got = rendered.upstreams[label].received[-1]
                 problems += _compare(where, "upstream got", got.header, expect["received"])
         if "response_headers" in expect:
             problems += _compare(where, "response had", response.header, expect["response_headers"])

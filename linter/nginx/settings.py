@@ -436,7 +436,7 @@ class NginxSettings:
 
     def depends_on_credential(self, text: str) -> bool:
         """Whether a value (a cache bypass condition) changes with the client's credentials."""
-        return self._credential_in(text, values_only=False, depth=0)
+        return self._credential_in(text, values_only=False)
 
     def carries_credential(self, text: str) -> bool:
         """Whether a value holds the client's credential itself (one key per user).
@@ -445,11 +445,14 @@ class NginxSettings:
         what an ``auth_request`` subrequest said about the client; a ``map``
         from a credential to constants (``1``, ``0``) carries none.
         """
-        return self._credential_in(text, values_only=True, depth=0)
+        return self._credential_in(text, values_only=True)
 
-    def _credential_in(self, text: str, values_only: bool, depth: int) -> bool:
+    def _credential_in(
+        self, text: str, values_only: bool, depth: int = 0, user_name: bool = True
+    ) -> bool:
+        """``user_name``: whether the name nginx authenticated (``$remote_user``) counts."""
         for name in variables_in(text):
-            if _is_credential_variable(name):
+            if _is_credential_variable(name) and (user_name or name != "remote_user"):
                 return True
             if depth >= _DEPTH_LIMIT:
                 continue
@@ -459,20 +462,31 @@ class NginxSettings:
                 values = [value for _, value in definition.entries] + [definition.default]
                 if definition.kind == "set":
                     values = [definition.source]
-                elif self._credential_in(definition.source, values_only, depth + 1) and (
+                elif self._credential_in(definition.source, values_only, depth + 1, user_name) and (
                     not values_only or any(_captures(value) for value in values)
                 ):
                     return True
-                if any(self._credential_in(value, values_only, depth + 1) for value in values):
+                if any(
+                    self._credential_in(value, values_only, depth + 1, user_name)
+                    for value in values
+                ):
                     return True
         return False
 
     def credentials_sent_upstream(self) -> tuple[HeaderEntry, ...]:
-        """The header entries that, as the config shows, send credentials upstream."""
+        """The header entries that, as the config shows, send credentials upstream.
+
+        ``$remote_user`` alone does not count: it is the name nginx checked
+        (empty unless nginx authenticates), as in the stock ``fastcgi_params``.
+        """
         headers = self.request_headers
         if headers is None:
             return ()
-        return tuple(entry for entry in headers.entries if self.carries_credential(entry.value))
+        return tuple(
+            entry
+            for entry in headers.entries
+            if self._credential_in(entry.value, values_only=True, user_name=False)
+        )
 
     @memoized
     def preflight_answered_by(self) -> Node | None:

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from authlint.model.scope import ScopeKind
+from authlint.nginx.locations import match_location
+from authlint.rule import Finding, Rule, Severity
+from authlint.rules.caching import per_user
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.workspace import Workspace
+
+
+class AuthRequestCacheShared(Rule):
+    """The `auth_request` subrequest is cached under a key without the credential.
+
+    ## What it does
+    Follows each `auth_request` URI to the location that answers it and
+    reports that location's cache when its key does not hold the client's
+    credential (`$http_authorization`, the session cookie) and requests with
+    credentials do not skip it (`proxy_cache_bypass` and `proxy_no_cache`).
+
+    ## Why is this bad?
+    The auth service's verdict is cached per URI, not per user: once one user
+    is allowed, the cached "200 allowed" lets every later request through,
+    with or without credentials. It is an authorization bypass.
+
+    ## Example
+    ```nginx
+    location = /_auth {
+        internal;
+        proxy_cache auth;
+        proxy_cache_valid 200 5m;
+        proxy_pass http://auth/verify;
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    location = /_auth {
+        internal;
+        proxy_cache auth;
+        proxy_cache_valid 200 5m;
+        proxy_cache_key $http_authorization$cookie_session;
+        proxy_pass http://auth/verify;
+    }
+    ```
+    """
+
+    id = "AL406"
+    name = "auth-request-cache-shared"
+    severity = Severity.ERROR
+    summary = "The auth_request verdict is cached for everyone: one user's 'allowed' lets all in."
+    fix = "Key the auth cache on the credential: `proxy_cache_key $http_authorization$cookie_sid;`."
+    source_url = "https://nginx.org/en/docs/http/ngx_http_auth_request_module.html"
+    tags = ("security", "caching", "nginx")
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for scope in workspace.scopes():
+            auth_request = scope.settings.authentication.auth_request
+            server = scope.enclosing(ScopeKind.SERVER)
+            if not auth_request.value or auth_request.origin is None or server is None:
+                continue
+            answered = match_location(server, auth_request.value)
+            target = answered.scope
+            if target is None or not answered.known:
+                continue
+            cache = target.settings.cache
+            node = cache.zone.origin if cache is not None else None
+            if cache is None or not cache.zone.value or node is None or id(node) in reported:
+                continue
+            if per_user(target, cache) is not False:
+                continue
+            reported.add(id(node))
+            yield self.finding(
+                node,
+                f"`{node.name} {node.arg(0)}` caches the answer of the `auth_request` subrequest "
+                f"(`{auth_request.origin.name} {auth_request.value}` at "
+                f"{auth_request.origin.where}) under a key without the credential "
+                f"(`{cache.key.value}`): the first user allowed lets every later request in",
+            )

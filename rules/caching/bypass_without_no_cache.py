@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from authlint.rule import Finding, Rule, Severity
+from authlint.rules.caching import caching_scopes, every_request_authenticated
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.workspace import Workspace
+
+
+class BypassWithoutNoCache(Rule):
+    """`*_cache_bypass` on the credential without the matching `*_no_cache`.
+
+    ## What it does
+    Finds `proxy_cache_bypass` (or the fastcgi, uwsgi and scgi ones) with a
+    condition on the client's credentials (`$http_authorization`, a session
+    cookie) where `proxy_no_cache` has no such condition.
+
+    ## Why is this bad?
+    `proxy_cache_bypass` only stops nginx from answering from the cache; it
+    still stores the upstream's answer. An authenticated request fetches the
+    user's private page, nginx caches it, and the next anonymous request gets
+    it. Both directives are needed: `proxy_no_cache` keeps it out.
+
+    Not reported behind nginx's own Basic auth with `satisfy all`: there no
+    request without credentials reaches the cache (AL401 judges that cache).
+
+    ## Example
+    ```nginx
+    proxy_cache pages;
+    proxy_cache_valid 200 10m;
+    proxy_cache_bypass $http_authorization;
+    ```
+
+    ## Use instead
+    ```nginx
+    proxy_cache pages;
+    proxy_cache_valid 200 10m;
+    proxy_cache_bypass $http_authorization;
+    proxy_no_cache $http_authorization;
+    ```
+    """
+
+    id = "AL402"
+    name = "cache-bypass-without-no-cache"
+    severity = Severity.ERROR
+    summary = "Authenticated requests skip the cache but their answers are still stored."
+    fix = "Add the same condition to `proxy_no_cache` (`fastcgi_no_cache`, ...)."
+    source_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_no_cache"
+    tags = ("security", "caching", "nginx")
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for scope, cache in caching_scopes(workspace):
+            node = cache.bypass.origin
+            if node is None or id(node) in reported or not cache.no_cache.known:
+                continue
+            settings = scope.settings
+            if not any(settings.depends_on_credential(word) for word in cache.bypass.value):
+                continue
+            if every_request_authenticated(scope):
+                continue
+            if any(settings.depends_on_credential(word) for word in cache.no_cache.value):
+                continue
+            reported.add(id(node))
+            no_cache = node.name.replace("_cache_bypass", "_no_cache")
+            yield self.finding(
+                node,
+                f"`{node.name}` skips the cache for requests with credentials in "
+                f"`{scope.label}`, but no `{no_cache}` keeps their answers out of it: the "
+                "user's page is stored and served to the next anonymous request",
+                f"Add `{no_cache} {' '.join(cache.bypass.value)};` next to it.",
+            )

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from authlint.rule import Finding, Rule, Severity
+from authlint.rules.caching import SOURCE_URL, caching_scopes, per_user, who_authenticates
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.settings import CachePolicy
+    from authlint.model.workspace import Workspace
+
+# Headers by which the upstream decides what nginx may cache.
+_FRESHNESS_HEADERS = frozenset({"cache-control", "expires", "x-accel-expires"})
+
+
+class SharedAcrossUsers(Rule):
+    """A cache on an authenticated scope, keyed and filled the same for every user.
+
+    ## What it does
+    Finds `proxy_cache` (or `fastcgi_cache`, `uwsgi_cache`, `scgi_cache`) in a
+    scope whose requests are authenticated, by nginx (`auth_basic`,
+    `auth_request`) or by credentials the config sends upstream, when the
+    cache key holds no credential (`$http_authorization`, `$remote_user`, a
+    session cookie) and requests with credentials do not skip the cache with
+    both `proxy_cache_bypass` and `proxy_no_cache` (`proxy_cache_bypass`
+    alone is enough behind Basic auth with `satisfy all`, where every request
+    has credentials). It stays silent where
+    caching is left to the upstream (no `proxy_cache_valid`, and its
+    `Cache-Control` obeyed): an app that marks private pages
+    `Cache-Control: private` keeps them out.
+
+    ## Why is this bad?
+    nginx does not look at `Authorization` or cookies when it caches: the
+    first user's page is stored under the URL and served to the next user who
+    asks for it.
+
+    ## Example
+    ```nginx
+    location /account/ {
+        auth_request /_auth;
+        proxy_cache pages;
+        proxy_cache_valid 200 10m;
+        proxy_pass http://app;
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    location /account/ {
+        auth_request /_auth;
+        proxy_cache pages;
+        proxy_cache_valid 200 10m;
+        proxy_cache_key $scheme$host$request_uri$cookie_session;
+        proxy_pass http://app;
+    }
+    ```
+    """
+
+    id = "AL401"
+    name = "cache-shared-across-users"
+    severity = Severity.ERROR
+    summary = "Authenticated responses are cached under one key for all users."
+    fix = (
+        "Put the credential in the cache key (`$cookie_session`, `$http_authorization`), or "
+        "skip the cache for it with both `proxy_cache_bypass` and `proxy_no_cache`."
+    )
+    source_url = SOURCE_URL
+    tags = ("security", "caching", "nginx")
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for scope, cache in caching_scopes(workspace):
+            why = who_authenticates(scope)
+            node = cache.zone.origin
+            if why is None or node is None or id(node) in reported:
+                continue
+            if per_user(scope, cache) is not False or _left_to_upstream(cache) is not False:
+                continue
+            reported.add(id(node))
+            key = cache.key.value or "one entry for every URL"
+            yield self.finding(
+                node,
+                f"`{node.name} {node.arg(0)}` caches the authenticated answers of "
+                f"`{scope.label}` ({why}) under a key without the credential (`{key}`), and "
+                "requests with credentials do not skip it: one user's response is served to "
+                "the next",
+            )
+
+
+def _left_to_upstream(cache: CachePolicy) -> bool | None:
+    """Only what the upstream marks cacheable is stored (no ``*_cache_valid``, headers obeyed)."""
+    if not (cache.valid.known and cache.ignore_headers.known):
+        return None
+    return not cache.valid.value and not (cache.ignore_headers.value & _FRESHNESS_HEADERS)
