@@ -141,3 +141,28 @@ def test_cli_json_over_the_nginx_tree():
         assert finding["line"] >= 1
         assert finding["path"].startswith("nginx/")
         assert Path(CORPUS, finding["path"]).is_file()
+
+
+TRIAGE = Path(__file__).resolve().parent.parent / "docs" / "corpus-triage.md"
+
+
+def triaged_findings() -> set[tuple[str, str, int]]:
+    """The (rule, path, line) rows of the triage file's "Current findings" table."""
+    current = TRIAGE.read_text().split("## Current findings", 1)[1].split("\n## ", 1)[0]
+    rows = set()
+    for line in current.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].startswith("AL"):
+            rows.add((cells[0], cells[1], int(cells[2])))
+    return rows
+
+
+def test_cors_and_caching_findings_are_all_triaged():
+    """Every AL3xx/AL4xx finding on the corpus has a verdict in docs/corpus-triage.md."""
+    result = lint(NGINX, cwd=CORPUS)
+    found = {
+        (finding.rule, finding.span.path, finding.span.line)
+        for finding in result.findings
+        if finding.family.value in ("cors", "caching")
+    }
+    assert found == triaged_findings()

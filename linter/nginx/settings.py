@@ -45,7 +45,7 @@ from authlint.model.settings import (
     UpstreamKind,
     VariableDefinition,
 )
-from authlint.nginx.values import only_variable, parse_size, variables_in
+from authlint.nginx.values import is_builtin_variable, only_variable, parse_size, variables_in
 
 if TYPE_CHECKING:
     from authlint.model.tree import Node
@@ -299,6 +299,12 @@ class NginxSettings:
         )
 
     @memoized
+    def internal(self) -> bool:
+        """Only nginx's own subrequests and redirects reach this scope (``internal``)."""
+        location = self.scope.enclosing(ScopeKind.LOCATION)
+        return location is not None and "internal" in location.own
+
+    @memoized
     def authenticates_some_methods(self) -> Setting[bool]:
         """nginx checks credentials here for all methods, or for those a ``limit_except``
         block does not list (its checks apply to every other method)."""
@@ -434,44 +440,56 @@ class NginxSettings:
             return _OriginSource(OriginKind.UNKNOWN)
         return _OriginSource(OriginKind.LITERAL)
 
-    def depends_on_credential(self, text: str) -> bool:
-        """Whether a value (a cache bypass condition) changes with the client's credentials."""
+    def depends_on_credential(self, text: str) -> bool | None:
+        """Whether a value (a cache bypass condition) changes with the client's credentials.
+
+        ``None`` when it uses a variable defined nowhere in view (a snippet read
+        without the config that defines it): then nobody knows.
+        """
         return self._credential_in(text, values_only=False)
 
-    def carries_credential(self, text: str) -> bool:
+    def carries_credential(self, text: str) -> bool | None:
         """Whether a value holds the client's credential itself (one key per user).
 
         ``$http_authorization``, ``$remote_user``, cookies, JWT claims, and
         what an ``auth_request`` subrequest said about the client; a ``map``
-        from a credential to constants (``1``, ``0``) carries none.
+        from a credential to constants (``1``, ``0``) carries none. ``None``
+        as for :meth:`depends_on_credential`.
         """
         return self._credential_in(text, values_only=True)
 
     def _credential_in(
         self, text: str, values_only: bool, depth: int = 0, user_name: bool = True
-    ) -> bool:
+    ) -> bool | None:
         """``user_name``: whether the name nginx authenticated (``$remote_user``) counts."""
+        unknown = False
         for name in variables_in(text):
             if _is_credential_variable(name) and (user_name or name != "remote_user"):
                 return True
-            if depth >= _DEPTH_LIMIT:
+            definitions = self.variable_definitions(name)
+            if not definitions or depth >= _DEPTH_LIMIT:
+                unknown = unknown or depth >= _DEPTH_LIMIT or not is_builtin_variable(name)
                 continue
-            for definition in self.variable_definitions(name):
+            for definition in definitions:
                 if definition.kind == "auth_request_set":
                     return True
-                values = [value for _, value in definition.entries] + [definition.default]
+                unknown = unknown or not definition.complete
                 if definition.kind == "set":
                     values = [definition.source]
-                elif self._credential_in(definition.source, values_only, depth + 1, user_name) and (
-                    not values_only or any(_captures(value) for value in values)
-                ):
-                    return True
-                if any(
-                    self._credential_in(value, values_only, depth + 1, user_name)
-                    for value in values
-                ):
-                    return True
-        return False
+                else:
+                    values = [value for _, value in definition.entries] + [definition.default]
+                    source = self._credential_in(
+                        definition.source, values_only, depth + 1, user_name
+                    )
+                    if source and (not values_only or any(_captures(v) for v in values)):
+                        return True
+                    unknown = unknown or source is None
+                for value in values:
+                    found = self._credential_in(value, values_only, depth + 1, user_name)
+                    if found:
+                        return True
+                    unknown = unknown or found is None
+        return None if unknown else False
 
     def credentials_sent_upstream(self) -> tuple[HeaderEntry, ...]:
         """The header entries that, as the config shows, send credentials upstream.

@@ -14,10 +14,18 @@ if TYPE_CHECKING:
 SOURCE_URL = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_cache"
 
 
-def caching_scopes(workspace: Workspace) -> Iterator[tuple[Scope, CachePolicy]]:
-    """Scopes whose upstream's answers nginx caches (the zone is known and not off)."""
+def caching_scopes(
+    workspace: Workspace, clients_only: bool = False
+) -> Iterator[tuple[Scope, CachePolicy]]:
+    """Scopes whose upstream's answers nginx caches (the zone is known and not off).
+
+    ``clients_only`` leaves out ``internal`` locations, which answer nginx's own
+    subrequests (a cached JWKS, a token exchange) rather than users.
+    """
     for scope in workspace.forwarding_scopes():
         cache = scope.settings.cache
+        if clients_only and scope.settings.internal:
+            continue
         if cache is not None and cache.zone.value and cache.zone.known:
             yield scope, cache
 
@@ -25,15 +33,28 @@ def caching_scopes(workspace: Workspace) -> Iterator[tuple[Scope, CachePolicy]]:
 def per_user(scope: Scope, cache: CachePolicy) -> bool | None:
     """Whether no user gets another's entry: the key holds the credential, or requests
     with one do not read the cache and, unless every request has one, do not fill it
-    either. ``None`` when an unread file could say otherwise."""
+    either. ``None`` when an unread file, or an undefined variable, leaves it open."""
     if not (cache.key.known and cache.bypass.known and cache.no_cache.known):
         return None
     settings = scope.settings
-    if cache.key.value and settings.carries_credential(cache.key.value):
+    keyed = settings.carries_credential(cache.key.value) if cache.key.value else False
+    if keyed:
         return True
-    bypassed = any(settings.depends_on_credential(word) for word in cache.bypass.value)
-    not_stored = any(settings.depends_on_credential(word) for word in cache.no_cache.value)
-    return bypassed and (not_stored or every_request_authenticated(scope))
+    bypassed = any_credential(scope, cache.bypass.value)
+    not_stored = any_credential(scope, cache.no_cache.value)
+    if bypassed and (not_stored or every_request_authenticated(scope)):
+        return True
+    if None in (keyed, bypassed, not_stored):
+        return None
+    return False
+
+
+def any_credential(scope: Scope, conditions: tuple[str, ...]) -> bool | None:
+    """Whether one of the conditions depends on the client's credentials (``None``: unknown)."""
+    results = [scope.settings.depends_on_credential(condition) for condition in conditions]
+    if any(results):
+        return True
+    return None if None in results else False
 
 
 def every_request_authenticated(scope: Scope) -> bool:

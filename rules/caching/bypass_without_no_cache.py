@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.caching import caching_scopes, every_request_authenticated
+from authlint.rules.caching import any_credential, caching_scopes, every_request_authenticated
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -58,12 +58,11 @@ class BypassWithoutNoCache(Rule):
             node = cache.bypass.origin
             if node is None or id(node) in reported or not cache.no_cache.known:
                 continue
-            settings = scope.settings
-            if not any(settings.depends_on_credential(word) for word in cache.bypass.value):
+            if any_credential(scope, cache.bypass.value) is not True:
                 continue
             if every_request_authenticated(scope):
                 continue
-            if any(settings.depends_on_credential(word) for word in cache.no_cache.value):
+            if any_credential(scope, cache.no_cache.value) is not False:
                 continue
             reported.add(id(node))
             no_cache = node.name.replace("_cache_bypass", "_no_cache")

@@ -24,7 +24,9 @@ class IgnoresPrivacyHeaders(Rule):
     `Cache-Control`, `Expires`, `Set-Cookie`, `Vary` or `X-Accel-Expires` in a
     cache on a scope whose requests carry credentials or cookies to the
     upstream, unless the cache key holds the credential or such requests skip
-    the cache (`proxy_cache_bypass` and `proxy_no_cache`).
+    the cache (`proxy_cache_bypass` and `proxy_no_cache`). `internal`
+    locations, which answer nginx's own subrequests (a cached JWKS of the
+    identity provider), are left out.
 
     ## Why is this bad?
     These headers are how the app says "private, do not store" (`Cache-Control:
@@ -66,7 +68,7 @@ class IgnoresPrivacyHeaders(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope, cache in caching_scopes(workspace):
+        for scope, cache in caching_scopes(workspace, clients_only=True):
             node = cache.ignore_headers.origin
             ignored = [name for name in _PRIVACY_HEADERS if name in cache.ignore_headers.value]
             if node is None or not ignored or id(node) in reported:

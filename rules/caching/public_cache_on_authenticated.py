@@ -23,9 +23,10 @@ class PublicCacheOnAuthenticated(Rule):
 
     ## What it does
     Finds, in a scope where nginx authenticates the request (`auth_basic`,
-    `auth_request`, `auth_jwt`), an `add_header Cache-Control` with `public`,
-    `s-maxage` or `must-revalidate`, or an `expires` that makes the answer
-    cacheable.
+    `auth_request`, `auth_jwt`) and passes it to an application, an
+    `add_header Cache-Control` with `public`, `s-maxage` or
+    `must-revalidate`, or an `expires` that makes the answer cacheable. Files
+    nginx serves itself are the same for every user and are left out.
 
     ## Why is this bad?
     Caches downstream store the answer and serve one user's private page to
@@ -66,9 +67,7 @@ class PublicCacheOnAuthenticated(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope in workspace.scopes():
-            if scope.settings.upstream is None:
-                continue
+        for scope in workspace.forwarding_scopes():
             authenticates = scope.settings.authentication.server_authenticates
             if not authenticates.value or authenticates.origin is None:
                 continue

@@ -29,7 +29,8 @@ class SharedAcrossUsers(Rule):
     has credentials). It stays silent where
     caching is left to the upstream (no `proxy_cache_valid`, and its
     `Cache-Control` obeyed): an app that marks private pages
-    `Cache-Control: private` keeps them out.
+    `Cache-Control: private` keeps them out; and in `internal` locations,
+    which answer nginx's own subrequests (AL406 covers the `auth_request` one).
 
     ## Why is this bad?
     nginx does not look at `Authorization` or cookies when it caches: the
@@ -71,7 +72,7 @@ class SharedAcrossUsers(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope, cache in caching_scopes(workspace):
+        for scope, cache in caching_scopes(workspace, clients_only=True):
             why = who_authenticates(scope)
             node = cache.zone.origin
             if why is None or node is None or id(node) in reported:
