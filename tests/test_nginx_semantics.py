@@ -259,10 +259,10 @@ def test_proxy_hide_header_at_location_replaces_server_list(nginx):
         }
         """
     )
-    assert at(ws, "location /default/").response_headers.hidden_from_upstream.value == {
+    assert at(ws, "location /default/").hidden_upstream_headers.value == {
         "x-secret-a"
     }
-    hidden = at(ws, "location /override/").response_headers.hidden_from_upstream
+    hidden = at(ws, "location /override/").hidden_upstream_headers
     assert hidden.value == {"x-secret-b"}
     assert hidden.origin.args == ["X-Secret-B"]
 
@@ -278,8 +278,8 @@ def test_hide_header_list_is_the_one_of_the_upstream_module(nginx):
         }
         """
     )
-    assert at(ws, "location /php").response_headers.hidden_from_upstream.value == {"x-powered-by"}
-    assert at(ws, "location /static/").response_headers.hidden_from_upstream.value == frozenset()
+    assert at(ws, "location /php").hidden_upstream_headers.value == {"x-powered-by"}
+    assert at(ws, "location /static/").hidden_upstream_headers.value == frozenset()
 
 
 # --- if, limit_except, nested locations: who handles the request -------------------------

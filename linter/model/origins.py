@@ -1,16 +1,18 @@
 """Which origins an allow-list lets through, as a browser's ``Origin`` header can be.
 
-An allow-list regex is judged by trying it: an origin it is meant for is built
-from the pattern itself (its shortest match), then origins an attacker can
-own are derived from it and matched the way the server matches (a search, not
-a full match, unless anchored). Each one that passes is a leak, with the
-origin that proves it. This serves every format whose CORS config holds
-origin regexes (nginx ``map``/``if``, and later Traefik, Kong, Envoy).
+An allow-list regex is judged by trying it: origins it is meant for are built
+from the pattern itself (short matches of each of its alternatives), then
+origins an attacker can own are derived from them and matched the way the
+server matches (a search, not a full match, unless anchored). Each one that
+passes is a leak, with the origin that proves it. This serves every format
+whose CORS config holds origin regexes (nginx ``map``/``if``, and later
+Traefik, Kong, Envoy).
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from enum import Enum
 from typing import ClassVar
@@ -18,6 +20,20 @@ from typing import ClassVar
 ATTACKER = "attacker.invalid"
 # Second-level labels under which registrations happen (example.co.uk).
 _SHARED_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "edu", "ac"})
+_VARIANT_LIMIT = 32
+_POSIX_CLASSES = {
+    "alnum": "a-zA-Z0-9",
+    "alpha": "a-zA-Z",
+    "digit": "0-9",
+    "lower": "a-z",
+    "upper": "A-Z",
+    "xdigit": "0-9A-Fa-f",
+    "space": r"\s",
+    "word": r"\w",
+    "punct": r"!-/:-@\[-`{-~",
+}
+_GLOBAL_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
+_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d+)?")
 
 
 class LeakKind(str, Enum):
@@ -54,40 +70,90 @@ class PatternCheck:
     leaks: tuple[Leak, ...]
 
 
-def check_origin_regex(pattern: str, ignore_case: bool = False) -> PatternCheck:
-    """Try ``pattern`` (a PCRE as nginx writes it) with attacker-owned origins."""
-    try:
-        compiled = re.compile(python_regex(pattern), re.IGNORECASE if ignore_case else 0)
-    except re.error:
-        return PatternCheck(None, ())
-    leaks = []
-    if compiled.search(f"https://{ATTACKER}"):
-        leaks.append(Leak(LeakKind.ANY_ORIGIN, f"https://{ATTACKER}"))
-    if compiled.search("null"):
-        leaks.append(Leak(LeakKind.NULL, "null"))
-    example = _example_origin(pattern, compiled)
-    if example is None:
-        return PatternCheck(None, tuple(leaks))
-    if any(leak.kind is LeakKind.ANY_ORIGIN for leak in leaks):
-        return PatternCheck(example, tuple(leaks))
-    scheme, host = example.split("://", 1)
-    host = host.split(":")[0]
-    registrable = _registrable(host)
-    candidates = [
-        (LeakKind.UNANCHORED_END, f"{example}.{ATTACKER}"),
-        (LeakKind.SUFFIX_WITHOUT_DOT, f"{scheme}://evil{registrable}"),
-    ]
-    if host != registrable:
-        # The dot before the registrable domain: app.example.com -> appxexample.com.
-        prefix = host[: -len(registrable) - 1]
-        candidates.append((LeakKind.UNESCAPED_DOT, f"{scheme}://{prefix}x{registrable}"))
-    leaks += [Leak(kind, origin) for kind, origin in candidates if compiled.search(origin)]
-    return PatternCheck(example, tuple(leaks))
+def compile_pcre(pattern: str, flags: int = 0) -> re.Pattern[str] | None:
+    """``pattern``, a PCRE as nginx writes it, as a Python regex; ``None`` if Python
+    cannot read it the same way."""
+    with warnings.catch_warnings():
+        # Python warns where its reading of a set may differ from PCRE's.
+        warnings.simplefilter("error", FutureWarning)
+        try:
+            return re.compile(python_regex(pattern), flags)
+        except (re.error, FutureWarning):
+            return None
 
 
 def python_regex(pattern: str) -> str:
-    """PCRE's named groups in Python's spelling."""
-    return re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern)
+    """PCRE's spellings in Python's: named groups, POSIX classes, flags set mid-pattern."""
+    pattern = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern)
+    pattern = re.sub(
+        r"\[:(\w+):\]", lambda match: _POSIX_CLASSES.get(match.group(1), match.group(0)), pattern
+    )
+    return _scoped_flags(pattern)
+
+
+def _scoped_flags(pattern: str) -> str:
+    """``a(?i)b`` (flags from here on, in PCRE) as ``a(?i:b)``: Python takes flags
+    mid-pattern only for a group."""
+    match = _GLOBAL_FLAGS.search(pattern, 1)
+    if match is None:
+        return pattern
+    depth, index = 0, match.end()
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 1
+        elif char == "[":
+            index = _class_end(pattern, index)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        index += 1
+    scoped = f"(?{match.group(1)}:" + pattern[match.end() : index] + ")"
+    return pattern[: match.start()] + scoped + _scoped_flags(pattern[index:])
+
+
+def check_origin_regex(pattern: str, ignore_case: bool = False) -> PatternCheck:
+    """Try ``pattern`` (a PCRE as nginx writes it) with attacker-owned origins."""
+    compiled = compile_pcre(pattern, re.IGNORECASE if ignore_case else 0)
+    if compiled is None:
+        return PatternCheck(None, ())
+    found: dict[LeakKind, Leak] = {}
+    for origin in (f"https://{ATTACKER}", f"http://{ATTACKER}"):
+        if compiled.search(origin) and LeakKind.ANY_ORIGIN not in found:
+            found[LeakKind.ANY_ORIGIN] = Leak(LeakKind.ANY_ORIGIN, origin)
+    if compiled.search("null"):
+        found[LeakKind.NULL] = Leak(LeakKind.NULL, "null")
+    examples = _example_origins(pattern, compiled)
+    if LeakKind.ANY_ORIGIN not in found:
+        for example in examples:
+            for kind, origin in _attacks(example):
+                if kind not in found and compiled.search(origin):
+                    found[kind] = Leak(kind, origin)
+    leaks = tuple(found[kind] for kind in LeakKind if kind in found)
+    return PatternCheck(examples[0] if examples else None, leaks)
+
+
+def _attacks(example: str) -> list[tuple[LeakKind, str]]:
+    """Origins someone else can own, derived from an origin the pattern is meant for."""
+    scheme, rest = example.split("://", 1)
+    host, _, port = rest.partition(":")
+    port = f":{port}" if port else ""
+    registrable = _registrable(host)
+    attacks = []
+    if not port:
+        attacks.append((LeakKind.UNANCHORED_END, f"{example}.{ATTACKER}"))
+    if "." in host:
+        attacks.append((LeakKind.SUFFIX_WITHOUT_DOT, f"{scheme}://evil{registrable}{port}"))
+    # A dot read as "any character": app.example.com -> appxexample.com, a domain
+    # of its own (the top-level domain's dot stays).
+    for index in [i for i, char in enumerate(host) if char == "."][:-1]:
+        changed = host[:index] + "x" + host[index + 1 :]
+        if _registrable(changed) != registrable:
+            attacks.append((LeakKind.UNESCAPED_DOT, f"{scheme}://{changed}{port}"))
+    return attacks
 
 
 def _registrable(host: str) -> str:
@@ -97,57 +163,119 @@ def _registrable(host: str) -> str:
     return ".".join(labels[-2:])
 
 
-def _example_origin(pattern: str, compiled: re.Pattern[str]) -> str | None:
-    r"""An origin the pattern is meant for: a short match of it, made a full origin.
+def _example_origins(pattern: str, compiled: re.Pattern[str]) -> list[str]:
+    r"""Origins the pattern is meant for: short matches of each of its alternatives.
 
-    Optional parts are left out first (``(.+\.)?example\.com``), then taken
-    once (``.*\.example\.com`` needs a label before the dot); alternatives are
-    taken first, then last (``(null|https://app\.example\.com)``).
+    Optional parts are left out (``(.+\.)?example\.com``), and taken once
+    (``.*\.example\.com`` needs a label before the dot; ``(www.)?`` hides a dot).
     """
-    for optional, branch in ((0, 0), (1, 0), (0, -1), (1, -1)):
-        try:
-            text = _Witness(pattern, optional, branch).alternation().replace(_ANY, ".")
-        except (IndexError, ValueError):
-            return None
-        if "://" not in text:
-            text = "https://" + text.lstrip("/")
-        host = text.split("://", 1)[1]
-        valid = re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?", host)
-        if valid and compiled.search(text):
-            return text
-    return None
+    examples: list[str] = []
+    for variant in _variants(pattern):
+        for optional in (0, 1):
+            try:
+                text = _Witness(variant, optional).sequence().replace(_ANY, ".")
+            except (IndexError, ValueError):
+                continue
+            if text.startswith("://"):
+                text = "https" + text
+            elif "://" not in text:
+                text = "https://" + text.lstrip("/")
+            scheme, host = text.split("://", 1)
+            if host.startswith("."):
+                text, host = f"{scheme}://a{host}", "a" + host
+            named = "." in host or host.split(":")[0] == "localhost"
+            valid = scheme in ("http", "https") and named and _HOST.fullmatch(host)
+            if valid and compiled.search(text) and text not in examples:
+                examples.append(text)
+    # Prefer what a site would use: the default port, https, a full host name.
+    return sorted(
+        examples,
+        key=lambda origin: (
+            origin.count(":") > 1,
+            not origin.startswith("https:"),
+            "." not in origin,
+        ),
+    )
+
+
+def _variants(pattern: str) -> list[str]:
+    """The pattern once per choice of its alternatives (``a|b``, ``(x|y)``), no ``|`` left."""
+    variants, _ = _alternatives(pattern, 0)
+    return variants
+
+
+def _alternatives(pattern: str, index: int) -> tuple[list[str], int]:
+    """The variants of the alternation starting at ``index``, and where it ends."""
+    branches: list[str] = []
+    current = [""]
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            piece, index = pattern[index : index + 2], index + 2
+        elif char == "[":
+            end = _class_end(pattern, index)
+            piece, index = pattern[index : end + 1], end + 1
+        elif char == "(":
+            start = index
+            index += 1
+            if pattern[index : index + 1] == "?":
+                # (?:, (?P<name>, (?=, (?<=, or flags (?i) whose group is empty.
+                while pattern[index] not in ":)>=!":
+                    index += 1
+                if pattern[index] in ":>=!":
+                    index += 1
+            prefix = pattern[start:index]
+            inner, index = _alternatives(pattern, index)
+            index += 1  # the closing parenthesis
+            current = [head + prefix + branch + ")" for head in current for branch in inner]
+            current = current[:_VARIANT_LIMIT]
+            continue
+        elif char == ")":
+            break
+        elif char == "|":
+            branches.extend(current)
+            current = [""]
+            index += 1
+            continue
+        else:
+            piece, index = char, index + 1
+        current = [head + piece for head in current]
+    branches.extend(current)
+    return branches[:_VARIANT_LIMIT], index
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index of the ``]`` closing the class that opens at ``start``."""
+    index = start + 1
+    if pattern[index : index + 1] == "^":
+        index += 1
+    if pattern[index : index + 1] == "]":
+        index += 1
+    while pattern[index] != "]":
+        index += 2 if pattern[index] == "\\" else 1
+    return index
 
 
 _ANY = "\0"  # a bare `.`: itself in a host name, a letter when repeated
 
 
 class _Witness:
-    """A short string a regex matches, for the constructs origin patterns use.
+    """A short string a regex without alternatives matches.
 
-    ``optional`` is how many times ``?`` and ``*`` repeat their atom (0 or 1);
-    ``branch`` which alternative is taken (0: the first, -1: the last).
+    ``optional`` is how many times ``?`` and ``*`` repeat their atom (0 or 1).
     """
 
     _CLASSES: ClassVar[dict[str, str]] = {"d": "0", "w": "a", "s": " "}
 
-    def __init__(self, pattern: str, optional: int, branch: int) -> None:
+    def __init__(self, pattern: str, optional: int) -> None:
         self.pattern = pattern
         self.optional = optional
-        self.branch = branch
         self.index = 0
-
-    def alternation(self) -> str:
-        branches = [self.sequence()]
-        while self._peek() == "|":
-            self.index += 1
-            branches.append(self.sequence())
-        return branches[self.branch]
 
     def sequence(self) -> str:
         out = ""
-        while self.index < len(self.pattern) and self._peek() not in "|)":
-            atom = self.atom()
-            out += self.quantified(atom)
+        while self.index < len(self.pattern) and self._peek() != ")":
+            out += self.quantified(self.atom())
         return out
 
     def atom(self) -> str:
@@ -156,7 +284,7 @@ class _Witness:
         if char == "(":
             if self._peek() == "?":
                 self._skip_group_prefix()
-            inner = self.alternation()
+            inner = self.sequence()
             if self._peek() != ")":
                 raise ValueError("unbalanced group")
             self.index += 1
@@ -194,7 +322,7 @@ class _Witness:
         return atom
 
     def _class(self) -> str:
-        end = self.pattern.index("]", self.index + 1)
+        end = _class_end(self.pattern, self.index - 1)
         body = self.pattern[self.index : end]
         self.index = end + 1
         if body.startswith("^"):

@@ -165,15 +165,12 @@ class ResponseHeaders:
     """The headers a scope adds to responses, after inheritance.
 
     ``discarded`` are the outer level's headers that this scope's own list
-    replaced. ``hidden_from_upstream`` are the upstream response headers not
-    passed to the client (lower case), ``expires`` the ``expires`` setting.
+    replaced.
     """
 
     entries: tuple[ResponseHeader, ...]
     defined_in: Scope | None
     discarded: tuple[ResponseHeader, ...]
-    hidden_from_upstream: Setting[frozenset[str]]
-    expires: Setting[str | None]
     known: bool
 
     def named(self, name: str) -> tuple[ResponseHeader, ...]:
@@ -318,10 +315,22 @@ class Settings(Protocol):
     def internal(self) -> bool: ...
 
     @property
+    def loopback_servers(self) -> dict[str, tuple[Scope, ...]]: ...
+
+    @property
     def response_headers(self) -> ResponseHeaders: ...
 
     @property
+    def hidden_upstream_headers(self) -> Setting[frozenset[str]]: ...
+
+    @property
+    def expires(self) -> Setting[str | None]: ...
+
+    @property
     def cors(self) -> CorsPolicy: ...
+
+    @property
+    def cache_zone(self) -> Setting[str | None]: ...
 
     @property
     def cache(self) -> CachePolicy | None: ...

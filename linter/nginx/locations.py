@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from authlint.model.origins import python_regex
+from authlint.model.origins import compile_pcre
 from authlint.model.scope import Scope, ScopeKind
 
 _REGEX_MODIFIERS = {"~": 0, "~*": re.IGNORECASE}
@@ -66,26 +66,36 @@ def _search(parent: Scope, uri: str) -> tuple[Scope | None, bool, bool]:
             modifier, pattern = _modifier_and_pattern(location)
             if modifier not in _REGEX_MODIFIERS:
                 continue
-            try:
-                matched = re.search(python_regex(pattern), uri, _REGEX_MODIFIERS[modifier])
-            except re.error:
+            compiled = compile_pcre(pattern, _REGEX_MODIFIERS[modifier])
+            if compiled is None:
                 known = False
                 continue
-            if matched:
+            if compiled.search(uri):
                 inner, _, inner_known = _search(location, uri)
                 return inner or location, True, known and inner_known
     return best, False, known
 
 
+_MODIFIERS = ("^~", "~*", "=", "~")
+
+
 def _modifier_and_pattern(location: Scope) -> tuple[str, str]:
+    """``location = /x`` and ``location =/x`` alike: nginx reads a modifier glued to
+    its pattern."""
     args = location.node.args if location.node is not None else []
     if len(args) >= 2:
         return args[0], args[1]
-    return "", args[0] if args else ""
+    text = args[0] if args else ""
+    for modifier in _MODIFIERS:
+        if text.startswith(modifier) and len(text) > len(modifier):
+            return modifier, text[len(modifier) :]
+    return "", text
 
 
-_PROXIED_URL = re.compile(r"^(https?)://([^/:$]+)(?::(\d+))?(/[^$]*)?$")
+_PROXIED_URL = re.compile(r"^(https?)://(\[[^\]]+\]|[^/:$\[]+)(?::(\d+))?(/[^$]*)?$")
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
+# Listen addresses a loopback client reaches: all addresses, or loopback itself.
+_REACHABLE = frozenset({"", "*", "0.0.0.0", "[::]", *_LOOPBACK})
 
 
 def proxied_location(scope: Scope) -> LocationMatch | None:
@@ -94,7 +104,9 @@ def proxied_location(scope: Scope) -> LocationMatch | None:
     Followed only for a ``proxy_pass`` to a loopback address (or an
     ``upstream`` of loopback servers) from a prefix or exact location, whose
     request path is then known: the location's own, or the URI part of
-    ``proxy_pass`` in its place.
+    ``proxy_pass`` in its place. The server is chosen as nginx chooses it:
+    by the ``Host`` sent (``$proxy_host`` unless set), else the
+    ``default_server``, else the first on the port.
     """
     upstream = scope.settings.upstream
     location = scope.enclosing(ScopeKind.LOCATION)
@@ -107,11 +119,46 @@ def proxied_location(scope: Scope) -> LocationMatch | None:
         return None
     scheme, host, port, uri = url.groups()
     ports = _loopback_ports(http, host, port or ("443" if scheme == "https" else "80"))
-    path = uri or pattern
-    for server in http.walk():
-        if server.kind is ScopeKind.SERVER and _listens_on(server, ports):
-            return match_location(server, path)
-    return None
+    listening = http.settings.loopback_servers
+    servers = [server for port in sorted(ports) for server in listening.get(port, ())]
+    if not servers:
+        return None
+    sent_host = _host_sent(scope, host)
+    chosen = _choose_server(servers, sent_host)
+    if chosen is None:
+        return LocationMatch(None, False)
+    return match_location(chosen, uri or pattern)
+
+
+def _host_sent(scope: Scope, proxy_host: str) -> str | None:
+    """The ``Host`` the upstream receives; ``None`` when it depends on the request."""
+    headers = scope.settings.request_headers
+    if headers is None or not headers.known:
+        return None
+    for entry in headers.entries:
+        if entry.name.lower() == "host":
+            value = entry.value.replace("$proxy_host", proxy_host)
+            return None if "$" in value else value.split(":")[0]
+    return proxy_host
+
+
+def _choose_server(servers: list[Scope], host: str | None) -> Scope | None:
+    """The server for ``host`` (exact names only), else the default one; ``None`` when
+    the host depends on the request and more than one server could answer."""
+    if host is None:
+        return servers[0] if len(servers) == 1 else None
+    named = [server for server in servers if host in server.hosts]
+    if named:
+        return named[0]
+    defaults = [server for server in servers if _is_default(server)]
+    return defaults[0] if defaults else servers[0]
+
+
+def _is_default(server: Scope) -> bool:
+    return any(
+        "default_server" in listen.args or "default" in listen.args
+        for listen in server.own.get("listen", ())
+    )
 
 
 def _loopback_ports(http: Scope, host: str, port: str) -> set[str]:
@@ -123,15 +170,19 @@ def _loopback_ports(http: Scope, host: str, port: str) -> set[str]:
             for server in group.children or ():
                 address = server.arg(0) if server.name == "server" else ""
                 name, _, server_port = address.rpartition(":")
+                if not name:
+                    name, server_port = address, "80"
                 if name in _LOOPBACK:
                     ports.add(server_port)
     return ports
 
 
-def _listens_on(server: Scope, ports: set[str]) -> bool:
+def loopback_listen_ports(server: Scope) -> list[str]:
+    """The ports a server listens on for loopback clients (all addresses, or loopback)."""
+    ports = []
     for listen in server.own.get("listen", ()):
         address = listen.arg(0)
         host, _, port = address.rpartition(":")
-        if (port if host else address) in ports and host in ("", "*", *_LOOPBACK):
-            return True
-    return False
+        if host in _REACHABLE and (port if host else address).isdigit():
+            ports.append(port if host else address)
+    return ports

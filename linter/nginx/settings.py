@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
 
-from authlint.model.origins import python_regex
+from authlint.model.origins import compile_pcre
 from authlint.model.scope import NOT_SET, Lookup, Scope, ScopeKind
 from authlint.model.settings import (
     AllowedOrigin,
@@ -45,6 +45,7 @@ from authlint.model.settings import (
     UpstreamKind,
     VariableDefinition,
 )
+from authlint.nginx.locations import loopback_listen_ports
 from authlint.nginx.values import is_builtin_variable, only_variable, parse_size, variables_in
 
 if TYPE_CHECKING:
@@ -299,10 +300,23 @@ class NginxSettings:
         )
 
     @memoized
+    def loopback_servers(self) -> dict[str, tuple[Scope, ...]]:
+        """The servers below this scope (an ``http``) by the loopback ports they listen on."""
+        index: dict[str, list[Scope]] = {}
+        for server in self.scope.walk():
+            if server.kind is ScopeKind.SERVER:
+                for port in loopback_listen_ports(server):
+                    index.setdefault(port, []).append(server)
+        return {port: tuple(servers) for port, servers in index.items()}
+
+    @memoized
     def internal(self) -> bool:
-        """Only nginx's own subrequests and redirects reach this scope (``internal``)."""
-        location = self.scope.enclosing(ScopeKind.LOCATION)
-        return location is not None and "internal" in location.own
+        """Only nginx's own subrequests and redirects reach this scope: it or a location
+        around it is ``internal``."""
+        return any(
+            level.kind is ScopeKind.LOCATION and "internal" in level.own
+            for level in (self.scope, *self.scope.ancestors())
+        )
 
     @memoized
     def authenticates_some_methods(self) -> Setting[bool]:
@@ -330,47 +344,59 @@ class NginxSettings:
             ResponseHeader(node.arg(0), node.arg(1), node.arg(2).lower() == "always", node)
             for node in scope.own.get("add_header", ())
         )
+        unread = bool(scope.unread) and scope.may_set("add_header")
         if own:
             merged = mode == "merge"
             entries = own + outer_entries if merged else own
             discarded = outer_entries if mode == "on" else ()
             defined_in: Scope | None = scope
-            known = not scope.may_set("add_header") and (outer_known or not merged)
+            known = not unread and (outer_known or not merged)
+        elif outer is not None and mode == "on" and not unread and not outer.discarded:
+            return outer  # nothing of its own: exactly the outer level's headers
         else:
             entries = () if mode == "off" else outer_entries
             discarded = ()
             defined_in = outer.defined_in if outer is not None and mode != "off" else None
-            known = not scope.may_set("add_header") and outer_known
+            known = not unread and outer_known
+        return ResponseHeaders(entries, defined_in, discarded, known)
+
+    @memoized
+    def hidden_upstream_headers(self) -> Setting[frozenset[str]]:
+        """The upstream's response headers not passed to the client (lower case), as
+        ``proxy_hide_header`` (and the fastcgi, uwsgi, scgi, grpc ones) set them."""
         upstream = self.upstream
         prefix = _MODULE_PREFIX.get(upstream.kind) if upstream is not None else None
         if prefix is None:
-            hidden: Setting[frozenset[str]] = Setting(frozenset())
-        else:
-            found = scope.lookup(f"{prefix}_hide_header")
-            names = frozenset(node.arg(0).lower() for node in found.nodes)
-            hidden = Setting(names, found.nodes[0] if found.nodes else None, found.known)
-        return ResponseHeaders(
-            entries=entries,
-            defined_in=defined_in,
-            discarded=discarded,
-            hidden_from_upstream=hidden,
-            expires=self._single("expires"),
-            known=known,
-        )
+            return Setting(frozenset())
+        found = self.scope.lookup(f"{prefix}_hide_header")
+        names = frozenset(node.arg(0).lower() for node in found.nodes)
+        return Setting(names, found.nodes[0] if found.nodes else None, found.known)
+
+    @memoized
+    def expires(self) -> Setting[str | None]:
+        """The ``expires`` setting (``None``: off or unset)."""
+        return self._single("expires")
 
     @memoized
     def cors(self) -> CorsPolicy:
         headers = self.response_headers
+        by_name: dict[str, list[ResponseHeader]] = {}
+        for entry in headers.entries:
+            name = entry.name.lower()
+            if name.startswith("access-control-") or name == "vary":
+                by_name.setdefault(name, []).append(entry)
+        if not by_name:
+            return CorsPolicy((), (), (), (), (), (), headers.known)
         return CorsPolicy(
             allowed_origins=tuple(
                 self._allowed_origin(header)
-                for header in headers.named("Access-Control-Allow-Origin")
+                for header in by_name.get("access-control-allow-origin", ())
             ),
-            allow_credentials=headers.named("Access-Control-Allow-Credentials"),
-            allow_headers=headers.named("Access-Control-Allow-Headers"),
-            allow_methods=headers.named("Access-Control-Allow-Methods"),
-            expose_headers=headers.named("Access-Control-Expose-Headers"),
-            vary=headers.named("Vary"),
+            allow_credentials=tuple(by_name.get("access-control-allow-credentials", ())),
+            allow_headers=tuple(by_name.get("access-control-allow-headers", ())),
+            allow_methods=tuple(by_name.get("access-control-allow-methods", ())),
+            expose_headers=tuple(by_name.get("access-control-expose-headers", ())),
+            vary=tuple(by_name.get("vary", ())),
             known=headers.known,
         )
 
@@ -399,7 +425,7 @@ class NginxSettings:
         tests as the filters.
         """
         if _REQUEST_ORIGIN in names:
-            filters = _origin_filters(guard)
+            filters = self._guard_filters(guard)
             if filters is None:
                 return _OriginSource(OriginKind.REFLECTED)
             return _OriginSource(OriginKind.SELECTED, filters=filters)
@@ -413,7 +439,10 @@ class NginxSettings:
                 sources.append(_OriginSource(OriginKind.UNKNOWN))
             for definition in found:
                 definitions.append(definition)
-                sources.append(self._definition_source(definition, depth))
+                source = self._definition_source(definition, depth)
+                if source.kind is OriginKind.REFLECTED and definition.kind == "set":
+                    source = _cleared_unless_allowed(definition, found) or source
+                sources.append(source)
         filters = tuple(item for source in sources for item in source.filters)
         for kind in (OriginKind.REFLECTED, OriginKind.SELECTED, OriginKind.UNKNOWN):
             if any(source.kind is kind for source in sources):
@@ -427,18 +456,43 @@ class NginxSettings:
                 return _OriginSource(OriginKind.LITERAL)
             return self._origin_source(names, definition.guard, depth + 1)
         keyed_on_origin = _REQUEST_ORIGIN in variables_in(definition.source)
-        if _echoes_origin(definition.default, keyed_on_origin):
+        if _echoes_origin(definition.default, keyed_on_origin, ""):
             return _OriginSource(OriginKind.REFLECTED)
         filters = tuple(
             _map_filter(entry)
             for entry in definition.origin.children or ()
-            if entry.name not in _MAP_KEYWORDS and _echoes_origin(entry.arg(0), keyed_on_origin)
+            if entry.name not in _MAP_KEYWORDS
+            and _echoes_origin(entry.arg(0), keyed_on_origin, entry.name)
         )
         if filters:
             return _OriginSource(OriginKind.SELECTED, filters=filters)
         if not definition.complete:
             return _OriginSource(OriginKind.UNKNOWN)
         return _OriginSource(OriginKind.LITERAL)
+
+    def _guard_filters(self, guard: Node | None) -> tuple[OriginFilter, ...] | None:
+        """The origins an ``if`` lets through; ``None`` when it does not test the origin.
+
+        ``if ($http_origin ~ ...)`` directly, or ``if ($flag)`` where ``$flag``
+        comes from a ``map`` keyed on the origin (true for its non-empty,
+        non-``0`` values).
+        """
+        filters = _origin_filters(guard)
+        flag = only_variable(guard.args[0]) if guard is not None and len(guard.args) == 1 else None
+        if filters is not None or flag is None:
+            return filters
+        definitions = self.variable_definitions(flag)
+        found: list[OriginFilter] = []
+        for definition in definitions:
+            keyed = definition.kind == "map" and _REQUEST_ORIGIN in variables_in(definition.source)
+            if not keyed or _truthy(definition.default):
+                return None
+            found += [
+                _map_filter(entry)
+                for entry in definition.origin.children or ()
+                if entry.name not in _MAP_KEYWORDS and _truthy(entry.arg(0))
+            ]
+        return tuple(found) if definitions else None
 
     def depends_on_credential(self, text: str) -> bool | None:
         """Whether a value (a cache bypass condition) changes with the client's credentials.
@@ -557,6 +611,18 @@ class NginxSettings:
         return tuple(found)
 
     @memoized
+    def cache_zone(self) -> Setting[str | None]:
+        """The cache zone in use (``proxy_cache`` and friends); ``None``: off, or no cache.
+
+        Cheaper than :attr:`cache`, for rules that first ask whether anything
+        is cached here.
+        """
+        upstream = self.upstream
+        if upstream is None or upstream.kind not in _CACHING_KINDS:
+            return Setting(None)
+        return self._single(f"{_MODULE_PREFIX[upstream.kind]}_cache")
+
+    @memoized
     def cache(self) -> CachePolicy | None:
         """The upstream cache of this scope; ``None`` when the upstream cannot cache."""
         upstream = self.upstream
@@ -564,7 +630,7 @@ class NginxSettings:
             return None
         prefix = _MODULE_PREFIX[upstream.kind]
         default_key = _PROXY_CACHE_KEY if upstream.kind is UpstreamKind.PROXY else None
-        zone = self._single(f"{prefix}_cache")
+        zone = self.cache_zone
         valid_found = self.scope.lookup(f"{prefix}_cache_valid")
         valid = tuple(
             CacheValid(tuple(node.args[:-1]) or _CACHE_VALID_DEFAULT_STATUSES, node.args[-1], node)
@@ -674,10 +740,43 @@ def _origin_filters(guard: Node | None) -> tuple[OriginFilter, ...] | None:
     return None
 
 
-def _echoes_origin(value: str, keyed_on_origin: bool) -> bool:
-    """A map value that sends the request's Origin back (or a capture of it)."""
+def _echoes_origin(value: str, keyed_on_origin: bool, key: str) -> bool:
+    """A map value that sends the request's Origin back, or a capture of it (``$1``,
+    or a group the key's regex names)."""
     names = variables_in(value)
-    return _REQUEST_ORIGIN in names or (keyed_on_origin and any(name.isdigit() for name in names))
+    if _REQUEST_ORIGIN in names:
+        return True
+    groups = {name.lower() for name in re.findall(r"\(\?P?<([A-Za-z_]\w*)>", key)}
+    return keyed_on_origin and any(name.isdigit() or name in groups for name in names)
+
+
+def _truthy(value: str) -> bool:
+    """What ``if ($variable)`` takes as true: neither empty nor ``0``."""
+    return value not in ("", "0")
+
+
+_NEGATED = {"!=": (False, False), "!~": (True, False), "!~*": (True, True)}
+
+
+def _cleared_unless_allowed(
+    reflecting: VariableDefinition, definitions: tuple[VariableDefinition, ...]
+) -> _OriginSource | None:
+    """``set $cors $http_origin;`` then ``if ($http_origin !~ allowed) { set $cors ""; }``:
+    the origin survives only when it matches, so it is SELECTED by those tests."""
+    if reflecting.guard is not None:
+        return None
+    filters = []
+    for definition in definitions:
+        guard = definition.guard
+        if definition.kind != "set" or guard is None or variables_in(definition.source):
+            continue
+        args = guard.args
+        later = guard.file is reflecting.origin.file and guard.line > reflecting.origin.line
+        tests_origin = len(args) == 3 and only_variable(args[0]) == _REQUEST_ORIGIN
+        if later and tests_origin and args[1] in _NEGATED:
+            regex, ignore_case = _NEGATED[args[1]]
+            filters.append(OriginFilter(args[2], regex, ignore_case, guard))
+    return _OriginSource(OriginKind.SELECTED, filters=tuple(filters)) if filters else None
 
 
 def _map_filter(entry: Node) -> OriginFilter:
@@ -718,9 +817,6 @@ def _tests_options(node: Node | None) -> bool:
     if operator == "=":
         return value == "OPTIONS"
     if operator in ("~", "~*"):
-        flags = re.IGNORECASE if operator == "~*" else 0
-        try:
-            return bool(re.search(python_regex(value), "OPTIONS", flags))
-        except re.error:
-            return False
+        compiled = compile_pcre(value, re.IGNORECASE if operator == "~*" else 0)
+        return compiled is not None and bool(compiled.search("OPTIONS"))
     return False

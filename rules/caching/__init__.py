@@ -23,10 +23,12 @@ def caching_scopes(
     subrequests (a cached JWKS, a token exchange) rather than users.
     """
     for scope in workspace.forwarding_scopes():
-        cache = scope.settings.cache
-        if clients_only and scope.settings.internal:
+        settings = scope.settings
+        zone = settings.cache_zone
+        if not zone.value or not zone.known or (clients_only and settings.internal):
             continue
-        if cache is not None and cache.zone.value and cache.zone.known:
+        cache = settings.cache
+        if cache is not None:
             yield scope, cache
 
 

@@ -77,7 +77,7 @@ class IgnoresPrivacyHeaders(Rule):
             if carried is None or per_user(scope, cache) is not False:
                 continue
             reported.add(id(node))
-            hidden = scope.settings.response_headers.hidden_from_upstream.value
+            hidden = scope.settings.hidden_upstream_headers.value
             replay = ""
             if "set-cookie" in ignored and "set-cookie" not in hidden:
                 replay = ", and the first visitor's `Set-Cookie` is replayed to the next ones"

@@ -87,7 +87,7 @@ def _shared_cacheable(scope: Scope) -> Iterator[tuple[Node, str]]:
     for entry in headers.named("Cache-Control"):
         if _SHARED_CACHE_ALLOWED.search(entry.value):
             yield entry.origin, f"`Cache-Control: {entry.value}`"
-    expires = headers.expires
+    expires = scope.settings.expires
     value = expires.value or ""
     if expires.origin is not None and value not in _NOT_CACHED and not value.startswith(("-", "$")):
         yield expires.origin, f"`expires {value}`"

@@ -87,12 +87,15 @@ def _duplicates(scope: Scope) -> Iterator[tuple[ResponseHeader, str]]:
             yield entry, f"also added at {first[name].origin.where}"
         else:
             first[name] = entry
+    if not first:
+        return
     target = proxied_location(scope)
     if target is None or target.scope is None or not target.known:
         return
     upstream_headers = target.scope.settings.response_headers
     for name, entry in first.items():
-        if name in headers.hidden_from_upstream.value or not headers.hidden_from_upstream.known:
+        hidden = scope.settings.hidden_upstream_headers
+        if name in hidden.value or not hidden.known:
             continue
         added = upstream_headers.named(name)
         if added:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.cors import ALLOW_CREDENTIALS, ALLOW_ORIGIN, answering_scopes
+from authlint.rules.cors import answering_scopes
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -61,12 +61,19 @@ class HeadersWithoutAlways(Rule):
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
         for scope in answering_scopes(workspace):
-            refuser = _who_can_refuse(scope)
+            cors = scope.settings.cors
+            candidates = [
+                header
+                for header in (
+                    *(item.header for item in cors.allowed_origins),
+                    *cors.allow_credentials,
+                )
+                if not header.always and id(header.origin) not in reported
+            ]
+            refuser = _who_can_refuse(scope) if candidates else None
             if refuser is None:
                 continue
-            for header in scope.settings.response_headers.entries:
-                if header.always or header.name.lower() not in (ALLOW_ORIGIN, ALLOW_CREDENTIALS):
-                    continue
+            for header in candidates:
                 if id(header.origin) not in reported:
                     reported.add(id(header.origin))
                     yield self.finding(

@@ -65,15 +65,19 @@ class VaryOriginMissing(Rule):
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
         for scope in answering_scopes(workspace):
-            headers = scope.settings.response_headers
-            if not headers.known or _varies_on_origin(scope):
+            dynamic = [
+                allowed
+                for allowed in scope.settings.cors.allowed_origins
+                if allowed.kind in _DYNAMIC and id(allowed.header.origin) not in reported
+            ]
+            if not dynamic or not scope.settings.response_headers.known:
                 continue
             freshness = _freshness(scope)
-            if freshness is None:
+            if freshness is None or _varies_on_origin(scope):
                 continue
-            for allowed in scope.settings.cors.allowed_origins:
+            for allowed in dynamic:
                 node = allowed.header.origin
-                if allowed.kind in _DYNAMIC and id(node) not in reported:
+                if id(node) not in reported:
                     reported.add(id(node))
                     yield self.finding(
                         node,
@@ -93,7 +97,7 @@ def _varies_on_origin(scope: Scope) -> bool:
 
 def _freshness(scope: Scope) -> str | None:
     headers = scope.settings.response_headers
-    expires = headers.expires
+    expires = scope.settings.expires
     value = expires.value or ""
     if expires.origin is not None and value not in _NOT_CACHED and not value.startswith(("-", "$")):
         return f"`expires {value}` at {expires.origin.where}"
