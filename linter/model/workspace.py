@@ -42,6 +42,7 @@ class Workspace:
     problems: list[LoadProblem] = field(default_factory=list)
     _scopes: list[Scope] | None = field(default=None, init=False, repr=False)
     _forwarding: list[Scope] | None = field(default=None, init=False, repr=False)
+    _answering: list[Scope] | None = field(default=None, init=False, repr=False)
 
     def scopes(self, format: str | None = None) -> Iterator[Scope]:
         """Every scope, root by root in document order, optionally of one format.
@@ -54,11 +55,19 @@ class Workspace:
             return iter(self._scopes)
         return (scope for scope in self._scopes if scope.format == format)
 
+    def answering_scopes(self) -> list[Scope]:
+        """The scopes that answer requests (they have an upstream, or serve files), in order."""
+        if self._answering is None:
+            self._answering = [
+                scope for scope in self.scopes() if scope.settings.upstream is not None
+            ]
+        return self._answering
+
     def forwarding_scopes(self) -> list[Scope]:
         """The scopes whose upstream receives the client's request headers, in order."""
         if self._forwarding is None:
             self._forwarding = []
-            for scope in self.scopes():
+            for scope in self.answering_scopes():
                 upstream = scope.settings.upstream
                 if upstream is not None and upstream.forwards_headers:
                     self._forwarding.append(scope)

@@ -86,6 +86,9 @@ _CACHE_VALID_DEFAULT_STATUSES = ("200", "301", "302")
 _CLIENT_AUTHORIZATION = "http_authorization"
 _REQUEST_ORIGIN = "http_origin"
 _OBSOLETE_BUFFERS = ("http2_max_field_size", "http2_max_header_size")
+_AUTH_DIRECTIVES = frozenset(
+    {"auth_basic", "auth_basic_user_file", "auth_request", "auth_jwt", "satisfy"}
+)
 _NONAME_KINDS = frozenset({ScopeKind.IF, ScopeKind.LIMIT_EXCEPT})
 _HANDLER_KINDS = frozenset({ScopeKind.LOCATION, *_NONAME_KINDS})
 _DEPTH_LIMIT = 8
@@ -291,6 +294,13 @@ class NginxSettings:
 
     @memoized
     def authentication(self) -> Authentication:
+        scope = self.scope
+        if (
+            scope.parent is not None
+            and not scope.unread
+            and not _AUTH_DIRECTIVES & scope.own.keys()
+        ):
+            return scope.parent.settings.authentication  # all of it inherited
         return Authentication(
             basic_realm=self._single("auth_basic"),
             basic_user_file=self._single("auth_basic_user_file"),

@@ -59,7 +59,7 @@ class AuthRequestCacheShared(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope in workspace.scopes():
+        for scope in workspace.answering_scopes():
             auth_request = scope.settings.authentication.auth_request
             server = scope.enclosing(ScopeKind.SERVER)
             if not auth_request.value or auth_request.origin is None or server is None:

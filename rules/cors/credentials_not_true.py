@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.cors import SOURCE_URL, answering_scopes
+from authlint.rules.cors import SOURCE_URL
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -48,7 +48,7 @@ class CredentialsNotTrue(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope in answering_scopes(workspace):
+        for scope in workspace.answering_scopes():
             for header in scope.settings.cors.allow_credentials:
                 node = header.origin
                 if header.value != "true" and "$" not in header.value and id(node) not in reported:

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from authlint.nginx.locations import proxied_location
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.cors import ALLOW_CREDENTIALS, ALLOW_ORIGIN, answering_scopes
+from authlint.rules.cors import ALLOW_CREDENTIALS, ALLOW_ORIGIN
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -65,7 +65,7 @@ class HeaderDuplicated(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope in answering_scopes(workspace):
+        for scope in workspace.answering_scopes():
             for header, reason in _duplicates(scope):
                 if id(header.origin) not in reported:
                     reported.add(id(header.origin))

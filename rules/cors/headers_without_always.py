@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.cors import answering_scopes
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -60,7 +59,7 @@ class HeadersWithoutAlways(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope in answering_scopes(workspace):
+        for scope in workspace.answering_scopes():
             cors = scope.settings.cors
             candidates = [
                 header

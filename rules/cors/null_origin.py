@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from authlint.model.origins import LeakKind, check_origin_regex
 from authlint.model.settings import OriginKind
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.cors import SOURCE_URL, answering_scopes
+from authlint.rules.cors import SOURCE_URL
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -57,7 +57,7 @@ class NullOrigin(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope in answering_scopes(workspace):
+        for scope in workspace.answering_scopes():
             cors = scope.settings.cors
             if not cors.credentials:
                 continue

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.cors import answering_scopes
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -72,7 +71,7 @@ class PreflightReachesAuth(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope in answering_scopes(workspace):
+        for scope in workspace.answering_scopes():
             settings = scope.settings
             if not settings.cors.allowed_origins or settings.preflight_answered_by is not None:
                 continue

@@ -5,7 +5,6 @@ from typing import TYPE_CHECKING
 
 from authlint.model.settings import OriginKind
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.cors import answering_scopes
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -64,7 +63,7 @@ class VaryOriginMissing(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope in answering_scopes(workspace):
+        for scope in workspace.answering_scopes():
             dynamic = [
                 allowed
                 for allowed in scope.settings.cors.allowed_origins
