@@ -15,6 +15,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 from typing import ClassVar
 
 ATTACKER = "attacker.invalid"
@@ -115,6 +116,7 @@ def _scoped_flags(pattern: str) -> str:
     return pattern[: match.start()] + scoped + _scoped_flags(pattern[index:])
 
 
+@cache
 def check_origin_regex(pattern: str, ignore_case: bool = False) -> PatternCheck:
     """Try ``pattern`` (a PCRE as nginx writes it) with attacker-owned origins."""
     compiled = compile_pcre(pattern, re.IGNORECASE if ignore_case else 0)

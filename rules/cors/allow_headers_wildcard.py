@@ -4,6 +4,7 @@ import re
 from typing import TYPE_CHECKING
 
 from authlint.rule import Finding, Rule, Severity
+from authlint.rules.cors import credentialed_scopes
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -53,10 +54,7 @@ class AllowHeadersWildcard(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope in workspace.answering_scopes():
-            cors = scope.settings.cors
-            if not cors.credentials:
-                continue
+        for scope, cors in credentialed_scopes(workspace):
             for header in cors.allow_headers:
                 names = {name.lower() for name in re.split(r"[\s,]+", header.value) if name}
                 node = header.origin

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from authlint.model.origins import LeakKind, check_origin_regex
 from authlint.model.settings import OriginKind
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.cors import SOURCE_URL
+from authlint.rules.cors import SOURCE_URL, credentialed_scopes
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -64,10 +64,7 @@ class AllowListTooBroad(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope in workspace.answering_scopes():
-            cors = scope.settings.cors
-            if not cors.credentials:
-                continue
+        for scope, cors in credentialed_scopes(workspace):
             for allowed in cors.allowed_origins:
                 if allowed.kind is not OriginKind.SELECTED:
                     continue

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from authlint.model.settings import OriginKind
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.cors import SOURCE_URL
+from authlint.rules.cors import SOURCE_URL, credentialed_scopes
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -62,10 +62,7 @@ class WildcardWithCredentials(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         reported: set[int] = set()
-        for scope in workspace.answering_scopes():
-            cors = scope.settings.cors
-            if not cors.credentials:
-                continue
+        for scope, cors in credentialed_scopes(workspace):
             for allowed in cors.allowed_origins:
                 node = allowed.header.origin
                 if allowed.kind is OriginKind.WILDCARD and id(node) not in reported:
