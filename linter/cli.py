@@ -8,16 +8,23 @@ traceback.
 from __future__ import annotations
 
 import gc
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import click
 
 from authlint import __version__
+from authlint.baseline import Baseline, BaselineError, unrecorded, write_baseline
 from authlint.discovery import PathNotFoundError
 from authlint.nginx.loader import IncludeOptions
-from authlint.reporters import FORMATS, renderer
+from authlint.reporters import FORMATS, renderer, text_format
 from authlint.rule import Severity
+
+if TYPE_CHECKING:
+    from authlint.engine import Result
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -61,6 +68,29 @@ def cli() -> None:
     help="Exit 1 when a finding has this severity or a higher one.",
 )
 @click.option(
+    "--output",
+    "output_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="After the findings, count them per rule (text format).",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only the findings that the baseline FILE does not record.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Record today's findings in FILE for --baseline; report only what it cannot record.",
+)
+@click.option(
     "--include-map",
     "include_maps",
     multiple=True,
@@ -76,6 +106,10 @@ def check(
     paths: tuple[Path, ...],
     output_format: str,
     fail_on: str,
+    output_file: Path | None,
+    statistics: bool,
+    baseline_file: Path | None,
+    write_baseline_file: Path | None,
     include_maps: tuple[str, ...],
     follow_outside_includes: bool,
 ) -> int:
@@ -87,12 +121,36 @@ def check(
     # run; this keeps it paused until exit).
     gc.disable()
 
+    if statistics and output_format != "text":
+        raise click.UsageError("--statistics goes with --format text")
+    if baseline_file is not None and write_baseline_file is not None:
+        raise click.UsageError("--baseline and --write-baseline cannot be used together")
+    baseline = _read_baseline(baseline_file)
     includes = IncludeOptions(_include_maps(include_maps), follow_outside_includes)
+    cwd = Path.cwd()
     try:
-        result = run(paths or (Path("."),), includes)
+        result = run(paths or (Path("."),), includes, cwd)
     except PathNotFoundError as exc:
         raise click.UsageError(str(exc)) from None
-    sys.stdout.write(renderer(output_format)(result))
+    if write_baseline_file is not None:
+        recorded = write_baseline(write_baseline_file, result.findings, result.files, cwd)
+        click.echo(
+            f"authlint: recorded {recorded} finding{'s' if recorded != 1 else ''} "
+            f"in {write_baseline_file}",
+            err=True,
+        )
+        # What a baseline cannot hold (parse errors) is still reported, and fails the run.
+        result = replace(result, findings=unrecorded(result.findings))
+    if baseline is not None:
+        new, known = baseline.new_findings(result.findings, result.files, cwd)
+        result = replace(result, findings=new)
+        if known:
+            click.echo(
+                f"authlint: {known} finding{'s' if known != 1 else ''} recorded in "
+                f"{baseline_file} not shown",
+                err=True,
+            )
+    _write_report(_render(result, output_format, statistics, output_file), output_file)
     for crash in result.crashes:
         click.echo(
             f"authlint: internal error: rule {crash.rule} failed ({crash.error}); "
@@ -104,6 +162,40 @@ def check(
     threshold = Severity(fail_on).rank
     failing = any(finding.severity.rank >= threshold for finding in result.findings)
     return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+def _read_baseline(path: Path | None) -> Baseline | None:
+    if path is None:
+        return None
+    try:
+        return Baseline.read(path)
+    except BaselineError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _render(result: Result, output_format: str, statistics: bool, output: Path | None) -> str:
+    if output_format == "text":
+        return text_format.render(
+            result, color=output is None and _colour_wanted(), statistics=statistics
+        )
+    return renderer(output_format)(result)
+
+
+def _colour_wanted() -> bool:
+    """Colour on a terminal only, and never when ``NO_COLOR`` is set (no-color.org)."""
+    return (
+        sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    )
+
+
+def _write_report(report: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(report)
+        return
+    try:
+        output.write_text(report, encoding="utf-8")
+    except OSError as exc:
+        raise click.FileError(str(output), exc.strerror) from None
 
 
 def main() -> None:

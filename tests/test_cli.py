@@ -457,19 +457,45 @@ def test_json_families_match_rule_ids(tree):
 # --- text --------------------------------------------------------------------
 
 
+SNIPPET_LINE = re.compile(r"^  (?P<number>[1-9]\d*) \| (?P<text>.*)$")
+CARET_LINE = re.compile(r"^  (?P<gutter> +) \| (?P<indent> *)\^+$")
+
+
+def text_blocks(stdout: str) -> tuple[list[list[str]], str]:
+    """The text report's findings (headline, optional source and caret lines, fix) and summary."""
+    *body, summary = stdout.splitlines()
+    blocks: list[list[str]] = []
+    for line in body:
+        if FINDING_LINE.match(line):
+            blocks.append([line])
+        else:
+            blocks[-1].append(line)
+    return blocks, summary
+
+
 def test_text_format_lines(tree):
     root = tree(MIXED)
     run = authlint("check", cwd=root)
-    lines = run.stdout.splitlines()
     assert run.stdout.endswith("\n")
-    *body, summary = lines
+    blocks, summary = text_blocks(run.stdout)
     assert SUMMARY_LINE.match(summary), summary
-    assert body
-    assert len(body) % 2 == 0
-    for finding_line, fix_line in zip(body[::2], body[1::2], strict=True):
-        assert FINDING_LINE.match(finding_line), finding_line
+    assert blocks
+    for block in blocks:
+        finding = FINDING_LINE.match(block[0])
+        assert finding, block
+        assert len(block) in (2, 4), block
+        fix_line = block[-1]
         assert fix_line.startswith("  fix: ")
         assert fix_line[len("  fix: ") :].strip()
+        if len(block) == 4:
+            source, caret = SNIPPET_LINE.match(block[1]), CARET_LINE.match(block[2])
+            assert source, block
+            assert caret, block
+            assert source["number"] == finding["line"]
+            assert len(caret["gutter"]) == len(source["number"])
+            # The caret starts under the finding's column.
+            assert len(caret["indent"]) == int(finding["column"]) - 1
+    assert all(len(block) == 4 for block in blocks if "AL101" in block[0])
     document = authlint("check", "--format", "json", cwd=root).json()
     total = len(document["findings"])
     assert summary.startswith(f"Found {total} findings (")
@@ -481,16 +507,17 @@ def test_text_format_lines(tree):
 
 def test_text_and_json_report_the_same_findings(tree):
     root = tree({**MIXED, **BROKEN})
-    text = authlint("check", cwd=root).stdout.splitlines()
+    blocks, _ = text_blocks(authlint("check", cwd=root).stdout)
     document = authlint("check", "--format", "json", cwd=root).json()
-    expected = []
-    for finding in document["findings"]:
-        expected.append(
+    expected = [
+        (
             f"{finding['path']}:{finding['line']}:{finding['column'] or 1}: "
-            f"{finding['rule']} {finding['severity']} {finding['message']}"
+            f"{finding['rule']} {finding['severity']} {finding['message']}",
+            f"  fix: {finding['fix']}",
         )
-        expected.append(f"  fix: {finding['fix']}")
-    assert text[:-1] == expected
+        for finding in document["findings"]
+    ]
+    assert [(block[0], block[-1]) for block in blocks] == expected
 
 
 # --- usage errors ------------------------------------------------------------

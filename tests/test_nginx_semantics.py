@@ -259,9 +259,7 @@ def test_proxy_hide_header_at_location_replaces_server_list(nginx):
         }
         """
     )
-    assert at(ws, "location /default/").hidden_upstream_headers.value == {
-        "x-secret-a"
-    }
+    assert at(ws, "location /default/").hidden_upstream_headers.value == {"x-secret-a"}
     hidden = at(ws, "location /override/").hidden_upstream_headers
     assert hidden.value == {"x-secret-b"}
     assert hidden.origin.args == ["X-Secret-B"]

@@ -1,33 +1,104 @@
-"""``--format text``: one ``path:line:col: ID severity message`` line per finding, then its fix."""
+"""``--format text``: each finding as ``path:line:col: ID severity message``,
+the offending source line with a caret under the span, and the fix.
+
+Source text is masked (:mod:`.masking`) before it is shown. Colour is the
+caller's decision (a terminal, no ``NO_COLOR``); without it the output is
+plain text.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import TYPE_CHECKING
 
+import click
+
+from authlint.reporters.masking import mask_secrets
+from authlint.rule import Severity
+
 if TYPE_CHECKING:
     from authlint.engine import Result
+    from authlint.rule import Finding
+
+_SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+# Tabs would shift the caret by an unknown width: one space each, as in the caret line.
+_TAB = " "
 
 
-def render(result: Result) -> str:
-    lines = []
+def render(result: Result, *, color: bool = False, statistics: bool = False) -> str:
+    """The report; ``statistics`` adds a count of findings per rule before the summary."""
+    paint = _Painter(color)
+    lines: list[str] = []
     for finding in result.findings:
-        span = finding.span
-        lines.append(
-            f"{span.path}:{span.line}:{span.column or 1}: "
-            f"{finding.rule} {finding.severity.value} {finding.message}"
-        )
-        lines.append(f"  fix: {finding.fix}")
+        lines.append(_headline(finding, paint))
+        lines.extend(_snippet(finding, result, paint))
+        lines.append(f"  {paint('fix:', fg='green', bold=True)} {finding.fix}")
+    if statistics:
+        lines.extend(_statistics(result, paint))
+    lines.append(_summary(result))
+    return "\n".join(lines) + "\n"
+
+
+class _Painter:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, **style: str | bool) -> str:
+        return click.style(text, **style) if self.enabled else text  # type: ignore[arg-type]
+
+
+def _headline(finding: Finding, paint: _Painter) -> str:
+    span = finding.span
+    place = paint(f"{span.path}:{span.line}:{span.column or 1}:", bold=True)
+    severity = paint(finding.severity.value, fg=_SEVERITY_COLOURS[finding.severity])
+    rule = paint(finding.rule, fg=_SEVERITY_COLOURS[finding.severity], bold=True)
+    return f"{place} {rule} {severity} {finding.message}"
+
+
+def _snippet(finding: Finding, result: Result, paint: _Painter) -> list[str]:
+    """The masked source line and a caret line under the span; nothing if the text is unknown."""
+    span = finding.span
+    source = result.files.get(span.path)
+    text = source.line_text(span.line) if source is not None else ""
+    if not text.strip():
+        return []
+    text = mask_secrets(text.replace("\t", _TAB))
+    start = (span.column or len(text) - len(text.lstrip()) + 1) - 1
+    end = len(text.rstrip())
+    if span.end_column is not None and span.end_line in (None, span.line):
+        end = min(max(span.end_column - 1, start + 1), len(text))
+    number = str(span.line)
+    gutter = " " * len(number)
+    caret = " " * start + "^" * max(end - start, 1)
+    bar = paint("|", fg="blue", bold=True)
+    return [
+        f"  {paint(number, fg='blue', bold=True)} {bar} {text}",
+        f"  {gutter} {bar} {paint(caret, fg=_SEVERITY_COLOURS[finding.severity], bold=True)}",
+    ]
+
+
+def _statistics(result: Result, paint: _Painter) -> list[str]:
+    """One line per rule: count, ID, severity and name, most frequent first."""
+    names = {rule.id: rule.name for rule in result.rules}
+    counts = Counter(finding.rule for finding in result.findings)
+    severities = {finding.rule: finding.severity.value for finding in result.findings}
+    width = len(str(max(counts.values(), default=0)))
+    ordered = sorted(counts, key=lambda rule: (-counts[rule], rule))
+    return [
+        f"{counts[rule]:>{width}}  {paint(rule, bold=True)}  {severities[rule]:<7}  {names[rule]}"
+        for rule in ordered
+    ]
+
+
+def _summary(result: Result) -> str:
     counts = Counter(finding.severity.value for finding in result.findings)
     files = f"{result.files_scanned} file{'s' if result.files_scanned != 1 else ''}"
-    if result.findings:
-        detail = ", ".join(
-            f"{counts[level]} {level}{'s' if counts[level] != 1 and level != 'info' else ''}"
-            for level in ("error", "warning", "info")
-            if counts[level]
-        )
-        total = len(result.findings)
-        lines.append(f"Found {total} finding{'s' if total != 1 else ''} ({detail}) in {files}.")
-    else:
-        lines.append(f"No findings in {files}.")
-    return "\n".join(lines) + "\n"
+    if not result.findings:
+        return f"No findings in {files}."
+    detail = ", ".join(
+        f"{counts[level]} {level}{'s' if counts[level] != 1 and level != 'info' else ''}"
+        for level in ("error", "warning", "info")
+        if counts[level]
+    )
+    total = len(result.findings)
+    return f"Found {total} finding{'s' if total != 1 else ''} ({detail}) in {files}."

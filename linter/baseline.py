@@ -1,0 +1,128 @@
+"""Baselines: today's findings, recorded so that a later run reports only new ones.
+
+A finding is known by its rule, its file and a hash of its line's content,
+not by its line number, so that lines added above it do not bring it back.
+Identical lines count: a baseline holding one finding on ``add_header X 1;``
+accepts one such finding, and a second copy of the line is new. Parse errors
+(AL001) are never recorded: a file that does not parse always fails the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from authlint.fingerprint import line_hash
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from authlint.model.source import SourceFile
+    from authlint.rule import Finding
+
+BASELINE_VERSION = 1
+UNBASELINED_RULES = frozenset({"AL001"})
+
+Key = tuple[str, str, str]
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be read or is not one."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The findings a baseline file accepts, counted by (rule, path, line hash).
+
+    Paths are stored relative to the baseline file's folder, so the same
+    baseline works from any current directory.
+    """
+
+    folder: Path
+    accepted: Counter[Key]
+
+    @classmethod
+    def read(cls, path: Path) -> Baseline:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise BaselineError(f"{path}: cannot read the baseline ({exc.strerror})") from None
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise BaselineError(f"{path}: not a baseline file (not JSON)") from None
+        if not isinstance(document, dict):
+            document = {}
+        entries = document.get("findings")
+        if document.get("version") != BASELINE_VERSION or not isinstance(entries, list):
+            raise BaselineError(f"{path}: not an authlint baseline of version {BASELINE_VERSION}")
+        accepted: Counter[Key] = Counter()
+        for entry in entries:
+            fields = [entry.get(key) if isinstance(entry, dict) else None for key in _KEYS]
+            if not all(isinstance(value, str) for value in fields):
+                raise BaselineError(f"{path}: an entry lacks one of {', '.join(_KEYS)}")
+            rule, file, digest = fields
+            accepted[(str(rule), str(file), str(digest))] += 1
+        return cls(path.resolve().parent, accepted)
+
+    def new_findings(
+        self, findings: list[Finding], files: Mapping[str, SourceFile], cwd: Path
+    ) -> tuple[list[Finding], int]:
+        """The findings this baseline does not accept, and how many it did."""
+        remaining = Counter(self.accepted)
+        new: list[Finding] = []
+        for finding in findings:
+            key = _key(finding, files, cwd, self.folder)
+            if key is not None and remaining[key] > 0:
+                remaining[key] -= 1
+            else:
+                new.append(finding)
+        return new, len(findings) - len(new)
+
+
+_KEYS = ("rule", "path", "line_hash")
+
+
+def write_baseline(
+    destination: Path, findings: list[Finding], files: Mapping[str, SourceFile], cwd: Path
+) -> int:
+    """Record ``findings`` in ``destination``; return how many were recorded."""
+    folder = (cwd / destination).resolve().parent
+    entries = []
+    for finding in findings:
+        key = _key(finding, files, cwd, folder)
+        if key is not None:
+            rule, path, digest = key
+            entries.append(
+                {"rule": rule, "path": path, "line_hash": digest, "message": finding.message}
+            )
+    entries.sort(
+        key=lambda entry: (entry["path"], entry["rule"], entry["line_hash"], entry["message"])
+    )
+    document = {"version": BASELINE_VERSION, "tool": "authlint", "findings": entries}
+    (cwd / destination).write_text(
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return len(entries)
+
+
+def unrecorded(findings: list[Finding]) -> list[Finding]:
+    """The findings a baseline never records (parse errors)."""
+    return [finding for finding in findings if finding.rule in UNBASELINED_RULES]
+
+
+def _key(finding: Finding, files: Mapping[str, SourceFile], cwd: Path, folder: Path) -> Key | None:
+    if finding.rule in UNBASELINED_RULES:
+        return None
+    source = files.get(finding.span.path)
+    text = source.line_text(finding.span.line) if source is not None else ""
+    return (finding.rule, _relative(finding.span.path, cwd, folder), line_hash(text))
+
+
+def _relative(path: str, cwd: Path, folder: Path) -> str:
+    """``path`` (relative to ``cwd``) relative to ``folder``; absolute paths stay as they are."""
+    if PurePosixPath(path).is_absolute():
+        return path
+    return PurePosixPath(os.path.relpath(cwd / path, folder)).as_posix()
