@@ -17,7 +17,8 @@ from authlint import __version__
 from authlint.discovery import PathNotFoundError
 from authlint.nginx.loader import IncludeOptions
 from authlint.reporters import FORMATS, renderer
-from authlint.rule import Severity
+from authlint.rule import Severity, load_rules
+from authlint.ruledocs import find_rule, render_list, render_list_json, render_rule
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -104,6 +105,36 @@ def check(
     threshold = Severity(fail_on).rank
     failing = any(finding.severity.rank >= threshold for finding in result.findings)
     return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+@cli.command(name="rules")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def list_rules(output_format: str) -> int:
+    """List every rule: ID, family, severity, name and summary."""
+    rules = load_rules()
+    sys.stdout.write(render_list_json(rules) if output_format == "json" else render_list(rules))
+    return EXIT_CLEAN
+
+
+@cli.command()
+@click.argument("rule")
+def explain(rule: str) -> int:
+    """Print the documentation of RULE.
+
+    RULE is an ID (AL301, al301) or a rule's name (cors-wildcard-with-credentials).
+    """
+    found = find_rule(load_rules(), rule)
+    if found is None:
+        raise click.UsageError(f"unknown rule {rule!r}; `authlint rules` lists them")
+    sys.stdout.write(render_rule(found))
+    return EXIT_CLEAN
 
 
 def main() -> None:
