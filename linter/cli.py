@@ -21,7 +21,8 @@ from authlint.baseline import Baseline, BaselineError, unrecorded, write_baselin
 from authlint.discovery import PathNotFoundError
 from authlint.nginx.loader import IncludeOptions
 from authlint.reporters import FORMATS, renderer, text_format
-from authlint.rule import Severity
+from authlint.rule import Severity, load_rules
+from authlint.ruledocs import find_rule, render_list, render_list_json, render_rule
 
 if TYPE_CHECKING:
     from authlint.engine import Result
@@ -196,6 +197,36 @@ def _write_report(report: str, output: Path | None) -> None:
         output.write_text(report, encoding="utf-8")
     except OSError as exc:
         raise click.FileError(str(output), exc.strerror) from None
+
+
+@cli.command(name="rules")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def list_rules(output_format: str) -> int:
+    """List every rule: ID, family, severity, name and summary."""
+    rules = load_rules()
+    sys.stdout.write(render_list_json(rules) if output_format == "json" else render_list(rules))
+    return EXIT_CLEAN
+
+
+@cli.command()
+@click.argument("rule")
+def explain(rule: str) -> int:
+    """Print the documentation of RULE.
+
+    RULE is an ID (AL301, al301) or a rule's name (cors-wildcard-with-credentials).
+    """
+    found = find_rule(load_rules(), rule)
+    if found is None:
+        raise click.UsageError(f"unknown rule {rule!r}; `authlint rules` lists them")
+    sys.stdout.write(render_rule(found))
+    return EXIT_CLEAN
 
 
 def main() -> None:
