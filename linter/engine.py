@@ -15,6 +15,8 @@ from authlint.rule import Finding, Rule, load_rules
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from authlint.model.source import SourceFile
+
 
 @dataclass(frozen=True)
 class RuleCrash:
@@ -29,9 +31,18 @@ class RuleCrash:
 
 @dataclass
 class Result:
+    """What one run found.
+
+    ``rules`` are every known rule, sorted by ID (a SARIF log lists them all);
+    ``files`` maps each loaded file's display path to its source, so a
+    reporter can quote or hash the text a finding points at.
+    """
+
     findings: list[Finding] = field(default_factory=list)
     files_scanned: int = 0
     crashes: list[RuleCrash] = field(default_factory=list)
+    rules: tuple[type[Rule], ...] = ()
+    files: dict[str, SourceFile] = field(default_factory=dict)
 
 
 def load(paths: Sequence[Path], includes: IncludeOptions, cwd: Path) -> Workspace:
@@ -57,9 +68,14 @@ def run(paths: Sequence[Path], includes: IncludeOptions, cwd: Path | None = None
 
 
 def _lint(workspace: Workspace) -> Result:
-    result = Result(files_scanned=len(workspace.files))
+    rules = tuple(load_rules())
+    result = Result(
+        files_scanned=len(workspace.files),
+        rules=rules,
+        files={source.path: source for source in workspace.files},
+    )
     collected: list[Finding] = []
-    for rule_class in load_rules():
+    for rule_class in rules:
         rule: Rule = rule_class()
         try:
             collected.extend(rule.check(workspace))
