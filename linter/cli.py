@@ -57,8 +57,8 @@ def cli() -> None:
     "--format",
     "output_format",
     type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
+    default=lambda: "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text",
+    show_default="text; github under GitHub Actions",
     help="Output format.",
 )
 @click.option(

@@ -31,6 +31,13 @@ class RuleCrash:
 
 @dataclass
 class Result:
+    """What one run found.
+
+    ``rules`` are every known rule, sorted by ID (a SARIF log lists them all);
+    ``files`` maps each loaded file's display path to its source, so a
+    reporter can quote or hash the text a finding points at.
+    """
+
     findings: list[Finding] = field(default_factory=list)
     files_scanned: int = 0
     crashes: list[RuleCrash] = field(default_factory=list)

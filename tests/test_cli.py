@@ -8,6 +8,7 @@ checks what a user or a CI job sees: the exit status, stdout and stderr.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -280,10 +281,18 @@ class Run:
         return document
 
 
-def authlint(*args: str, cwd: Path, script: bool = False) -> Run:
-    """Run the real command with ``cwd`` as the current directory."""
+def authlint(*args: str, cwd: Path, script: bool = False, env: dict[str, str] | None = None) -> Run:
+    """Run the real command with ``cwd`` as the current directory.
+
+    Its environment is this one without ``GITHUB_ACTIONS`` (which changes the
+    default format), plus ``env``.
+    """
     command = [str(SCRIPT)] if script else [sys.executable, "-m", "authlint"]
-    done = subprocess.run([*command, *args], cwd=cwd, capture_output=True, timeout=60, check=False)
+    environment = {name: value for name, value in os.environ.items() if name != "GITHUB_ACTIONS"}
+    environment.update(env or {})
+    done = subprocess.run(
+        [*command, *args], cwd=cwd, env=environment, capture_output=True, timeout=60, check=False
+    )
     return Run(
         done.returncode,
         done.stdout.decode("utf-8"),
@@ -623,7 +632,7 @@ def test_default_path_is_current_directory(tree):
 
 def test_same_input_gives_identical_output(tree):
     root = tree({**MIXED, **BROKEN})
-    for output_format in ("text", "json"):
+    for output_format in ("text", "json", "sarif", "github"):
         first = authlint("check", "--format", output_format, cwd=root)
         second = authlint("check", "--format", output_format, cwd=root)
         assert first.raw == second.raw
@@ -636,7 +645,7 @@ def test_output_does_not_depend_on_creation_order(tmp_path):
     backward = tmp_path / "backward"
     write(forward, files)
     write(backward, dict(reversed(list(files.items()))))
-    for output_format in ("text", "json"):
+    for output_format in ("text", "json", "sarif", "github"):
         one = authlint("check", "--format", output_format, cwd=forward)
         two = authlint("check", "--format", output_format, cwd=backward)
         assert one.raw == two.raw
@@ -698,7 +707,7 @@ server {
 # --- secrets -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("output_format", ["text", "json"])
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github"])
 def test_secret_is_never_printed(tree, output_format):
     root = tree(SECRETS)
     run = authlint("check", "--format", output_format, "--fail-on", "info", cwd=root)

@@ -10,9 +10,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from test_cli import MIXED, SECRET, SECRET_PARTS, authlint
 
 from authlint.reporters.masking import mask_secrets
+
+from test_cli import MIXED, SECRET, SECRET_PARTS, authlint
 
 ANSI = "\x1b["
 
