@@ -1,4 +1,4 @@
-"""One run: discover files, load them into the model, run the rules."""
+"""One run: discover files, load them into the model, run the rules, apply suppressions."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 from authlint.discovery import discover
 from authlint.model.workspace import Workspace
 from authlint.nginx.loader import IncludeOptions, NginxLoader
-from authlint.rule import Finding, Rule, load_rules
+from authlint.rule import Finding, Rule, Run, RunRule, load_rules
+from authlint.suppression import Suppression, apply, scan
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from authlint.model.source import SourceFile
 
@@ -35,7 +36,8 @@ class Result:
 
     ``rules`` are every known rule, sorted by ID (a SARIF log lists them all);
     ``files`` maps each loaded file's display path to its source, so a
-    reporter can quote or hash the text a finding points at.
+    reporter can quote or hash the text a finding points at; ``suppressed``
+    counts the findings that comments suppressed.
     """
 
     findings: list[Finding] = field(default_factory=list)
@@ -43,6 +45,7 @@ class Result:
     crashes: list[RuleCrash] = field(default_factory=list)
     rules: tuple[type[Rule], ...] = ()
     files: dict[str, SourceFile] = field(default_factory=dict)
+    suppressed: int = 0
 
 
 def load(paths: Sequence[Path], includes: IncludeOptions, cwd: Path) -> Workspace:
@@ -53,40 +56,80 @@ def load(paths: Sequence[Path], includes: IncludeOptions, cwd: Path) -> Workspac
     return workspace
 
 
-def run(paths: Sequence[Path], includes: IncludeOptions, cwd: Path | None = None) -> Result:
-    """Lint ``paths``: findings sorted by path, line, column and rule, one per place."""
+def run(
+    paths: Sequence[Path],
+    includes: IncludeOptions,
+    cwd: Path | None = None,
+    enabled: frozenset[str] | None = None,
+) -> Result:
+    """Lint ``paths``: findings sorted by path, line, column and rule, one per place.
+
+    Only the rules whose IDs are in ``enabled`` run (default: every rule).
+    """
     cwd = (cwd or Path.cwd()).resolve()
     # The model is built once and lives until the run ends, so the cyclic
     # collector's passes over it free nothing; they cost a third of the run.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _lint(load(paths, includes, cwd))
+        return _lint(load(paths, includes, cwd), enabled)
     finally:
         if collecting:
             gc.enable()
 
 
-def _lint(workspace: Workspace) -> Result:
+def _lint(workspace: Workspace, enabled: frozenset[str] | None) -> Result:
     rules = tuple(load_rules())
+    if enabled is None:
+        enabled = frozenset(rule.id for rule in rules)
+    selected = [rule for rule in rules if rule.id in enabled]
     result = Result(
         files_scanned=len(workspace.files),
         rules=rules,
         files={source.path: source for source in workspace.files},
     )
-    collected: list[Finding] = []
-    for rule_class in rules:
-        rule: Rule = rule_class()
-        try:
-            collected.extend(rule.check(workspace))
-        except Exception as exc:  # one broken rule must not hide the others' findings
-            result.crashes.append(RuleCrash(rule.id, type(exc).__name__))
-    # The same directive is linted once per config that includes it: keep the
-    # first finding per rule and place.
+    found = _unique(
+        finding
+        for rule_class in selected
+        if not issubclass(rule_class, RunRule)
+        for finding in _checked(rule_class(), workspace, result)
+    )
+    # Run rules see the findings before suppressions (AL005 needs what each
+    # suppression hid); their own findings are never suppressed, and are made
+    # once per run, so they need no deduplication.
+    context = Run(rules, enabled, tuple(found))
+    reviewed = [
+        finding
+        for rule_class in selected
+        if issubclass(rule_class, RunRule)
+        for finding in _checked(rule_class(context), workspace, result)
+    ]
+    suppressions = [item for item in scan(workspace) if isinstance(item, Suppression)]
+    applied = apply(suppressions, found, rules)
+    result.suppressed = applied.suppressed
+    result.findings = sorted([*applied.kept, *reviewed], key=lambda item: item.sort_key)
+    return result
+
+
+def _checked(rule: Rule, workspace: Workspace, result: Result) -> list[Finding]:
+    """The rule's findings; none, and a crash recorded, if it raises."""
+    try:
+        return list(rule.check(workspace))
+    except Exception as exc:  # one broken rule must not hide the others' findings
+        result.crashes.append(RuleCrash(rule.id, type(exc).__name__))
+        return []
+
+
+def _unique(findings: Iterable[Finding]) -> list[Finding]:
+    """Sorted, and the first finding per rule and place.
+
+    The same directive is linted once per config that includes it.
+    """
     seen: set[tuple[str, str, int, int | None]] = set()
-    for finding in sorted(collected, key=lambda item: item.sort_key):
+    unique = []
+    for finding in sorted(findings, key=lambda item: item.sort_key):
         key = (finding.rule, finding.span.path, finding.span.line, finding.span.column)
         if key not in seen:
             seen.add(key)
-            result.findings.append(finding)
-    return result
+            unique.append(finding)
+    return unique

@@ -64,7 +64,7 @@ class Finding:
 
 
 class Rule(ABC):
-    """A check over the model.
+    """A check over the model (a :class:`RunRule`: over the run, after the others).
 
     Subclasses set the metadata below and a docstring in the house shape
     (``## What it does``, ``## Why is this bad?``, ``## Example``,
@@ -81,6 +81,8 @@ class Rule(ABC):
     # The message says what the server does, so a real-server proof must show it
     # (tests/test_real_nginx.py); false where the claim is the browser's.
     states_server_behaviour: ClassVar[bool] = True
+    # False where a `# authlint: ignore[...]` comment must not hide the finding.
+    suppressible: ClassVar[bool] = True
 
     @property
     def family(self) -> Family:
@@ -93,6 +95,36 @@ class Rule(ABC):
     def finding(self, where: Node | Span, message: str, fix: str | None = None) -> Finding:
         span = where.span if isinstance(where, Node) else where
         return Finding(self.id, self.severity, self.family, message, fix or self.fix, span)
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a :class:`RunRule` examines besides the model.
+
+    ``rules`` is every known rule, sorted by ID; ``enabled`` the IDs of those
+    that ran; ``findings`` what the model rules among them found, one per
+    place, before suppressions.
+    """
+
+    rules: tuple[type[Rule], ...]
+    enabled: frozenset[str]
+    findings: tuple[Finding, ...]
+
+
+class RunRule(Rule):
+    """A rule over the run rather than the model alone, checked after every other rule.
+
+    The engine makes one per run, given the :class:`Run`, once the model rules
+    are done; ``check`` then reads it as ``self.run``. Its findings come after
+    suppressions were applied, so no comment can hide them: only not enabling
+    the rule does.
+    """
+
+    suppressible = False
+    states_server_behaviour = False
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
 
 
 class RuleDefinitionError(Exception):

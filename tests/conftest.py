@@ -18,7 +18,8 @@ RULE_FIXTURES = FIXTURES / "rules"
 EXAMPLES = FIXTURES / "examples"
 CORPUS = REPO.parent / "shared" / "corpus"
 # A finding expected on a fixture line: a comment naming the rules, `# [AL101]`.
-MARKER = re.compile(r"#.*?\[(AL\d{3}(?:\]\s*\[AL\d{3})*)\]")
+# The bracket must follow the `#`, so that `# authlint: ignore[AL102]` is no marker.
+MARKER = re.compile(r"#\s*\[(AL\d{3}(?:\]\s*\[AL\d{3})*)\]")
 
 
 def lint(*paths: Path, cwd: Path = REPO, includes: IncludeOptions | None = None) -> Result:
