@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +14,9 @@ from authlint.nginx.loader import IncludeOptions, NginxLoader
 from authlint.rule import Finding, Rule, load_rules
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
+
+    from authlint.model.source import SourceFile
 
 
 @dataclass(frozen=True)
@@ -29,9 +32,18 @@ class RuleCrash:
 
 @dataclass
 class Result:
+    """What one run found.
+
+    ``rules`` are every known rule, sorted by ID (a SARIF log lists them all);
+    ``files`` maps each loaded file's display path to its source, so a
+    reporter can quote or hash the text a finding points at.
+    """
+
     findings: list[Finding] = field(default_factory=list)
     files_scanned: int = 0
     crashes: list[RuleCrash] = field(default_factory=list)
+    rules: tuple[type[Rule], ...] = ()
+    files: dict[str, SourceFile] = field(default_factory=dict)
 
 
 def load(paths: Sequence[Path], includes: IncludeOptions, cwd: Path) -> Workspace:
@@ -45,21 +57,68 @@ def load(paths: Sequence[Path], includes: IncludeOptions, cwd: Path) -> Workspac
 def run(paths: Sequence[Path], includes: IncludeOptions, cwd: Path | None = None) -> Result:
     """Lint ``paths``: findings sorted by path, line, column and rule, one per place."""
     cwd = (cwd or Path.cwd()).resolve()
+    with _collector_paused():
+        return _lint(load(paths, includes, cwd))
+
+
+STDIN_NAME = "<stdin>"
+
+
+def run_stdin(text: str, includes: IncludeOptions, name: str = STDIN_NAME) -> Result:
+    """Lint a config read from standard input, like :func:`run`.
+
+    The output of ``nginx -T`` is the server's whole config: its files are
+    linted as one tree from its main config, each include resolving in the
+    dump as nginx resolved it, and reported at their paths on the server.
+    Any other text is one file reported as ``name``; its includes resolve as
+    a standalone file's would, in an empty tree. Raises
+    :class:`~authlint.nginx.dump.DumpError` for a dump that cannot be read
+    safely.
+    """
+    # Imported here: a run over files has no use for it, nor for tempfile's import time.
+    from authlint.nginx.dump import DumpedFile, split_dump, written_out
+
+    dumped = split_dump(text)
+    # Plain text is written out as a file of its own, alone in its tree.
+    files = dumped if dumped is not None else [DumpedFile("/stdin", text)]
+    with _collector_paused(), written_out(files) as (root, written):
+        workspace = Workspace()
+        if dumped is None:
+            names = dict.fromkeys(written, name)
+            NginxLoader(workspace, root, root, includes, names).load(written)
+        else:
+            # Only the dump is read: the options that reach outside a tree do not apply.
+            loader = NginxLoader(workspace, root, root, IncludeOptions(mirror=True), written)
+            loader.load(written, main=next(iter(written)))
+        result = _lint(workspace)
+        # The folder is removed on return: keep each file's text for the reporters.
+        for source in workspace.files:
+            source.lines()
+    return result
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
     # The model is built once and lives until the run ends, so the cyclic
     # collector's passes over it free nothing; they cost a third of the run.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _lint(load(paths, includes, cwd))
+        yield
     finally:
         if collecting:
             gc.enable()
 
 
 def _lint(workspace: Workspace) -> Result:
-    result = Result(files_scanned=len(workspace.files))
+    rules = tuple(load_rules())
+    result = Result(
+        files_scanned=len(workspace.files),
+        rules=rules,
+        files={source.path: source for source in workspace.files},
+    )
     collected: list[Finding] = []
-    for rule_class in load_rules():
+    for rule_class in rules:
         rule: Rule = rule_class()
         try:
             collected.extend(rule.check(workspace))
