@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from authlint.engine import Result
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+STDIN = "-"
 
 
 def _include_maps(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
@@ -45,6 +46,16 @@ def _include_maps(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
     return tuple(maps)
 
 
+def _read_stdin() -> str:
+    """All of standard input, up to its end (on a terminal, until Ctrl-D).
+
+    Bytes that are not UTF-8 are kept as they are, to be written back unchanged.
+    """
+    if sys.stdin is None:
+        raise click.UsageError("standard input is closed")
+    return sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="authlint")
 def cli() -> None:
@@ -52,7 +63,8 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+# Kept as given: pathlib reads `./-` (a file named "-") as `-` (standard input).
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "--format",
     "output_format",
@@ -103,8 +115,14 @@ def cli() -> None:
     is_flag=True,
     help="Read includes that point outside the scanned tree.",
 )
+@click.option(
+    "--stdin-filename",
+    metavar="NAME",
+    help="Read standard input (as `-` does) and report its config as NAME "
+    "[default: <stdin>]; the output of `nginx -T` keeps its own paths.",
+)
 def check(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     output_format: str,
     fail_on: str,
     output_file: Path | None,
@@ -113,9 +131,15 @@ def check(
     write_baseline_file: Path | None,
     include_maps: tuple[str, ...],
     follow_outside_includes: bool,
+    stdin_filename: str | None,
 ) -> int:
-    """Lint the configs under PATHS (default: the current directory)."""
-    from authlint.engine import run
+    """Lint the configs under PATHS (default: the current directory).
+
+    `-` reads one config from standard input, or a server's whole config
+    from `nginx -T` (findings at the paths it prints): `nginx -T | authlint check -`.
+    """
+    from authlint.engine import STDIN_NAME, run, run_stdin
+    from authlint.nginx.dump import DumpError
 
     # The process ends after the report: collecting the model's reference
     # cycles would only cost time (the engine pauses the collector during a
@@ -129,9 +153,16 @@ def check(
     baseline = _read_baseline(baseline_file)
     includes = IncludeOptions(_include_maps(include_maps), follow_outside_includes)
     cwd = Path.cwd()
+    # As in ruff, --stdin-filename alone also means standard input.
+    from_stdin = paths == (STDIN,) or (stdin_filename is not None and not paths)
+    if not from_stdin and (STDIN in paths or stdin_filename is not None):
+        raise click.UsageError("standard input (`-`) cannot be checked with other paths")
     try:
-        result = run(paths or (Path("."),), includes, cwd)
-    except PathNotFoundError as exc:
+        if from_stdin:
+            result = run_stdin(_read_stdin(), includes, stdin_filename or STDIN_NAME)
+        else:
+            result = run([Path(path) for path in paths] or [Path(".")], includes, cwd)
+    except (PathNotFoundError, DumpError) as exc:
         raise click.UsageError(str(exc)) from None
     if write_baseline_file is not None:
         recorded = write_baseline(write_baseline_file, result.findings, result.files, cwd)

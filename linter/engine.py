@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from authlint.rule import Finding, Rule, Run, RunRule, load_rules
 from authlint.suppression import Suppression, apply, scan
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     from authlint.model.source import SourceFile
 
@@ -67,12 +68,59 @@ def run(
     Only the rules whose IDs are in ``enabled`` run (default: every rule).
     """
     cwd = (cwd or Path.cwd()).resolve()
+    with _collector_paused():
+        return _lint(load(paths, includes, cwd), enabled)
+
+
+STDIN_NAME = "<stdin>"
+
+
+def run_stdin(
+    text: str,
+    includes: IncludeOptions,
+    name: str = STDIN_NAME,
+    enabled: frozenset[str] | None = None,
+) -> Result:
+    """Lint a config read from standard input, like :func:`run`.
+
+    The output of ``nginx -T`` is the server's whole config: its files are
+    linted as one tree from its main config, each include resolving in the
+    dump as nginx resolved it, and reported at their paths on the server.
+    Any other text is one file reported as ``name``; its includes resolve as
+    a standalone file's would, in an empty tree. Raises
+    :class:`~authlint.nginx.dump.DumpError` for a dump that cannot be read
+    safely.
+    """
+    # Imported here: a run over files has no use for it, nor for tempfile's import time.
+    from authlint.nginx.dump import DumpedFile, split_dump, written_out
+
+    dumped = split_dump(text)
+    # Plain text is written out as a file of its own, alone in its tree.
+    files = dumped if dumped is not None else [DumpedFile("/stdin", text)]
+    with _collector_paused(), written_out(files) as (root, written):
+        workspace = Workspace()
+        if dumped is None:
+            names = dict.fromkeys(written, name)
+            NginxLoader(workspace, root, root, includes, names).load(written)
+        else:
+            # Only the dump is read: the options that reach outside a tree do not apply.
+            loader = NginxLoader(workspace, root, root, IncludeOptions(mirror=True), written)
+            loader.load(written, main=next(iter(written)))
+        result = _lint(workspace, enabled)
+        # The folder is removed on return: keep each file's text for the reporters.
+        for source in workspace.files:
+            source.lines()
+    return result
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
     # The model is built once and lives until the run ends, so the cyclic
     # collector's passes over it free nothing; they cost a third of the run.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _lint(load(paths, includes, cwd), enabled)
+        yield
     finally:
         if collecting:
             gc.enable()

@@ -25,7 +25,7 @@ from authlint.nginx.parser import parse_file
 from authlint.nginx.settings import NginxSettings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping
 
 FORMAT = "nginx"
 
@@ -72,11 +72,15 @@ class IncludeOptions:
     """How includes may leave the scanned tree.
 
     ``maps`` maps absolute prefixes (``/etc/nginx``) to folders; ``follow_outside``
-    allows reading includes outside the tree as they are written.
+    allows reading includes outside the tree as they are written. ``mirror``
+    says the tree is a copy of ``/`` (a server's config written out from
+    ``nginx -T``): an absolute include then resolves in the copy, at its own
+    path, and nowhere else.
     """
 
     maps: tuple[tuple[str, Path], ...] = ()
     follow_outside: bool = False
+    mirror: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,7 +137,9 @@ class NginxLoader:
     """Loads the nginx files of one scanned tree into a workspace.
 
     ``boundary`` is the tree includes may read from; ``display_root`` is what
-    reported paths are relative to.
+    reported paths are relative to. ``names`` overrides that for files known
+    by their real path: files written out from standard input are reported
+    under the names they stand for.
     """
 
     def __init__(
@@ -142,11 +148,13 @@ class NginxLoader:
         boundary: Path,
         display_root: Path,
         options: IncludeOptions,
+        names: Mapping[Path, str] | None = None,
     ) -> None:
         self.workspace = workspace
         self.boundary = boundary
         self.display_root = display_root
         self.options = options
+        self.names = names or {}
         self._sources: dict[Path, SourceFile] = {}
         self._covered: set[Path] = set()
         self._reported: set[tuple[ProblemKind, int]] = set()
@@ -154,13 +162,15 @@ class NginxLoader:
         self._reals: dict[Path, Path] = {}
         self._allowed_roots = (boundary, *(target for _, target in options.maps))
 
-    def load(self, candidates: Iterable[Path]) -> None:
+    def load(self, candidates: Iterable[Path], main: Path | None = None) -> None:
         """Lint each candidate once: main configs with their includes, then the rest.
 
         A file that a main config (or another standalone file) includes is
         linted in that context only; what remains is read as if included in
         ``http``. Files are known by their real path, so a symlink (Debian's
-        ``sites-enabled``) and its target are one file.
+        ``sites-enabled``) and its target are one file. ``main``, when known
+        (the config nginx started from), is read first as a main config, and
+        the files it includes are not read as main configs of their own.
         """
         found: dict[SourceFile, None] = {}
         for path in sorted(set(candidates)):
@@ -170,6 +180,9 @@ class NginxLoader:
                 self._report_outside_link(path)
         sources = list(found)
         mains = [source for source in sources if _is_main(source)]
+        if main is not None:
+            self._build_main(self.source(main))
+            mains = [source for source in mains if source.abspath not in self._covered]
         for source in mains:
             self._build_main(source)
         rest = [source for source in sources if source.abspath not in self._covered]
@@ -209,6 +222,9 @@ class NginxLoader:
         )
 
     def _display(self, path: Path) -> str:
+        name = self.names.get(path)
+        if name is not None:
+            return name
         try:
             return path.relative_to(self.display_root).as_posix()
         except ValueError:
@@ -392,18 +408,14 @@ class NginxLoader:
             return _Resolution(())
         magic = glob.has_magic(pattern)
         if pattern.startswith("/"):
-            # Mapped: the path names a place in the tree (an --include-map, or
-            # nginx's prefix where the main config stands). Mirrored: the tree
-            # may hold a copy of / (etc/nginx/...), a guess only.
-            mapped = self._mapped_candidates(pattern, prefixes)
-            relative = PurePosixPath(pattern).relative_to("/")
-            mirrored = [root / relative for root in prefixes.fs_roots]
-            outside = [Path(pattern)] if self.options.follow_outside else []
-            candidates = [*mapped, *mirrored, *outside]
-            in_tree = bool(mapped or outside)
+            # nginx reads `//etc/nginx` as `/etc/nginx`.
+            candidates, in_tree = self._absolute_candidates(
+                PurePosixPath(pattern.lstrip("/")), prefixes
+            )
         else:
             candidates = [directory / pattern for directory in prefixes.conf_dirs]
-            in_tree = any(self._allowed(candidate) for candidate in candidates)
+            # A mirror stands for the whole of /: nothing is outside it.
+            in_tree = self.options.mirror or any(self._allowed(c) for c in candidates)
         for candidate in candidates:
             matches = _expand(candidate, magic) if self._allowed(candidate) else []
             if matches:
@@ -429,8 +441,21 @@ class NginxLoader:
             return _Resolution(())  # nginx accepts a glob that matches nothing
         return _Resolution((), ProblemKind.INCLUDE_NOT_FOUND, "was not found in the scanned tree")
 
-    def _mapped_candidates(self, pattern: str, prefixes: _Prefixes) -> list[Path]:
-        target = PurePosixPath(pattern)
+    def _absolute_candidates(
+        self, relative: PurePosixPath, prefixes: _Prefixes
+    ) -> tuple[list[Path], bool]:
+        """Where an absolute include (``relative`` to ``/``) may be, and if that is in the tree."""
+        if self.options.mirror:
+            return [self.boundary / relative], True
+        # Mapped: the path names a place in the tree (an --include-map, or
+        # nginx's prefix where the main config stands). Mirrored: the tree
+        # may hold a copy of / (etc/nginx/...), a guess only.
+        mapped = self._mapped_candidates(PurePosixPath("/", relative), prefixes)
+        mirrored = [root / relative for root in prefixes.fs_roots]
+        outside = [Path("/", relative)] if self.options.follow_outside else []
+        return [*mapped, *mirrored, *outside], bool(mapped or outside)
+
+    def _mapped_candidates(self, target: PurePosixPath, prefixes: _Prefixes) -> list[Path]:
         for prefix, folder in sorted(self.options.maps, key=lambda item: -len(item[0])):
             if target.is_relative_to(prefix):
                 return [folder / target.relative_to(prefix)]

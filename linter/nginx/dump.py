@@ -1,0 +1,160 @@
+"""The output of ``nginx -T``: a server's whole config, split back into its files.
+
+``nginx -T`` tests the config, then writes every file it read (the main
+config first, then each include in the order nginx read it, each file once)
+as a ``# configuration file PATH:`` line, the file's text exactly as it is
+on disk, and a newline of its own. The path is the one nginx opened: the
+configuration prefix joined to the include as written, so it may hold
+``./`` or ``//`` (and ``..`` when an include climbs). Its messages (``nginx:
+the configuration file ... syntax is ok``, ``... test is successful``,
+warnings) go to standard error before the dump, so with ``2>&1`` they come
+first; they are skipped. A config that fails the test is not dumped at all:
+only the messages remain.
+
+nginx's format cannot tell a file's own line that reads ``# configuration
+file PATH:`` from its header; such a line starts a new file here too.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+# A header is a whole line; its path runs to the last colon.
+HEADER = re.compile(r"^# configuration file (.*):$", re.MULTILINE)
+# What nginx writes to standard error: "nginx: ..." from the command itself,
+# and error-log lines ("2024/01/31 12:00:00 [warn] 123#123: ...") from the
+# config test.
+_NGINX_MESSAGE = re.compile(
+    r"^(?:nginx: |\d{4}/\d\d/\d\d \d\d:\d\d:\d\d "
+    r"\[(?:debug|info|notice|warn|error|crit|alert|emerg)\] \d+#\d+: )"
+)
+
+
+class DumpError(Exception):
+    """Standard input that cannot be read safely as a config or a dump."""
+
+
+@dataclass(frozen=True)
+class DumpedFile:
+    """One file of a dump: its absolute path on the server (normalised) and its text."""
+
+    path: str
+    text: str
+
+
+def split_dump(text: str) -> list[DumpedFile] | None:
+    """The files of an ``nginx -T`` dump, the main config first.
+
+    ``None`` when ``text`` holds no ``# configuration file`` line: it is a
+    config of its own. Raises :class:`DumpError` for a path that is not a
+    safe absolute path, for text before the first file that is not nginx's
+    messages, for a path dumped twice with different texts, and for nginx's
+    messages without a config (its test failed).
+    """
+    headers = list(HEADER.finditer(text))
+    if not headers:
+        _reject_messages_only(text)
+        return None
+    for number, line in enumerate(text[: headers[0].start()].split("\n"), start=1):
+        if line.strip() and not _NGINX_MESSAGE.match(line):
+            raise DumpError(
+                f"standard input line {number}: text before the first `# configuration file` "
+                "line is not nginx's; pipe only the output of `nginx -T` into authlint"
+            )
+    files: dict[str, DumpedFile] = {}
+    ends = [header.start() for header in headers[1:]] + [len(text)]
+    number, counted = 1, 0
+    for header, end in zip(headers, ends, strict=True):
+        number += text.count("\n", counted, header.start())
+        counted = header.start()
+        body = text[header.end() + 1 : end]
+        # nginx ends each file with a newline of its own.
+        dumped = DumpedFile(safe_path(header.group(1), number), body.removesuffix("\n"))
+        if files.setdefault(dumped.path, dumped).text != dumped.text:
+            raise DumpError(
+                f"standard input line {number}: `{dumped.path}` is dumped twice "
+                "with different texts"
+            )
+    _reject_file_folders(list(files))
+    return list(files.values())
+
+
+def safe_path(raw: str, line: int) -> str:
+    """``raw`` as a normalised absolute path, or :class:`DumpError` naming ``line``.
+
+    ``.`` and empty parts are dropped (nginx prints ``/etc/nginx/./x.conf``
+    as it opened it); a relative path (nginx run with a relative ``-p``), a
+    ``..`` part (it could climb out of the copy written here), and a
+    character that cannot be printed (a control character, a byte not in
+    UTF-8) are refused.
+    """
+    where = f"standard input line {line}: `# configuration file`"
+    if not raw.isprintable():
+        raise DumpError(f"{where} names a path with a control character or a byte not in UTF-8")
+    if not raw.startswith("/"):
+        raise DumpError(
+            f"{where} names the relative path `{raw}`; authlint needs the absolute paths "
+            "that `nginx -T` prints when its prefix (-p) is absolute"
+        )
+    parts = [part for part in raw.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise DumpError(f"{where} names `{raw}`, whose `..` could lead out of the dump")
+    if not parts:
+        raise DumpError(f"{where} names `{raw}`, which is no file")
+    return "/" + "/".join(parts)
+
+
+def _reject_messages_only(text: str) -> None:
+    """nginx's messages and no config: ``nginx -T 2>&1`` on a config that failed its test."""
+    filled = [line for line in text.split("\n") if line.strip()]
+    if filled and all(_NGINX_MESSAGE.match(line) for line in filled):
+        raise DumpError(
+            "standard input holds nginx's messages but no configuration: "
+            "`nginx -T` failed; run it alone to see why"
+        )
+
+
+def _reject_file_folders(paths: list[str]) -> None:
+    """A path that is a file and also a folder of another file cannot be written out."""
+    folders = {str(folder) for path in paths for folder in PurePosixPath(path).parents}
+    clash = sorted(folders.intersection(paths))
+    if clash:
+        raise DumpError(f"`{clash[0]}` is dumped as a file and as a folder of other files")
+
+
+@contextmanager
+def written_out(files: Sequence[DumpedFile]) -> Iterator[tuple[Path, dict[Path, str]]]:
+    """``files`` written at their own paths under a private temporary folder, removed after.
+
+    Yields the folder (mode 0700, symlinks resolved) and the written paths ->
+    the paths they stand for, in the dump's order: the main config first.
+    """
+    with tempfile.TemporaryDirectory(prefix="authlint-") as folder:
+        root = Path(folder).resolve()
+        yield root, _write(files, root)
+
+
+def _write(files: Sequence[DumpedFile], root: Path) -> dict[Path, str]:
+    """Write ``files`` under ``root``, byte for byte (standard input is decoded with
+    ``surrogateescape``); the written paths -> the originals."""
+    written: dict[Path, str] = {}
+    for dumped in files:
+        target = root / dumped.path.lstrip("/")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(dumped.text.encode("utf-8", "surrogateescape"))
+        except OSError as exc:
+            raise DumpError(
+                f"`{dumped.path}` cannot be written to a temporary folder: "
+                f"{exc.strerror or type(exc).__name__}"
+            ) from None
+        written[target] = dumped.path
+    return written
