@@ -214,10 +214,12 @@ def _render(result: Result, output_format: str, statistics: bool, output: Path |
 
 
 def _colour_wanted() -> bool:
-    """Colour on a terminal only, and never when ``NO_COLOR`` is set (no-color.org)."""
-    return (
-        sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-    )
+    """Colour on a terminal only; never with ``NO_COLOR`` (no-color.org), nor in CI or
+    pre-commit, which run hooks on a terminal but keep their output as a log."""
+    environ = os.environ
+    if any(environ.get(name) for name in ("NO_COLOR", "CI", "PRE_COMMIT")):
+        return False
+    return sys.stdout.isatty() and environ.get("TERM") != "dumb"
 
 
 def _write_report(report: str, output: Path | None) -> None:

@@ -39,6 +39,9 @@ SKIPPED_DIRS = frozenset(
 # like are looked through (``site.conf.sample``).
 _CONFIG_SUFFIXES = frozenset({".conf", ".nginx", ".nginxconf", ".vhost", ".inc", ".site", ""})
 _TEMPLATE_SUFFIXES = frozenset({".sample", ".example", ".dist", ".template"})
+# YAML is never nginx, even a Kubernetes ConfigMap whose nginx config would
+# pass the content sniff: pre-commit names every YAML file of a repository.
+_YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 
 
 class PathNotFoundError(Exception):
@@ -116,6 +119,8 @@ def _worth_reading(name: str, folder: str) -> bool:
 def _is_nginx(path: Path) -> bool:
     if path.name in NGINX_NAMES or path.suffix in NGINX_SUFFIXES:
         return True
+    if path.suffix in _YAML_SUFFIXES:
+        return False
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)

@@ -90,7 +90,8 @@ def test_source_lines_never_show_a_secret(tree):
 def run_on_terminal(args: list[str], cwd: Path, **env: str) -> str:
     """What the command prints when its standard output is a terminal."""
     controller, terminal = pty.openpty()
-    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    inherited = ("NO_COLOR", "TERM", "CI", "PRE_COMMIT", "GITHUB_ACTIONS")
+    environment = {k: v for k, v in os.environ.items() if k not in inherited}
     environment.update(env)
     with subprocess.Popen(
         [sys.executable, "-m", "authlint", *args],
@@ -119,6 +120,8 @@ def test_colour_on_a_terminal_only(tree):
     assert ANSI in run_on_terminal(["check"], root, TERM="xterm")
     assert ANSI not in run_on_terminal(["check"], root, TERM="xterm", NO_COLOR="1")
     assert ANSI not in run_on_terminal(["check"], root, TERM="dumb")
+    assert ANSI not in run_on_terminal(["check"], root, TERM="xterm", CI="true")
+    assert ANSI not in run_on_terminal(["check"], root, TERM="xterm", PRE_COMMIT="1")
     assert ANSI not in authlint("check", cwd=root).stdout
 
 
