@@ -10,24 +10,18 @@ from __future__ import annotations
 import gc
 import sys
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import click
 
 from authlint import __version__
-from authlint.config import Config, ConfigError, load_config
 from authlint.discovery import PathNotFoundError
 from authlint.nginx.loader import IncludeOptions
 from authlint.reporters import FORMATS, renderer
 from authlint.rule import Severity, load_rules
-from authlint.selection import (
-    PARSE_ERROR,
-    RuleSelection,
-    Selection,
-    SelectorError,
-    parse_ignores,
-    parse_selectors,
-    split_selectors,
-)
+
+if TYPE_CHECKING:
+    from authlint.config import Config
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -50,6 +44,8 @@ def _include_maps(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
 def _selectors(
     values: tuple[str, ...], rule_ids: list[str], option: str, ignoring: bool = False
 ) -> tuple[str, ...]:
+    from authlint.selection import SelectorError, parse_ignores, parse_selectors, split_selectors
+
     try:
         parse = parse_ignores if ignoring else parse_selectors
         return parse(split_selectors(values), rule_ids)
@@ -153,7 +149,9 @@ def check(
     follow_outside_includes: bool | None,
 ) -> int:
     """Lint the configs under PATHS (default: the current directory)."""
+    from authlint.config import ConfigError, load_config
     from authlint.engine import run
+    from authlint.selection import PARSE_ERROR, RuleSelection, Selection
 
     # The process ends after the report: collecting the model's reference
     # cycles would only cost time (the engine pauses the collector during a
