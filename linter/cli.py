@@ -1,8 +1,8 @@
 """The ``authlint`` command.
 
-Exit status: 0 when no finding reaches ``--fail-on``, 1 when one does, 2 for a
-usage error or an internal error. Errors are one line on stderr, never a
-traceback.
+Exit status: 0 when no finding reaches ``--fail-on``, 1 when one does (or a
+file does not parse, whatever the options), 2 for a usage, configuration or
+internal error. Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from authlint.rule import Severity, load_rules
 from authlint.ruledocs import find_rule, render_list, render_list_json, render_rule
 
 if TYPE_CHECKING:
+    from authlint.config import Config
     from authlint.engine import Result
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -56,6 +57,35 @@ def _read_stdin() -> str:
     return sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
 
 
+def _selectors(
+    values: tuple[str, ...], rule_ids: list[str], option: str, ignoring: bool = False
+) -> tuple[str, ...]:
+    from authlint.selection import SelectorError, parse_ignores, parse_selectors, split_selectors
+
+    try:
+        parse = parse_ignores if ignoring else parse_selectors
+        return parse(split_selectors(values), rule_ids)
+    except SelectorError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def _includes(
+    config: Config, include_maps: tuple[str, ...], follow_outside_includes: bool | None
+) -> IncludeOptions:
+    """The config's include settings, with the command line's values winning."""
+    maps = dict(config.include_maps)
+    maps.update(_include_maps(include_maps))
+    follow = (
+        follow_outside_includes
+        if follow_outside_includes is not None
+        else bool(config.follow_outside_includes)
+    )
+    return IncludeOptions(tuple(maps.items()), follow)
+
+
+SELECTOR_HELP = "by ID or prefix (AL3, AL301), comma-separated, repeatable"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="authlint")
 def cli() -> None:
@@ -74,11 +104,29 @@ def cli() -> None:
     help="Output format.",
 )
 @click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help=f"Check only these rules, {SELECTOR_HELP}; replaces the config's selection.",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    metavar="RULES",
+    help=f"Check these rules too, {SELECTOR_HELP}.",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="RULES",
+    help=f"Do not check these rules, {SELECTOR_HELP}.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice([severity.value for severity in Severity]),
-    default=Severity.WARNING.value,
-    show_default=True,
-    help="Exit 1 when a finding has this severity or a higher one.",
+    default=None,
+    help="Exit 1 when a finding has this severity or a higher one "
+    "[default: the config's fail-on, else warning].",
 )
 @click.option(
     "--output",
@@ -104,6 +152,18 @@ def cli() -> None:
     help="Record today's findings in FILE for --baseline; report only what it cannot record.",
 )
 @click.option(
+    "--exit-zero",
+    is_flag=True,
+    help="Exit 0 even when findings reach --fail-on (a file that does not parse still fails).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read this config file instead of looking for .authlint.toml or pyproject.toml.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore config files.")
+@click.option(
     "--include-map",
     "include_maps",
     multiple=True,
@@ -111,9 +171,9 @@ def cli() -> None:
     help="Read absolute includes under PREFIX (e.g. /etc/nginx) from DIR. Repeatable.",
 )
 @click.option(
-    "--follow-outside-includes",
-    is_flag=True,
-    help="Read includes that point outside the scanned tree.",
+    "--follow-outside-includes/--no-follow-outside-includes",
+    default=None,
+    help="Read includes that point outside the scanned tree [default: the config's, else no].",
 )
 @click.option(
     "--stdin-filename",
@@ -124,13 +184,19 @@ def cli() -> None:
 def check(
     paths: tuple[str, ...],
     output_format: str,
-    fail_on: str,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    exit_zero: bool,
+    config_file: Path | None,
+    isolated: bool,
     output_file: Path | None,
     statistics: bool,
     baseline_file: Path | None,
     write_baseline_file: Path | None,
     include_maps: tuple[str, ...],
-    follow_outside_includes: bool,
+    follow_outside_includes: bool | None,
     stdin_filename: str | None,
 ) -> int:
     """Lint the configs under PATHS (default: the current directory).
@@ -138,30 +204,63 @@ def check(
     `-` reads one config from standard input, or a server's whole config
     from `nginx -T` (findings at the paths it prints): `nginx -T | authlint check -`.
     """
+    from authlint.config import ConfigError, load_config
     from authlint.engine import STDIN_NAME, run, run_stdin
     from authlint.nginx.dump import DumpError
+    from authlint.selection import PARSE_ERROR, RuleSelection, Selection
 
     # The process ends after the report: collecting the model's reference
     # cycles would only cost time (the engine pauses the collector during a
     # run; this keeps it paused until exit).
     gc.disable()
 
+    if config_file is not None and isolated:
+        raise click.UsageError("--config and --isolated cannot be used together")
     if statistics and output_format != "text":
         raise click.UsageError("--statistics goes with --format text")
     if baseline_file is not None and write_baseline_file is not None:
         raise click.UsageError("--baseline and --write-baseline cannot be used together")
-    baseline = _read_baseline(baseline_file)
-    includes = IncludeOptions(_include_maps(include_maps), follow_outside_includes)
-    cwd = Path.cwd()
     # As in ruff, --stdin-filename alone also means standard input.
     from_stdin = paths == (STDIN,) or (stdin_filename is not None and not paths)
     if not from_stdin and (STDIN in paths or stdin_filename is not None):
         raise click.UsageError("standard input (`-`) cannot be checked with other paths")
+    baseline = _read_baseline(baseline_file)
+    rules = load_rules()
+    rule_ids = [rule.id for rule in rules]
+    cwd = Path.cwd()
+    try:
+        config = load_config(cwd, rules, config_file, isolated)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    # ruff's layers: the config's selection, then the command line's; a
+    # --select starts over, --extend-select and --ignore change what is enabled.
+    command_line = RuleSelection(
+        select=_selectors(select, rule_ids, "--select") if select else None,
+        extend_select=_selectors(extend_select, rule_ids, "--extend-select"),
+        ignore=_selectors(ignore, rule_ids, "--ignore", ignoring=True),
+    )
+    selection = Selection.of([config.selection, command_line], rule_ids, config.per_file_ignores)
+    includes = _includes(config, include_maps, follow_outside_includes)
     try:
         if from_stdin:
-            result = run_stdin(_read_stdin(), includes, stdin_filename or STDIN_NAME)
+            result = run_stdin(
+                _read_stdin(),
+                includes,
+                stdin_filename or STDIN_NAME,
+                selection=selection,
+                rules=rules,
+                rule_options=config.rule_options,
+            )
         else:
-            result = run([Path(path) for path in paths] or [Path(".")], includes, cwd)
+            result = run(
+                [Path(path) for path in paths] or [Path(".")],
+                includes,
+                cwd,
+                selection=selection,
+                exclude=config.exclude,
+                rules=rules,
+                rule_options=config.rule_options,
+            )
     except (PathNotFoundError, DumpError) as exc:
         raise click.UsageError(str(exc)) from None
     if write_baseline_file is not None:
@@ -191,9 +290,11 @@ def check(
         )
     if result.crashes:
         return EXIT_ERROR
-    threshold = Severity(fail_on).rank
-    failing = any(finding.severity.rank >= threshold for finding in result.findings)
-    return EXIT_FINDINGS if failing else EXIT_CLEAN
+    threshold = Severity(fail_on or config.fail_on or Severity.WARNING).rank
+    reached = any(finding.severity.rank >= threshold for finding in result.findings)
+    # A file that does not parse was not linted: that never passes.
+    unparsed = any(finding.rule == PARSE_ERROR for finding in result.findings)
+    return EXIT_FINDINGS if unparsed or (reached and not exit_zero) else EXIT_CLEAN
 
 
 def _read_baseline(path: Path | None) -> Baseline | None:

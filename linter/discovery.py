@@ -18,6 +18,8 @@ from authlint.nginx.detect import (
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
+    from authlint.globs import Globs
+
 SKIPPED_DIRS = frozenset(
     {
         ".git",
@@ -56,21 +58,25 @@ class ScanGroup:
     nginx: list[Path] = field(default_factory=list)
 
 
-def discover(paths: Sequence[Path], cwd: Path) -> list[ScanGroup]:
+def discover(paths: Sequence[Path], cwd: Path, exclude: Globs | None = None) -> list[ScanGroup]:
     """Group the nginx files under ``paths`` by the tree they were found in.
 
     A directory is its own tree. Files named one by one (as pre-commit passes
     them) share the current directory as their tree when they are inside it,
     so that their includes resolve across the repository. A tree inside
     another one joins it, so that a file is linted once, in its context.
+    Files and folders that ``exclude`` matches are skipped, named ones too
+    (pre-commit names files one by one, and the excludes must still hold).
     """
     found: dict[Path, list[Path]] = {}
     for given in paths:
         path = (cwd / given).resolve()
         if not path.exists():
             raise PathNotFoundError(f"{given}: no such file or directory")
+        if exclude is not None and exclude.match(path, path.is_dir()):
+            continue
         if path.is_dir():
-            found.setdefault(path, []).extend(_walk(path))
+            found.setdefault(path, []).extend(_walk(path, exclude))
         else:
             boundary = cwd if path.is_relative_to(cwd) else path.parent
             found.setdefault(boundary, []).extend([path] if _is_nginx(path) else [])
@@ -88,7 +94,7 @@ def discover(paths: Sequence[Path], cwd: Path) -> list[ScanGroup]:
     return groups
 
 
-def _walk(top: Path) -> Iterator[Path]:
+def _walk(top: Path, exclude: Globs | None) -> Iterator[Path]:
     """nginx files under ``top`` (resolved), in sorted order; symlinked folders are not entered."""
     with os.scandir(top) as scan:
         entries = sorted(scan, key=lambda entry: entry.name)
@@ -96,15 +102,21 @@ def _walk(top: Path) -> Iterator[Path]:
         # Hidden files are skipped as nginx's own `include *.conf` skips them.
         if entry.name.startswith(".") and entry.is_file():
             continue
+        path = Path(entry.path)
         if entry.is_dir(follow_symlinks=False):
-            if entry.name not in SKIPPED_DIRS and not os.path.exists(
-                os.path.join(entry.path, "pyvenv.cfg")
+            if (
+                entry.name not in SKIPPED_DIRS
+                and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
+                and not (exclude is not None and exclude.match(path, is_dir=True))
             ):
-                yield from _walk(Path(entry.path))
-        elif _worth_reading(entry.name, top.name) and entry.is_file():
-            path = Path(entry.path)
-            if _is_nginx(path):
-                yield path
+                yield from _walk(path, exclude)
+        elif (
+            _worth_reading(entry.name, top.name)
+            and entry.is_file()
+            and not (exclude is not None and exclude.match(path))
+            and _is_nginx(path)
+        ):
+            yield path
 
 
 def _worth_reading(name: str, folder: str) -> bool:

@@ -15,9 +15,11 @@ from authlint.rule import Finding, Rule, Run, RunRule, load_rules
 from authlint.suppression import Suppression, apply, scan
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+    from authlint.globs import Globs
     from authlint.model.source import SourceFile
+    from authlint.selection import Selection
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,12 @@ class Result:
     suppressed: int = 0
 
 
-def load(paths: Sequence[Path], includes: IncludeOptions, cwd: Path) -> Workspace:
-    """The model of every nginx file under ``paths``."""
+def load(
+    paths: Sequence[Path], includes: IncludeOptions, cwd: Path, exclude: Globs | None = None
+) -> Workspace:
+    """The model of every nginx file under ``paths``, less those ``exclude`` matches."""
     workspace = Workspace()
-    for group in discover(paths, cwd):
+    for group in discover(paths, cwd, exclude):
         NginxLoader(workspace, group.boundary, cwd, includes).load(group.nginx)
     return workspace
 
@@ -61,15 +65,22 @@ def run(
     paths: Sequence[Path],
     includes: IncludeOptions,
     cwd: Path | None = None,
-    enabled: frozenset[str] | None = None,
+    *,
+    selection: Selection | None = None,
+    exclude: Globs | None = None,
+    rules: Sequence[type[Rule]] | None = None,
+    rule_options: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Result:
     """Lint ``paths``: findings sorted by path, line, column and rule, one per place.
 
-    Only the rules whose IDs are in ``enabled`` run (default: every rule).
+    ``rules`` are the rule classes (default: ``load_rules()``); ``selection``
+    says which of them run and which findings per-file ignores drop (default:
+    every rule, everywhere); ``rule_options`` maps a rule ID to its options'
+    values, which each rule is constructed with.
     """
     cwd = (cwd or Path.cwd()).resolve()
     with _collector_paused():
-        return _lint(load(paths, includes, cwd), enabled)
+        return _lint(load(paths, includes, cwd, exclude), rules, selection, rule_options)
 
 
 STDIN_NAME = "<stdin>"
@@ -79,7 +90,10 @@ def run_stdin(
     text: str,
     includes: IncludeOptions,
     name: str = STDIN_NAME,
-    enabled: frozenset[str] | None = None,
+    *,
+    selection: Selection | None = None,
+    rules: Sequence[type[Rule]] | None = None,
+    rule_options: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Result:
     """Lint a config read from standard input, like :func:`run`.
 
@@ -106,7 +120,7 @@ def run_stdin(
             # Only the dump is read: the options that reach outside a tree do not apply.
             loader = NginxLoader(workspace, root, root, IncludeOptions(mirror=True), written)
             loader.load(written, main=next(iter(written)))
-        result = _lint(workspace, enabled)
+        result = _lint(workspace, rules, selection, rule_options)
         # The folder is removed on return: keep each file's text for the reporters.
         for source in workspace.files:
             source.lines()
@@ -126,34 +140,46 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _lint(workspace: Workspace, enabled: frozenset[str] | None) -> Result:
-    rules = tuple(load_rules())
-    if enabled is None:
-        enabled = frozenset(rule.id for rule in rules)
-    selected = [rule for rule in rules if rule.id in enabled]
+def _lint(
+    workspace: Workspace,
+    rules: Sequence[type[Rule]] | None,
+    selection: Selection | None,
+    rule_options: Mapping[str, Mapping[str, object]] | None,
+) -> Result:
+    """Run the enabled rules (default: every rule) over the model; see :func:`run`."""
+    known = tuple(load_rules() if rules is None else rules)
+    enabled = selection.enabled if selection is not None else frozenset(rule.id for rule in known)
+    options = rule_options or {}
+    selected = [rule for rule in known if rule.id in enabled]
     result = Result(
         files_scanned=len(workspace.files),
-        rules=rules,
+        rules=known,
         files={source.path: source for source in workspace.files},
     )
-    found = _unique(
+    ignored = _per_file_ignores(workspace, selection)
+    found = [
         finding
-        for rule_class in selected
-        if not issubclass(rule_class, RunRule)
-        for finding in _checked(rule_class(), workspace, result)
-    )
+        for finding in _unique(
+            finding
+            for rule_class in selected
+            if not issubclass(rule_class, RunRule)
+            for finding in _checked(rule_class(options.get(rule_class.id)), workspace, result)
+        )
+        if finding.rule not in ignored.get(finding.span.path, ())
+    ]
     # Run rules see the findings before suppressions (AL005 needs what each
     # suppression hid); their own findings are never suppressed, and are made
     # once per run, so they need no deduplication.
-    context = Run(rules, enabled, tuple(found))
+    context = Run(known, enabled, tuple(found))
     reviewed = [
         finding
         for rule_class in selected
         if issubclass(rule_class, RunRule)
         for finding in _checked(rule_class(context), workspace, result)
+        if finding.rule not in ignored.get(finding.span.path, ())
     ]
     suppressions = [item for item in scan(workspace) if isinstance(item, Suppression)]
-    applied = apply(suppressions, found, rules)
+    applied = apply(suppressions, found, known)
     result.suppressed = applied.suppressed
     result.findings = sorted([*applied.kept, *reviewed], key=lambda item: item.sort_key)
     return result
@@ -181,3 +207,12 @@ def _unique(findings: Iterable[Finding]) -> list[Finding]:
             seen.add(key)
             unique.append(finding)
     return unique
+
+
+def _per_file_ignores(
+    workspace: Workspace, selection: Selection | None
+) -> dict[str, frozenset[str]]:
+    """Display path -> the IDs of the rules ignored in that file."""
+    if selection is None or not selection.per_file_ignores:
+        return {}
+    return {file.path: selection.ignored_in(file.abspath) for file in workspace.files}

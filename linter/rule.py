@@ -8,13 +8,13 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from authlint.model.source import Span
 from authlint.model.tree import Node
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator, Mapping
 
     from authlint.model.workspace import Workspace
 
@@ -47,6 +47,65 @@ class Family(str, Enum):
     @classmethod
     def of(cls, rule_id: str) -> Family:
         return list(cls)[int(rule_id[2])]
+
+
+T = TypeVar("T")
+_SIZE = re.compile(r"^(\d+)([kKmM]?)$")
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024 * 1024}
+
+
+@dataclass(frozen=True)
+class OptionKind(Generic[T]):
+    """A type of rule option: ``convert`` turns a TOML value into it, or gives None."""
+
+    description: str
+    convert: Callable[[object], T | None]
+
+
+def _size(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value >= 0 else None
+    match = _SIZE.match(value) if isinstance(value, str) else None
+    return int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()] if match else None
+
+
+def _integer(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _boolean(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _strings(value: object) -> tuple[str, ...] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    return None
+
+
+# A size as nginx writes it (bytes, or "16k", "1m"), in bytes.
+SIZE = OptionKind("a size such as 8192, 16k or 1m", _size)
+INTEGER = OptionKind("an integer", _integer)
+BOOLEAN = OptionKind("true or false", _boolean)
+STRINGS = OptionKind("a list of strings", _strings)
+
+
+class RuleDefinitionError(Exception):
+    """A rule class whose metadata breaks the conventions."""
+
+
+@dataclass(frozen=True)
+class RuleOption(Generic[T]):
+    """An option a rule declares: set in the config's ``[tool.authlint.rules.<ID>]``."""
+
+    name: str
+    kind: OptionKind[T]
+    default: T
+    help: str
+
+    def __post_init__(self) -> None:
+        if not RULE_NAME.match(self.name):
+            raise RuleDefinitionError(f"option name {self.name!r} is not kebab-case")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +142,18 @@ class Rule(ABC):
     states_server_behaviour: ClassVar[bool] = True
     # False where a `# authlint: ignore[...]` comment must not hide the finding.
     suppressible: ClassVar[bool] = True
+    # The options users may set for this rule; the engine passes their values.
+    options: ClassVar[tuple[RuleOption[Any], ...]] = ()
+
+    def __init__(self, option_values: Mapping[str, object] | None = None) -> None:
+        """``option_values``: option name -> value, already converted by its kind."""
+        self._option_values = dict(option_values or {})
+
+    def option(self, option: RuleOption[T]) -> T:
+        """The configured value of one of this rule's options, or its default."""
+        if option.name in self._option_values:
+            return cast("T", self._option_values[option.name])
+        return option.default
 
     @property
     def family(self) -> Family:
@@ -124,11 +195,8 @@ class RunRule(Rule):
     states_server_behaviour = False
 
     def __init__(self, run: Run) -> None:
+        super().__init__()
         self.run = run
-
-
-class RuleDefinitionError(Exception):
-    """A rule class whose metadata breaks the conventions."""
 
 
 def load_rules() -> list[type[Rule]]:

@@ -30,10 +30,14 @@ def test_every_package_folder_is_listed() -> None:
     assert sorted(_package_dirs()) == sorted(SETUPTOOLS["packages"])
 
 
-def test_runtime_dependencies_are_the_chosen_four() -> None:
+def test_runtime_dependencies_are_the_chosen_four_and_tomli_before_3_11() -> None:
     dependencies = PYPROJECT["project"]["dependencies"]
-    names = {dep.split(">")[0].split("=")[0].strip().lower() for dep in dependencies}
-    assert names == {"crossplane", "lark", "pyyaml", "click"}
+    unconditional = {
+        dep.split(">")[0].split("=")[0].strip().lower() for dep in dependencies if ";" not in dep
+    }
+    assert unconditional == {"crossplane", "lark", "pyyaml", "click"}
+    conditional = [dep.replace(" ", "") for dep in dependencies if ";" in dep]
+    assert conditional == ['tomli>=1.1;python_version<"3.11"']
 
 
 def test_wheel_holds_rules_stock_files_grammars_and_the_command(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from authlint.nginx.loader import IncludeOptions
 from authlint.reporters import renderer
 from authlint.rule import load_rules
 from authlint.rules.linter.unused_suppression import UnusedSuppression
+from authlint.selection import Selection
 from authlint.suppression import Suppression, scan
 
 from conftest import REPO, RULE_FIXTURES, expected_findings, model
@@ -45,7 +46,8 @@ def site(*lines: str, then: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def run(root: Path, enabled: frozenset[str] | None = None) -> Result:
-    return run_engine([root], IncludeOptions(), cwd=root, enabled=enabled)
+    selection = None if enabled is None else Selection(enabled)
+    return run_engine([root], IncludeOptions(), cwd=root, selection=selection)
 
 
 def found(result: Result) -> list[tuple[str, int]]:
