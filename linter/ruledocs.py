@@ -102,8 +102,26 @@ def render_rule(rule: type[Rule], level: int = 1) -> str:
         "",
         f"{'#' * (level + 1)} Fix",
         rule.fix,
+        *_options(rule, level + 1),
     ]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+def _options(rule: type[Rule], level: int) -> list[str]:
+    """The options a rule declares, as set in ``[tool.authlint.rules.<ID>]``."""
+    if not rule.options:
+        return []
+    return [
+        "",
+        f"{'#' * level} Options",
+        f"Set in `[tool.authlint.rules.{rule.id}]`:",
+        "",
+        *(
+            f"- `{option.name}` ({option.kind.description}; default `{option.default}`): "
+            f"{option.help}"
+            for option in rule.options
+        ),
+    ]
 
 
 def _table_cell(text: str) -> str:

@@ -849,9 +849,15 @@ def test_engine_constructs_each_rule_with_its_options(tmp_path: Path) -> None:
     ]
 
 
-def test_no_real_rule_declares_options_yet() -> None:
-    # Until one does, every [rules.<ID>] table is rejected (see KEY_ERRORS).
-    assert all(rule.options == () for rule in RULES)
+def test_real_rule_options_are_documented() -> None:
+    from authlint.ruledocs import render_rule
+
+    with_options = [rule for rule in RULES if rule.options]
+    assert [rule.id for rule in with_options] == ["AL501"]
+    for rule in with_options:
+        page = render_rule(rule)
+        assert f"[tool.authlint.rules.{rule.id}]" in page
+        assert all(f"`{option.name}`" in page for option in rule.options)
 
 
 def test_option_names_are_kebab_case() -> None:

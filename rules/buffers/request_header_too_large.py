@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from authlint.model.scope import ScopeKind
+from authlint.rule import SIZE, Finding, Rule, RuleOption, Severity
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.workspace import Workspace
+
+SOURCE_URL = "https://nginx.org/en/docs/http/ngx_http_core_module.html#large_client_header_buffers"
+# nginx's default buffer: header lines up to 8k, line ending included.
+NGINX_DEFAULT_LINE = 8 * 1024
+
+LARGEST_REQUEST_HEADER = RuleOption(
+    "largest-request-header",
+    SIZE,
+    NGINX_DEFAULT_LINE,
+    "The longest request header line every server must accept, in bytes, name and line "
+    "ending included (8192, 16k). Sites with OIDC or Kerberos tokens need 16k or more.",
+)
+
+
+class RequestHeaderTooLarge(Rule):
+    """A server whose header buffers cannot hold the tokens and cookies it must accept.
+
+    ## What it does
+    Finds `server` blocks where a request header line of the size the site
+    must accept fits neither `client_header_buffer_size` nor one buffer of
+    `large_client_header_buffers`. That size is the rule's
+    `largest-request-header` option (`[tool.authlint.rules.AL501]`), by
+    default nginx's own 8k, so that without the option only buffers cut
+    below nginx's default are reported.
+
+    ## Why is this bad?
+    nginx rejects a request whose header line does not fit one buffer with
+    `400 Request Header Or Cookie Too Large` (over HTTP/2 the connection is
+    closed), before any `auth_request` or upstream sees it. OIDC access
+    tokens with group claims, Kerberos `Negotiate` tokens and session cookies
+    reach 8 to 16 KB, so users with many groups or roles cannot log in while
+    others can. The limit applies per server: nginx takes the buffers of the
+    server the `Host` header selects.
+
+    ## Example
+    With `largest-request-header = "16k"`:
+    ```nginx
+    server {
+        server_name app.example.com;
+        location / {
+            auth_request /oauth2/auth;
+            proxy_pass http://app;
+        }
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    server {
+        server_name app.example.com;
+        large_client_header_buffers 4 16k;
+        location / {
+            auth_request /oauth2/auth;
+            proxy_pass http://app;
+        }
+    }
+    ```
+    """
+
+    id = "AL501"
+    name = "request-header-too-large"
+    severity = Severity.WARNING
+    summary = "Header buffers smaller than the tokens and cookies the server must accept."
+    fix = "Set `large_client_header_buffers 4 16k;` (or larger) in this server or in `http`."
+    source_url = SOURCE_URL
+    tags = ("buffers", "nginx")
+    options = (LARGEST_REQUEST_HEADER,)
+
+    def check(self, workspace: Workspace) -> Iterator[Finding]:
+        expected = self.option(LARGEST_REQUEST_HEADER)
+        for server in workspace.scopes("nginx"):
+            if server.kind is not ScopeKind.SERVER:
+                continue
+            buffers = server.settings.buffers
+            first, large = buffers.client_header_buffer_size, buffers.large_client_header_buffers
+            if not (first.known and large.known) or first.value is None or large.value is None:
+                continue
+            fits = max(first.value, large.value[1])
+            # A snippet's implied server has no line of its own to report at.
+            where = large.origin or server.node
+            if fits >= expected or where is None:
+                continue
+            need = (
+                f"nginx's default is {expected}"
+                if expected == NGINX_DEFAULT_LINE
+                else f"the site's `largest-request-header` is {expected}"
+            )
+            yield self.finding(
+                where,
+                f"`{server.label}` accepts request header lines of at most {fits} bytes "
+                f"(line ending included) and {need}: a longer `Authorization` or `Cookie` "
+                "line gets `400 Request Header Or Cookie Too Large` before any authentication",
+            )

@@ -1,0 +1,62 @@
+"""A rule option set in the config changes what the rule reports: AL501's largest header."""
+
+from __future__ import annotations
+
+from test_cli import authlint
+
+OIDC_SERVER = """\
+server {
+    listen 8080;
+    server_name app.example.com;
+    location = /oauth2/auth {
+        internal;
+        proxy_pass http://127.0.0.1:4180;
+    }
+    location / {
+        auth_request /oauth2/auth;
+        proxy_pass http://127.0.0.1:9000;
+    }
+}
+"""
+
+
+def places(run) -> list[tuple[str, int]]:
+    return [(finding["rule"], finding["line"]) for finding in run.json()["findings"]]
+
+
+def test_default_buffers_pass_without_the_option(tree):
+    root = tree({"site.conf": OIDC_SERVER})
+    assert places(authlint("check", "--format", "json", cwd=root)) == []
+
+
+def test_option_asks_for_larger_buffers(tree):
+    root = tree(
+        {
+            "site.conf": OIDC_SERVER,
+            ".authlint.toml": '[rules.AL501]\nlargest-request-header = "16k"\n',
+        }
+    )
+    run = authlint("check", "--format", "json", cwd=root)
+    assert run.status == 1
+    assert places(run) == [("AL501", 1)]
+    assert "the site's `largest-request-header` is 16384" in run.json()["findings"][0]["message"]
+
+    enlarged = OIDC_SERVER.replace(
+        "    server_name app.example.com;\n",
+        "    server_name app.example.com;\n    large_client_header_buffers 4 16k;\n",
+    )
+    (root / "site.conf").write_text(enlarged)
+    assert places(authlint("check", "--format", "json", cwd=root)) == []
+
+
+def test_bad_option_value_names_the_key(tree):
+    root = tree(
+        {
+            "site.conf": OIDC_SERVER,
+            ".authlint.toml": '[rules.AL501]\nlargest-request-header = "huge"\n',
+        }
+    )
+    run = authlint("check", cwd=root)
+    assert run.status == 2
+    assert "rules.AL501.largest-request-header" in run.stderr
+    assert len(run.stderr.splitlines()) == 1
