@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from pathlib import Path, PurePosixPath
 
@@ -16,6 +17,8 @@ import click
 from authlint import __version__
 from authlint.discovery import PathNotFoundError
 from authlint.nginx.loader import IncludeOptions
+from authlint.parallel import WorkerError, usable_cpus
+from authlint.progress import ProgressBar, show_progress
 from authlint.reporters import FORMATS, renderer
 from authlint.rule import Severity
 
@@ -72,12 +75,22 @@ def cli() -> None:
     is_flag=True,
     help="Read includes that point outside the scanned tree.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Parse files in this many processes (0: one per CPU). The output is the same.",
+)
+@click.option("--no-progress", is_flag=True, help="Never show the progress bar.")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
     fail_on: str,
     include_maps: tuple[str, ...],
     follow_outside_includes: bool,
+    jobs: int,
+    no_progress: bool,
 ) -> int:
     """Lint the configs under PATHS (default: the current directory)."""
     from authlint.engine import run
@@ -88,10 +101,26 @@ def check(
     gc.disable()
 
     includes = IncludeOptions(_include_maps(include_maps), follow_outside_includes)
+    progress = ProgressBar(
+        sys.stderr,
+        lambda files: show_progress(
+            files,
+            wanted=not no_progress,
+            stderr_is_terminal=sys.stderr.isatty(),
+            environ=os.environ,
+            from_stdin=Path("-") in paths,
+        ),
+    )
     try:
-        result = run(paths or (Path("."),), includes)
+        with progress:
+            result = run(
+                paths or (Path("."),), includes, jobs=jobs or usable_cpus(), progress=progress
+            )
     except PathNotFoundError as exc:
         raise click.UsageError(str(exc)) from None
+    except WorkerError as exc:
+        click.echo(f"authlint: internal error: {exc}; please report this", err=True)
+        return EXIT_ERROR
     sys.stdout.write(renderer(output_format)(result))
     for crash in result.crashes:
         click.echo(

@@ -25,7 +25,12 @@ from authlint.nginx.parser import parse_file
 from authlint.nginx.settings import NginxSettings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
+
+    from authlint.nginx.parser import ParseError
+
+    # Fills a source's nodes from its file, returning the parse errors.
+    Parse = Callable[[SourceFile], list[ParseError]]
 
 FORMAT = "nginx"
 
@@ -133,7 +138,8 @@ class NginxLoader:
     """Loads the nginx files of one scanned tree into a workspace.
 
     ``boundary`` is the tree includes may read from; ``display_root`` is what
-    reported paths are relative to.
+    reported paths are relative to. ``parse`` reads a file into its source
+    (files parsed ahead, in worker processes, come from there).
     """
 
     def __init__(
@@ -142,8 +148,10 @@ class NginxLoader:
         boundary: Path,
         display_root: Path,
         options: IncludeOptions,
+        parse: Parse = parse_file,
     ) -> None:
         self.workspace = workspace
+        self.parse = parse
         self.boundary = boundary
         self.display_root = display_root
         self.options = options
@@ -187,7 +195,7 @@ class NginxLoader:
         if source is None:
             source = self._sources[real] = SourceFile(self._display(real), real, FORMAT)
             self.workspace.files.append(source)
-            for line, error in parse_file(source):
+            for line, error in self.parse(source):
                 self._parse_problem(source, line, error)
             source.comments.sort(key=lambda comment: comment.line)
         self._sources[path] = source

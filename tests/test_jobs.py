@@ -1,0 +1,408 @@
+"""``--jobs`` and the progress bar: parallel runs print what serial runs print.
+
+Workers only parse; the model is built and the rules run in the main
+process, in the serial order. These tests hold the output of every ``--jobs``
+value to the serial run's bytes (fixtures, a tree with symlinks, broken and
+uncommon files, and the corpus when it is there), check that a failing worker
+ends the run with one line and exit 2, and check when the progress bar shows.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+
+from authlint.engine import Result, run
+from authlint.nginx.loader import IncludeOptions
+from authlint.nginx.parse_ahead import parse_detached
+from authlint.parallel import WorkerError, ordered_map
+from authlint.progress import MIN_FILES, ProgressBar, show_progress
+from authlint.reporters import renderer
+
+from conftest import CORPUS, FIXTURES, REPO, lint, write
+
+TERMINAL = {"TERM": "xterm"}
+
+# Symlinked sites, a file included from two sites, an include the discovery
+# does not pick (a .txt snippet), a stock include, a cycle, a missing include
+# and a file that does not parse: every way a file reaches the loader.
+TANGLED = {
+    "nginx.conf": """\
+events {}
+http {
+    include conf.d/*.conf;
+    include sites-enabled/*;
+}
+""",
+    "conf.d/api.conf": """\
+server {
+    listen 8080;
+    location /api/ {
+        include snippets/auth.txt;
+        include proxy_params;
+        proxy_pass http://127.0.0.1:9000;
+    }
+}
+""",
+    "conf.d/loop.conf": "include conf.d/loop.conf;\n",
+    "snippets/auth.txt": 'proxy_set_header Authorization "";\n',
+    "sites-available/one": """\
+server {
+    listen 8081;
+    location / {
+        include snippets/auth.txt;
+        include snippets/missing.conf;
+        proxy_pass http://127.0.0.1:9001;
+    }
+}
+""",
+    "sites-available/two": """\
+server {
+    listen 8082;
+    location / {
+        proxy_pass http://127.0.0.1:9002
+    }
+}
+""",
+    "standalone/extra.conf": """\
+location /x/ {
+    proxy_set_header Authorization "Bearer fixed-token";
+    proxy_pass http://127.0.0.1:9003;
+}
+""",
+}
+
+
+def tangled(root: Path) -> Path:
+    write(root, TANGLED)
+    (root / "sites-enabled").mkdir()
+    for name in ("one", "two"):
+        (root / "sites-enabled" / name).symlink_to(Path("..", "sites-available", name))
+    return root
+
+
+def report(result: Result) -> str:
+    return renderer("json")(result) + renderer("text")(result)
+
+
+def authlint(*args: str, cwd: Path, env: dict[str, str] | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "authlint", *args],
+        cwd=cwd,
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+
+
+# --- same output for every --jobs --------------------------------------------
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 8])
+def test_fixtures_give_the_serial_output(jobs):
+    serial = lint(FIXTURES, cwd=REPO)
+    assert serial.findings
+    assert serial.files_scanned > 100
+    assert report(lint_jobs(FIXTURES, REPO, jobs)) == report(serial)
+
+
+@pytest.mark.parametrize("jobs", [2, 4])
+def test_tangled_tree_gives_the_serial_output(tmp_path, jobs):
+    root = tangled(tmp_path)
+    serial = lint(root, cwd=root)
+    rules = {finding.rule for finding in serial.findings}
+    assert {"AL001", "AL002", "AL003", "AL102", "AL103"} <= rules
+    assert report(lint_jobs(root, root, jobs)) == report(serial)
+
+
+def lint_jobs(path: Path, cwd: Path, jobs: int) -> Result:
+    return run([path], IncludeOptions(), cwd=cwd, jobs=jobs)
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_command_output_is_byte_identical(output_format):
+    runs = {
+        jobs: authlint("check", "--format", output_format, "--jobs", jobs, "fixtures", cwd=REPO)
+        for jobs in ("1", "2", "0")
+    }
+    serial = runs["1"]
+    assert serial.returncode == 1, serial.stderr
+    assert serial.stderr == b""
+    for jobs, done in runs.items():
+        assert (done.returncode, done.stdout, done.stderr) == (
+            serial.returncode,
+            serial.stdout,
+            serial.stderr,
+        ), f"--jobs {jobs}"
+
+
+def test_files_named_one_by_one_with_jobs(tmp_path):
+    root = tangled(tmp_path)
+    names = ["conf.d/api.conf", "sites-enabled/one", "sites-available/two", "standalone/extra.conf"]
+    serial = authlint("check", *names, cwd=root)
+    parallel = authlint("check", "--jobs", "2", *names, cwd=root)
+    assert serial.returncode == 1
+    assert parallel.stdout == serial.stdout
+    assert parallel.returncode == serial.returncode
+
+
+@pytest.mark.parametrize("value", ["-1", "two", ""])
+def test_bad_jobs_value_is_a_usage_error(tmp_path, value):
+    done = authlint("check", "--jobs", value, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == b""
+    lines = done.stderr.decode().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("authlint: error: ")
+    assert "--jobs" in lines[0]
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS}")
+def test_corpus_gives_the_serial_output():
+    serial = lint(CORPUS / "nginx", cwd=CORPUS)
+    assert serial.files_scanned > 500
+    assert report(lint_jobs(CORPUS / "nginx", CORPUS, 2)) == report(serial)
+
+
+# --- worker processes ----------------------------------------------------------
+
+
+def square(number: int) -> int:
+    return number * number
+
+
+def fail_on_three(number: int) -> int:
+    if number == 3:
+        raise LookupError("three")
+    return number
+
+
+def die(number: int) -> int:
+    os._exit(3)
+
+
+def test_results_come_in_order():
+    numbers = list(range(200))
+    assert list(ordered_map(square, numbers, 3)) == [number * number for number in numbers]
+    assert list(ordered_map(square, [7], 4)) == [49]
+    assert list(ordered_map(square, [], 4)) == []
+
+
+def test_a_worker_exception_is_raised_as_in_a_serial_run():
+    with pytest.raises(LookupError):
+        list(ordered_map(fail_on_three, list(range(10)), 2))
+
+
+def test_a_dead_worker_is_a_worker_error():
+    with pytest.raises(WorkerError):
+        list(ordered_map(die, list(range(10)), 2))
+
+
+def test_spawned_workers_parse_as_this_process_does():
+    """macOS and Windows start workers with "spawn": everything must travel by pickle."""
+    files = sorted(path for path in (FIXTURES / "examples").rglob("*") if path.is_file())
+    assert len(files) > 2
+    spawned = list(ordered_map(parse_detached, files, 2, start_method="spawn"))
+    assert spawned == [parse_detached(path) for path in files]
+
+
+CRASHING_RUN = """\
+import os, sys
+import authlint.nginx.parse_ahead as parse_ahead
+from authlint.cli import main
+
+def {name}(path):
+    {body}
+
+parse_ahead.parse_detached = {name}
+sys.argv = ["authlint", "check", "--jobs", "2", "."]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "message"),
+    [
+        (
+            "die",
+            "os._exit(3)",
+            "authlint: internal error: a worker process stopped before returning its "
+            "results; please report this",
+        ),
+        (
+            "fail",
+            "raise MemoryError",
+            "authlint: internal error: MemoryError; please report this",
+        ),
+    ],
+)
+def test_failing_worker_is_one_line_and_exit_2(tmp_path, name, body, message):
+    root = tangled(tmp_path)
+    script = CRASHING_RUN.format(name=name, body=body)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert done.stdout == b""
+    assert done.stderr.decode() == message + "\n"
+
+
+# --- progress ----------------------------------------------------------------
+
+
+def shown(**overrides) -> bool:
+    arguments = {
+        "files": MIN_FILES + 1,
+        "wanted": True,
+        "stderr_is_terminal": True,
+        "environ": TERMINAL,
+        "from_stdin": False,
+    }
+    arguments.update(overrides)
+    return show_progress(**arguments)
+
+
+def test_progress_shows_on_a_terminal_for_many_files():
+    assert shown()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"files": MIN_FILES},
+        {"files": 1},
+        {"wanted": False},
+        {"stderr_is_terminal": False},
+        {"from_stdin": True},
+        {"environ": {**TERMINAL, "CI": "true"}},
+        {"environ": {**TERMINAL, "CI": "1"}},
+        {"environ": {**TERMINAL, "PRE_COMMIT": "1"}},
+        {"environ": {"TERM": "dumb"}},
+    ],
+)
+def test_progress_stays_hidden(overrides):
+    assert not shown(**overrides)
+
+
+def test_bar_draws_counts_and_erases_itself():
+    stream = StringIO()
+    with ProgressBar(stream, lambda files: files > 2) as bar:
+        bar.start("files", 4)
+        for _ in range(4):
+            bar.advance()
+        bar.start("rules", 2)
+        bar.advance(2)
+    text = stream.getvalue()
+    assert "] 0/4 files" in text
+    assert "[" + "#" * 30 + "] 4/4 files" in text
+    assert "] 2/2 rules" in text
+    assert text.endswith("\r\033[K")
+    assert "\n" not in text
+
+
+def test_bar_decided_against_writes_nothing():
+    stream = StringIO()
+    with ProgressBar(stream, lambda files: False) as bar:
+        bar.start("files", 400)
+        bar.advance(400)
+        bar.start("rules", 25)
+        bar.advance(25)
+    assert stream.getvalue() == ""
+
+
+def many_files(root: Path) -> Path:
+    files = {
+        f"conf.d/site{index:02d}.conf": (
+            f"server {{\n    listen {8000 + index};\n    location / {{\n"
+            '        proxy_set_header Authorization "";\n'
+            f"        proxy_pass http://127.0.0.1:{9000 + index};\n    }}\n}}\n"
+        )
+        for index in range(MIN_FILES + 5)
+    }
+    return write(root, files)
+
+
+def run_on_terminal(root: Path, *args: str, env: dict[str, str]) -> tuple[int, bytes, bytes]:
+    """Run the command with stderr on a pseudo-terminal: (status, stdout, what the terminal got)."""
+    controller, terminal = os.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "authlint", "check", *args],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            env=env,
+        )
+        os.close(terminal)
+        terminal = -1
+        seen = b""
+        while True:
+            ready, _, _ = select.select([controller], [], [], 60)
+            if not ready:
+                process.kill()
+                pytest.fail("no output from the command within 60 s")
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closed: the command exited
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.stdout is not None
+        stdout = process.stdout.read()
+        status = process.wait(timeout=60)
+    finally:
+        os.close(controller)
+        if terminal >= 0:
+            os.close(terminal)
+    return status, stdout, seen
+
+
+def terminal_env(**extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in ("CI", "PRE_COMMIT")}
+    return {**env, **TERMINAL, **extra}
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pseudo-terminals on this system")
+def test_bar_shows_on_a_terminal_and_leaves_stdout_alone(tmp_path):
+    root = many_files(tmp_path)
+    plain = authlint("check", cwd=root)
+    for jobs in ("1", "2"):
+        status, stdout, terminal = run_on_terminal(root, "--jobs", jobs, env=terminal_env())
+        assert status == plain.returncode == 1
+        assert stdout == plain.stdout
+        assert f"] {MIN_FILES + 5}/{MIN_FILES + 5} files".encode() in terminal
+        assert b"rules" in terminal
+        assert terminal.endswith(b"\r\033[K")
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="no pseudo-terminals on this system")
+@pytest.mark.parametrize(
+    ("args", "extra"),
+    [
+        ((), {"CI": "true"}),
+        ((), {"PRE_COMMIT": "1"}),
+        (("--no-progress",), {}),
+    ],
+)
+def test_bar_stays_hidden_on_a_terminal(tmp_path, args, extra):
+    root = many_files(tmp_path)
+    status, stdout, terminal = run_on_terminal(root, *args, env=terminal_env(**extra))
+    assert status == 1
+    assert stdout.startswith(b"conf.d/site00.conf:4:")
+    assert terminal == b""
+
+
+def test_bar_stays_hidden_when_stderr_is_a_pipe(tmp_path):
+    root = many_files(tmp_path)
+    done = authlint("check", cwd=root, env=terminal_env())
+    assert done.returncode == 1
+    assert done.stderr == b""
