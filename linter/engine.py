@@ -48,12 +48,13 @@ def load(
     progress = progress or Progress()
     workspace = Workspace()
     groups = discover(paths, cwd)
-    # A symlink is left to the loader, which knows a file by its real path.
-    files = [path for group in groups for path in group.nginx if not path.is_symlink()]
+    # In the order the loaders read them. A symlink is left to the loader,
+    # which knows a file by its real path.
+    files = [path for group in groups for path in sorted(group.nginx) if not path.is_symlink()]
     progress.start("files", len(files))
-    parse = parse_ahead(files, jobs, progress)
-    for group in groups:
-        NginxLoader(workspace, group.boundary, cwd, includes, parse).load(group.nginx)
+    with parse_ahead(files, jobs, progress) as parse:
+        for group in groups:
+            NginxLoader(workspace, group.boundary, cwd, includes, parse).load(group.nginx)
     return workspace
 
 

@@ -1,4 +1,4 @@
-"""Worker processes for ``--jobs``: results in the order of the work, failures as one error."""
+"""Worker processes for ``--jobs``, and their failures as one error."""
 
 from __future__ import annotations
 
@@ -8,18 +8,12 @@ import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, TypeVar
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
-
-Item = TypeVar("Item")
-Outcome = TypeVar("Outcome")
-
-# Items sent to a worker at once: enough to amortise the round trip, few
-# enough that the workers finish together and progress moves steadily.
-_MAX_CHUNK = 32
-_CHUNKS_PER_WORKER = 8
+    from collections.abc import Callable, Iterator
+    from multiprocessing.context import BaseContext
 
 
 class WorkerError(Exception):
@@ -33,42 +27,48 @@ def usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def ordered_map(
-    function: Callable[[Item], Outcome],
-    items: Sequence[Item],
-    processes: int,
-    start_method: str | None = None,
-) -> Iterator[Outcome]:
-    """``map(function, items)``, computed by up to ``processes`` worker processes.
+def worker_context(start_method: str | None = None) -> BaseContext:
+    """How workers start: ``start_method``, or by default forked on Linux.
 
-    Results come in the order of ``items``, whichever worker finishes first.
-    With one process, or one item, nothing is started. An exception raised
-    by ``function`` is raised here, as a serial run would raise it; a worker
-    that dies raises :class:`WorkerError`. ``function`` must be a module-level
-    function, and items and results picklable.
+    A forked worker starts at once with everything already imported. Only on
+    Linux: macOS's system libraries are not safe to fork, and Windows cannot;
+    there the platform's default (spawn) applies.
     """
-    workers = min(processes, len(items))
-    if workers <= 1:
-        yield from map(function, items)
-        return
-    chunk = max(1, min(_MAX_CHUNK, len(items) // (workers * _CHUNKS_PER_WORKER)))
-    context = multiprocessing.get_context(start_method or _default_start_method())
-    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
+    if start_method is None and sys.platform.startswith("linux"):
+        start_method = "fork"
+    return multiprocessing.get_context(start_method)
+
+
+@contextmanager
+def worker_pool(
+    processes: int,
+    context: BaseContext,
+    setup: Callable[..., object] | None = None,
+    setup_args: tuple[object, ...] = (),
+) -> Iterator[ProcessPoolExecutor]:
+    """``processes`` worker processes for the block, shut down when it ends.
+
+    Each worker first runs ``setup(*setup_args)`` (how it receives objects
+    shared with this process). An exception raised by submitted work is
+    raised by its future's ``result()``, as a serial run would raise it; a
+    worker that dies makes ``result()`` raise, and the block then ends with
+    :class:`WorkerError`. Work still queued when the block ends is cancelled.
+    Submitted functions must be module-level, their arguments and results
+    picklable.
+    """
+    executor = ProcessPoolExecutor(
+        processes, mp_context=context, initializer=_start_worker, initargs=(setup, setup_args)
+    )
     try:
-        yield from executor.map(function, items, chunksize=chunk)
+        yield executor
     except BrokenProcessPool:
         raise WorkerError("a worker process stopped before returning its results") from None
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _default_start_method() -> str | None:
-    # A forked worker starts at once with everything already imported. Only
-    # on Linux: macOS's system libraries are not safe to fork, and Windows
-    # cannot; there the platform's default (spawn) applies.
-    return "fork" if sys.platform.startswith("linux") else None
-
-
-def _ignore_interrupts() -> None:
-    """Ctrl-C is the parent's to handle: a worker must not print a traceback for it."""
+def _start_worker(setup: Callable[..., object] | None, setup_args: tuple[object, ...]) -> None:
+    # Ctrl-C is the parent's to handle: a worker must not print a traceback for it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if setup is not None:
+        setup(*setup_args)

@@ -9,20 +9,25 @@ ends the run with one line and exit 2, and check when the progress bar shows.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import select
 import subprocess
 import sys
+import time
 from io import StringIO
 from pathlib import Path
 
 import pytest
 
+import authlint.nginx.parse_ahead as parse_ahead_module
 from authlint.engine import Result, run
-from authlint.nginx.loader import IncludeOptions
-from authlint.nginx.parse_ahead import parse_detached
-from authlint.parallel import WorkerError, ordered_map
-from authlint.progress import MIN_FILES, ProgressBar, show_progress
+from authlint.model.source import SourceFile
+from authlint.nginx.loader import FORMAT, IncludeOptions
+from authlint.nginx.parse_ahead import ParsedFile, parse_ahead
+from authlint.nginx.parser import parse_file
+from authlint.parallel import WorkerError, worker_context, worker_pool
+from authlint.progress import MIN_FILES, Progress, ProgressBar, show_progress
 from authlint.reporters import renderer
 
 from conftest import CORPUS, FIXTURES, REPO, lint, write
@@ -175,55 +180,113 @@ def test_corpus_gives_the_serial_output():
 # --- worker processes ----------------------------------------------------------
 
 
-def square(number: int) -> int:
-    return number * number
-
-
-def fail_on_three(number: int) -> int:
-    if number == 3:
-        raise LookupError("three")
-    return number
+def fail(number: int) -> int:
+    raise LookupError(number)
 
 
 def die(number: int) -> int:
     os._exit(3)
 
 
-def test_results_come_in_order():
-    numbers = list(range(200))
-    assert list(ordered_map(square, numbers, 3)) == [number * number for number in numbers]
-    assert list(ordered_map(square, [7], 4)) == [49]
-    assert list(ordered_map(square, [], 4)) == []
-
-
 def test_a_worker_exception_is_raised_as_in_a_serial_run():
-    with pytest.raises(LookupError):
-        list(ordered_map(fail_on_three, list(range(10)), 2))
+    with pytest.raises(LookupError), worker_pool(2, worker_context()) as pool:
+        pool.submit(fail, 3).result()
 
 
 def test_a_dead_worker_is_a_worker_error():
-    with pytest.raises(WorkerError):
-        list(ordered_map(die, list(range(10)), 2))
+    with pytest.raises(WorkerError), worker_pool(2, worker_context()) as pool:
+        pool.submit(die, 3).result()
 
 
-def test_spawned_workers_parse_as_this_process_does():
-    """macOS and Windows start workers with "spawn": everything must travel by pickle."""
-    files = sorted(path for path in (FIXTURES / "examples").rglob("*") if path.is_file())
-    assert len(files) > 2
-    spawned = list(ordered_map(parse_detached, files, 2, start_method="spawn"))
-    assert spawned == [parse_detached(path) for path in files]
+def slow_parent(monkeypatch, seconds: float) -> list[str]:
+    """Slow this process's own parse, so that the workers take most of the files.
+
+    Returns the paths whose workers' results were taken.
+    """
+    parent = os.getpid()
+    taken: list[str] = []
+
+    def slow_parse(source: SourceFile):
+        if os.getpid() == parent:
+            time.sleep(seconds)
+        return parse_file(source)
+
+    restore = ParsedFile.restore
+
+    def counted_restore(self: ParsedFile, source: SourceFile):
+        taken.append(source.path)
+        return restore(self, source)
+
+    monkeypatch.setattr(parse_ahead_module, "parse_file", slow_parse)
+    monkeypatch.setattr(ParsedFile, "restore", counted_restore)
+    return taken
 
 
+def shape(source: SourceFile, errors: list) -> tuple:
+    def nodes(items):
+        return [
+            (n.name, n.args, n.line, None if n.children is None else nodes(n.children))
+            for n in items
+        ]
+
+    return (
+        None if source.nodes is None else nodes(source.nodes),
+        nodes(source.partial_nodes),
+        source.top_level_names,
+        source.comments,
+        errors,
+    )
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_workers_parse_as_this_process_does(monkeypatch, start_method):
+    """Spawned workers (macOS, Windows) get everything by pickle; forked ones inherit it."""
+    if start_method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {start_method} here")
+    files = sorted(path for path in FIXTURES.rglob("*") if path.is_file())
+    expected = {}
+    for path in files:
+        source = SourceFile(path.name, path, FORMAT)
+        expected[path] = shape(source, parse_file(source))
+    taken = slow_parent(monkeypatch, 0.01)
+    with parse_ahead(files, 2, Progress(), worker_context(start_method)) as parse:
+        for path in files:
+            source = SourceFile(path.name, path, FORMAT)
+            assert shape(source, parse(source)) == expected[path], path
+    assert taken, "the workers parsed nothing"
+
+
+def test_output_is_the_same_when_workers_parse_most_files(monkeypatch, tmp_path):
+    root = tangled(tmp_path)
+    serial = report(lint(root, cwd=root))
+    fixtures = report(lint(FIXTURES, cwd=REPO))
+    taken = slow_parent(monkeypatch, 0.02)
+    assert report(lint_jobs(root, root, 2)) == serial
+    assert report(lint_jobs(FIXTURES, REPO, 3)) == fixtures
+    assert "sites-available/one" in taken or "sites-available/two" in taken
+
+
+# The main process's own parse is slowed, so that the worker surely takes
+# chunks (and fails on them) before the main process could take them all.
 CRASHING_RUN = """\
-import os, sys
+import os, sys, time
 import authlint.nginx.parse_ahead as parse_ahead
 from authlint.cli import main
+
+MAIN = os.getpid()
+parse_file = parse_ahead.parse_file
+
+def slow_parse_file(source):
+    if os.getpid() == MAIN:
+        time.sleep(0.005)
+    return parse_file(source)
 
 def {name}(path):
     {body}
 
+parse_ahead.parse_file = slow_parse_file
 parse_ahead.parse_detached = {name}
-sys.argv = ["authlint", "check", "--jobs", "2", "."]
+sys.argv = ["authlint", "check", "--jobs", "2", "fixtures"]
 main()
 """
 
@@ -244,11 +307,11 @@ main()
         ),
     ],
 )
-def test_failing_worker_is_one_line_and_exit_2(tmp_path, name, body, message):
-    root = tangled(tmp_path)
+def test_failing_worker_is_one_line_and_exit_2(name, body, message):
+    """A worker fails in the middle of a chunk it took: the run stops with one line."""
     script = CRASHING_RUN.format(name=name, body=body)
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=root, capture_output=True, timeout=60, check=False
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, timeout=60, check=False
     )
     assert done.returncode == 2
     assert done.stdout == b""

@@ -1,31 +1,41 @@
-"""Parsing a run's nginx files before the loader asks for them, in worker processes with ``--jobs``.
+"""Sharing the parse of a run's nginx files with worker processes (``--jobs``).
 
 The parse of a file depends on that file alone, and is most of a run's
 time; building the model is not (each include is resolved against what was
 read before it). So workers only parse, and send each result back as plain
-data, cheaper to transfer than the nodes themselves. The loader still builds
-the model in this process, in its usual order, and takes a worker's result
-only for the very file it was computed from (the same absolute path); any
-other file it parses itself. The model, and so every finding and its order,
-is that of a serial run.
+data, cheaper to transfer than the nodes themselves, while this process
+parses a share of its own. The loader still builds the model in this
+process, in its usual order, and takes a worker's result only for the very
+file it was computed from (the same absolute path); any other file it parses
+itself. Whoever parsed a file, the model, and so every finding and its
+order, is that of a serial run.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from authlint.model.source import Comment, SourceFile
 from authlint.model.tree import Node
 from authlint.nginx.loader import FORMAT
 from authlint.nginx.parser import ParseError, parse_file
-from authlint.parallel import ordered_map
+from authlint.parallel import worker_context, worker_pool
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
+    from concurrent.futures import Future
+    from multiprocessing.context import BaseContext
+    from multiprocessing.sharedctypes import SynchronizedArray
     from pathlib import Path
 
     from authlint.nginx.loader import Parse
     from authlint.progress import Progress
+
+# Files a worker parses at once: enough to amortise the round trip, few
+# enough that all processes finish together and progress moves steadily.
+_MAX_CHUNK = 32
+_CHUNKS_PER_PROCESS = 8
 
 # A node as (name, args, children, line): tuples of builtins pickle fast.
 PlainNode: TypeAlias = "tuple[str, list[str], list[PlainNode] | None, int]"
@@ -62,34 +72,90 @@ def parse_detached(path: Path) -> ParsedFile:
     )
 
 
-def parse_ahead(paths: Sequence[Path], processes: int, progress: Progress) -> Parse:
-    """The loader's parse function for a run whose candidate files are ``paths``.
+@contextmanager
+def parse_ahead(
+    paths: Sequence[Path],
+    processes: int,
+    progress: Progress,
+    context: BaseContext | None = None,
+) -> Iterator[Parse]:
+    """The loader's parse function, while ``processes`` processes share the parse of ``paths``.
 
-    With more than one process, ``paths`` are parsed now, by the workers;
-    with one, each file is parsed when the loader asks for it. Either way
-    ``progress`` advances once per file of ``paths`` parsed.
+    ``paths`` (in the order the loader asks for them) are cut into chunks,
+    queued for ``processes - 1`` workers from the last chunk back. A chunk
+    goes to whoever starts it first: a worker, or this process when the
+    loader asks for one of its files (it then parses them as they are asked
+    for). So this process parses from the start while the workers parse from
+    the end, and they meet where their speeds put them, whatever else the
+    machine runs. A chunk a worker has is waited for. Any other file is
+    parsed here. ``progress`` advances once per file of ``paths`` parsed.
+    ``context`` says how workers start (:func:`worker_context`).
     """
-    if processes <= 1:
-        expected = frozenset(paths)
+    expected = frozenset(paths)
+    places: dict[Path, tuple[int, int]] = {}
+    futures: dict[int, Future[list[ParsedFile] | None]] = {}
+    # Per chunk, once taken: the workers' results not restored yet (each file
+    # is asked for once, so each is let go as soon as it is restored), or
+    # None when the chunk is parsed here.
+    taken: dict[int, dict[int, ParsedFile] | None] = {}
+    claims: SynchronizedArray[int] | None = None
 
-        def parse_counting(source: SourceFile) -> list[ParseError]:
-            errors = parse_file(source)
-            if source.abspath in expected:
-                progress.advance()
-            return errors
+    def parse(source: SourceFile) -> list[ParseError]:
+        place = places.pop(source.abspath, None)
+        ahead = None
+        if place is not None and claims is not None:
+            number, index = place
+            if number not in taken:
+                future = futures.pop(number)
+                results = None if _claim(claims, number) else future.result()
+                taken[number] = None if results is None else dict(enumerate(results))
+            waiting = taken[number]
+            ahead = None if waiting is None else waiting.pop(index)
+        errors = parse_file(source) if ahead is None else ahead.restore(source)
+        if source.abspath in expected:
+            progress.advance()
+        return errors
 
-        return parse_counting
+    chunk = max(1, min(_MAX_CHUNK, len(paths) // (processes * _CHUNKS_PER_PROCESS)))
+    chunks = [list(paths[start : start + chunk]) for start in range(0, len(paths), chunk)]
+    if processes <= 1 or len(chunks) <= 1:
+        yield parse
+        return
+    for number, part in enumerate(chunks):
+        places.update((path, (number, index)) for index, path in enumerate(part))
+    context = context or worker_context()
+    claims = context.Array("b", len(chunks))
+    workers = min(processes - 1, len(chunks))
+    with worker_pool(workers, context, _receive_claims, (claims,)) as pool:
+        # Queued from the last chunk back: the workers start at the far end.
+        for number in reversed(range(len(chunks))):
+            futures[number] = pool.submit(parse_chunk, number, chunks[number])
+        yield parse
 
-    parsed: dict[Path, ParsedFile] = {}
-    for path, result in zip(paths, ordered_map(parse_detached, paths, processes), strict=True):
-        parsed[path] = result
-        progress.advance()
 
-    def parse_parsed(source: SourceFile) -> list[ParseError]:
-        ahead = parsed.pop(source.abspath, None)
-        return parse_file(source) if ahead is None else ahead.restore(source)
+def _claim(claims: SynchronizedArray[int], number: int) -> bool:
+    """Take chunk ``number`` for the calling process, unless another one has it."""
+    with claims.get_lock():
+        if claims[number]:
+            return False
+        claims[number] = 1
+        return True
 
-    return parse_parsed
+
+# In a worker: the chunks' claims, shared with the main process.
+_claims: SynchronizedArray[int] | None = None
+
+
+def _receive_claims(claims: SynchronizedArray[int]) -> None:
+    global _claims
+    _claims = claims
+
+
+def parse_chunk(number: int, paths: list[Path]) -> list[ParsedFile] | None:
+    """In a worker, the parse of chunk ``number``; None when another process took it first."""
+    if _claims is None or not _claim(_claims, number):
+        return None
+    return [parse_detached(path) for path in paths]
 
 
 def _plain(nodes: list[Node]) -> list[PlainNode]:

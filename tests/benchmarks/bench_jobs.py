@@ -27,6 +27,22 @@ from pathlib import Path
 from bench_tree import generate
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+BURN = "total = 0\nfor number in range({count}):\n    total += number * number\n"
+BURN_COUNT = 10_000_000
+
+
+def ceiling() -> float:
+    """How much faster two CPU-bound processes run side by side than one after the other."""
+    one = [sys.executable, "-c", BURN.format(count=2 * BURN_COUNT)]
+    half = [sys.executable, "-c", BURN.format(count=BURN_COUNT)]
+    start = time.perf_counter()
+    subprocess.run(one, check=True)
+    serial = time.perf_counter() - start
+    start = time.perf_counter()
+    pair = [subprocess.Popen(half), subprocess.Popen(half)]
+    for process in pair:
+        process.wait()
+    return serial / (time.perf_counter() - start)
 
 
 def lint(tree: Path, jobs: int) -> tuple[float, bytes]:
@@ -42,11 +58,17 @@ def lint(tree: Path, jobs: int) -> tuple[float, bytes]:
     return elapsed, done.stdout
 
 
-def measure(tree: Path, jobs: list[int], repeat: int) -> dict[int, list[float]]:
-    """Wall times per ``--jobs`` value, over interleaved rounds; outputs must all match."""
+def measure(
+    tree: Path, jobs: list[int], repeat: int, ceilings: list[float]
+) -> dict[int, list[float]]:
+    """Wall times per ``--jobs`` value, over interleaved rounds; outputs must all match.
+
+    Each round adds the machine's ceiling of that moment to ``ceilings``.
+    """
     times: dict[int, list[float]] = {value: [] for value in jobs}
     reference: bytes | None = None
     for round_number in range(repeat):
+        ceilings.append(ceiling())
         order = jobs if round_number % 2 == 0 else list(reversed(jobs))
         for value in order:
             elapsed, output = lint(tree, value)
@@ -81,15 +103,24 @@ def main() -> None:
         "| speed-up (median of rounds) | fastest |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
+    ceilings: list[float] = []
     with tempfile.TemporaryDirectory() as scratch:
         for size in options.sizes:
             tree = Path(scratch, f"n{size}")
             generate(tree, size)
-            report(f"{size} servers", str(size + 3), measure(tree, options.jobs, options.repeat))
+            times = measure(tree, options.jobs, options.repeat, ceilings)
+            report(f"{size} servers", str(size + 3), times)
     nginx = options.corpus / "nginx"
     if nginx.is_dir():
         files = sum(1 for path in nginx.rglob("*") if path.is_file())
-        report("corpus nginx/", f"{files}", measure(nginx, options.jobs, options.repeat))
+        report("corpus nginx/", str(files), measure(nginx, options.jobs, options.repeat, ceilings))
+    quartiles = statistics.quantiles(ceilings, n=4)
+    print(
+        f"\nMachine ceiling: two CPU-bound processes side by side ran "
+        f"{statistics.median(ceilings):.2f}x as fast as one doing both (median of "
+        f"{len(ceilings)} rounds, quartiles {quartiles[0]:.2f}x-{quartiles[2]:.2f}x; "
+        "2.00x on two free cores)."
+    )
 
 
 if __name__ == "__main__":
