@@ -2,4 +2,7 @@
 
 from authlint.cli import main
 
-main()
+# Guarded: a worker process started by "spawn" (macOS, Windows) imports this
+# module under another name, and must not run the command again.
+if __name__ == "__main__":
+    main()

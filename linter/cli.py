@@ -20,6 +20,8 @@ from authlint import __version__
 from authlint.baseline import Baseline, BaselineError, unrecorded, write_baseline
 from authlint.discovery import PathNotFoundError
 from authlint.nginx.loader import IncludeOptions
+from authlint.parallel import WorkerError, usable_cpus
+from authlint.progress import ProgressBar, show_progress
 from authlint.reporters import FORMATS, renderer, text_format
 from authlint.rule import Severity, load_rules
 from authlint.ruledocs import find_rule, render_list, render_list_json, render_rule
@@ -181,6 +183,14 @@ def cli() -> None:
     help="Read standard input (as `-` does) and report its config as NAME "
     "[default: <stdin>]; the output of `nginx -T` keeps its own paths.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Parse files in this many processes (0: one per CPU). The output is the same.",
+)
+@click.option("--no-progress", is_flag=True, help="Never show the progress bar.")
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -198,6 +208,8 @@ def check(
     include_maps: tuple[str, ...],
     follow_outside_includes: bool | None,
     stdin_filename: str | None,
+    jobs: int,
+    no_progress: bool,
 ) -> int:
     """Lint the configs under PATHS (default: the current directory).
 
@@ -252,17 +264,32 @@ def check(
                 rule_options=config.rule_options,
             )
         else:
-            result = run(
-                [Path(path) for path in paths] or [Path(".")],
-                includes,
-                cwd,
-                selection=selection,
-                exclude=config.exclude,
-                rules=rules,
-                rule_options=config.rule_options,
+            progress = ProgressBar(
+                sys.stderr,
+                lambda files: show_progress(
+                    files,
+                    wanted=not no_progress,
+                    stderr_is_terminal=sys.stderr.isatty(),
+                    environ=os.environ,
+                ),
             )
+            with progress:
+                result = run(
+                    [Path(path) for path in paths] or [Path(".")],
+                    includes,
+                    cwd,
+                    selection=selection,
+                    exclude=config.exclude,
+                    rules=rules,
+                    rule_options=config.rule_options,
+                    jobs=jobs or usable_cpus(),
+                    progress=progress,
+                )
     except (PathNotFoundError, DumpError) as exc:
         raise click.UsageError(str(exc)) from None
+    except WorkerError as exc:
+        click.echo(f"authlint: internal error: {exc}; please report this", err=True)
+        return EXIT_ERROR
     if write_baseline_file is not None:
         recorded = write_baseline(write_baseline_file, result.findings, result.files, cwd)
         click.echo(

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from authlint.discovery import discover
 from authlint.model.workspace import Workspace
 from authlint.nginx.loader import IncludeOptions, NginxLoader
+from authlint.nginx.parse_ahead import parse_ahead
+from authlint.progress import Progress
 from authlint.rule import Finding, Rule, Run, RunRule, load_rules
 from authlint.suppression import Suppression, apply, scan
 
@@ -52,12 +54,28 @@ class Result:
 
 
 def load(
-    paths: Sequence[Path], includes: IncludeOptions, cwd: Path, exclude: Globs | None = None
+    paths: Sequence[Path],
+    includes: IncludeOptions,
+    cwd: Path,
+    exclude: Globs | None = None,
+    *,
+    jobs: int = 1,
+    progress: Progress | None = None,
 ) -> Workspace:
-    """The model of every nginx file under ``paths``, less those ``exclude`` matches."""
+    """The model of every nginx file under ``paths``, less those ``exclude`` matches.
+
+    ``jobs`` processes share the parse of the files.
+    """
+    progress = progress or Progress()
     workspace = Workspace()
-    for group in discover(paths, cwd, exclude):
-        NginxLoader(workspace, group.boundary, cwd, includes).load(group.nginx)
+    groups = discover(paths, cwd, exclude)
+    # In the order the loaders read them. A symlink is left to the loader,
+    # which knows a file by its real path.
+    files = [path for group in groups for path in sorted(group.nginx) if not path.is_symlink()]
+    progress.start("files", len(files))
+    with parse_ahead(files, jobs, progress) as parse:
+        for group in groups:
+            NginxLoader(workspace, group.boundary, cwd, includes, parse=parse).load(group.nginx)
     return workspace
 
 
@@ -70,17 +88,23 @@ def run(
     exclude: Globs | None = None,
     rules: Sequence[type[Rule]] | None = None,
     rule_options: Mapping[str, Mapping[str, object]] | None = None,
+    jobs: int = 1,
+    progress: Progress | None = None,
 ) -> Result:
     """Lint ``paths``: findings sorted by path, line, column and rule, one per place.
 
     ``rules`` are the rule classes (default: ``load_rules()``); ``selection``
     says which of them run and which findings per-file ignores drop (default:
     every rule, everywhere); ``rule_options`` maps a rule ID to its options'
-    values, which each rule is constructed with.
+    values, which each rule is constructed with. ``jobs`` processes parse the
+    files (the output is the same for any number); ``progress`` hears of each
+    file parsed and each rule run.
     """
     cwd = (cwd or Path.cwd()).resolve()
+    progress = progress or Progress()
     with _collector_paused():
-        return _lint(load(paths, includes, cwd, exclude), rules, selection, rule_options)
+        workspace = load(paths, includes, cwd, exclude, jobs=jobs, progress=progress)
+        return _lint(workspace, rules, selection, rule_options, progress)
 
 
 STDIN_NAME = "<stdin>"
@@ -145,12 +169,15 @@ def _lint(
     rules: Sequence[type[Rule]] | None,
     selection: Selection | None,
     rule_options: Mapping[str, Mapping[str, object]] | None,
+    progress: Progress | None = None,
 ) -> Result:
     """Run the enabled rules (default: every rule) over the model; see :func:`run`."""
+    progress = progress or Progress()
     known = tuple(load_rules() if rules is None else rules)
     enabled = selection.enabled if selection is not None else frozenset(rule.id for rule in known)
     options = rule_options or {}
     selected = [rule for rule in known if rule.id in enabled]
+    progress.start("rules", len(selected))
     result = Result(
         files_scanned=len(workspace.files),
         rules=known,
@@ -163,7 +190,9 @@ def _lint(
             finding
             for rule_class in selected
             if not issubclass(rule_class, RunRule)
-            for finding in _checked(rule_class(options.get(rule_class.id)), workspace, result)
+            for finding in _checked(
+                rule_class(options.get(rule_class.id)), workspace, result, progress
+            )
         )
         if finding.rule not in ignored.get(finding.span.path, ())
     ]
@@ -175,7 +204,7 @@ def _lint(
         finding
         for rule_class in selected
         if issubclass(rule_class, RunRule)
-        for finding in _checked(rule_class(context), workspace, result)
+        for finding in _checked(rule_class(context), workspace, result, progress)
         if finding.rule not in ignored.get(finding.span.path, ())
     ]
     suppressions = [item for item in scan(workspace) if isinstance(item, Suppression)]
@@ -185,13 +214,15 @@ def _lint(
     return result
 
 
-def _checked(rule: Rule, workspace: Workspace, result: Result) -> list[Finding]:
+def _checked(rule: Rule, workspace: Workspace, result: Result, progress: Progress) -> list[Finding]:
     """The rule's findings; none, and a crash recorded, if it raises."""
     try:
         return list(rule.check(workspace))
     except Exception as exc:  # one broken rule must not hide the others' findings
         result.crashes.append(RuleCrash(rule.id, type(exc).__name__))
         return []
+    finally:
+        progress.advance()
 
 
 def _unique(findings: Iterable[Finding]) -> list[Finding]:

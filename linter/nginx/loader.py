@@ -25,7 +25,12 @@ from authlint.nginx.parser import parse_file
 from authlint.nginx.settings import NginxSettings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+
+    from authlint.nginx.parser import ParseError
+
+    # Fills a source's nodes from its file, returning the parse errors.
+    Parse = Callable[[SourceFile], list[ParseError]]
 
 FORMAT = "nginx"
 
@@ -139,7 +144,8 @@ class NginxLoader:
     ``boundary`` is the tree includes may read from; ``display_root`` is what
     reported paths are relative to. ``names`` overrides that for files known
     by their real path: files written out from standard input are reported
-    under the names they stand for.
+    under the names they stand for. ``parse`` reads a file into its source
+    (files parsed ahead, in worker processes, come from there).
     """
 
     def __init__(
@@ -149,8 +155,10 @@ class NginxLoader:
         display_root: Path,
         options: IncludeOptions,
         names: Mapping[Path, str] | None = None,
+        parse: Parse = parse_file,
     ) -> None:
         self.workspace = workspace
+        self.parse = parse
         self.boundary = boundary
         self.display_root = display_root
         self.options = options
@@ -200,7 +208,7 @@ class NginxLoader:
         if source is None:
             source = self._sources[real] = SourceFile(self._display(real), real, FORMAT)
             self.workspace.files.append(source)
-            for line, error in parse_file(source):
+            for line, error in self.parse(source):
                 self._parse_problem(source, line, error)
             source.comments.sort(key=lambda comment: comment.line)
         self._sources[path] = source
