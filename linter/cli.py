@@ -309,6 +309,8 @@ def check(
                 err=True,
             )
     _write_report(_render(result, output_format, statistics, output_file), output_file)
+    if output_format == "github":
+        _write_step_summary(result)
     for crash in result.crashes:
         click.echo(
             f"authlint: internal error: rule {crash.rule} failed ({crash.error}); "
@@ -358,6 +360,26 @@ def _write_report(report: str, output: Path | None) -> None:
         output.write_text(report, encoding="utf-8")
     except OSError as exc:
         raise click.FileError(str(output), exc.strerror) from None
+
+
+def _write_step_summary(result: Result) -> None:
+    """Under GitHub Actions, every finding on the job's summary page (annotations show 20)."""
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary_file:
+        return
+    from authlint.reporters import step_summary
+
+    environ = os.environ
+    parts = [environ.get(name) for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")]
+    blob_url = "{}/{}/blob/{}".format(*parts) if all(parts) else None
+    try:
+        with open(summary_file, "a", encoding="utf-8") as summary:
+            summary.write(step_summary.render(result, blob_url=blob_url))
+    except OSError as exc:
+        # The report itself is out: a summary that cannot be written is only noted.
+        click.echo(
+            f"authlint: cannot write the step summary {summary_file}: {exc.strerror}", err=True
+        )
 
 
 @cli.command(name="rules")

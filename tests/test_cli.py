@@ -285,10 +285,14 @@ def authlint(*args: str, cwd: Path, script: bool = False, env: dict[str, str] | 
     """Run the real command with ``cwd`` as the current directory.
 
     Its environment is this one without ``GITHUB_ACTIONS`` (which changes the
-    default format), plus ``env``.
+    default format) and ``GITHUB_STEP_SUMMARY`` (a job's real summary), plus ``env``.
     """
     command = [str(SCRIPT)] if script else [sys.executable, "-m", "authlint"]
-    environment = {name: value for name, value in os.environ.items() if name != "GITHUB_ACTIONS"}
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")
+    }
     environment.update(env or {})
     done = subprocess.run(
         [*command, *args], cwd=cwd, env=environment, capture_output=True, timeout=60, check=False
