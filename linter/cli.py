@@ -311,6 +311,12 @@ def check(
     _write_report(_render(result, output_format, statistics, output_file), output_file)
     if output_format == "github":
         _write_step_summary(result)
+    if output_format == "sarif":
+        from authlint.reporters.sarif_format import github_limit_warning
+
+        warning = github_limit_warning(len(result.findings))
+        if warning is not None:
+            click.echo(f"authlint: warning: {warning}", err=True)
     for crash in result.crashes:
         click.echo(
             f"authlint: internal error: rule {crash.rule} failed ({crash.error}); "

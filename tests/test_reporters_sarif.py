@@ -23,6 +23,11 @@ from jsonschema import Draft4Validator
 
 from authlint import __version__
 from authlint.fingerprint import primary_location_line_hashes
+from authlint.reporters.sarif_format import (
+    GITHUB_KEPT_RESULTS,
+    GITHUB_MAX_RESULTS,
+    github_limit_warning,
+)
 from authlint.rule import DOC_SECTIONS, Family, load_rules
 
 from conftest import EXAMPLES, REPO, write
@@ -357,3 +362,44 @@ def test_output_is_sorted_json_and_repeatable(tree):
     assert first.raw == second.raw
     log = json.loads(first.stdout)
     assert first.stdout == json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# --- what GitHub would cut or reject -----------------------------------------
+
+
+def stripped_locations(count: int) -> dict[str, str]:
+    """One server whose ``count`` locations each strip Authorization (one AL102 each)."""
+    locations = "".join(
+        f"    location /p{index}/ {{\n"
+        '        proxy_set_header Authorization "";\n'
+        "        proxy_pass http://127.0.0.1:9000;\n"
+        "    }\n"
+        for index in range(count)
+    )
+    return {"site.conf": f"server {{\n    listen 8080;\n{locations}}}\n"}
+
+
+@pytest.mark.parametrize(
+    ("count", "warned"),
+    [(GITHUB_KEPT_RESULTS, False), (GITHUB_KEPT_RESULTS + 1, True)],
+)
+def test_more_results_than_github_keeps_is_a_warning(tree, count, warned):
+    run = authlint("check", "--format", "sarif", cwd=tree(stripped_locations(count)))
+    assert run.status == 1
+    assert len(json.loads(run.stdout)["runs"][0]["results"]) == count
+    expected = f"authlint: warning: {github_limit_warning(count)}\n" if warned else ""
+    assert run.stderr == expected
+
+
+def test_github_limit_warnings_say_what_happens():
+    assert github_limit_warning(0) is None
+    assert github_limit_warning(GITHUB_KEPT_RESULTS) is None
+    kept = github_limit_warning(GITHUB_KEPT_RESULTS + 1)
+    assert kept is not None
+    assert "keeps only 5,000" in kept
+    assert "--baseline" in kept
+    assert "keeps only" in (github_limit_warning(GITHUB_MAX_RESULTS) or "")
+    rejected = github_limit_warning(GITHUB_MAX_RESULTS + 1)
+    assert rejected is not None
+    assert "rejects a SARIF run of more than 25,000" in rejected
+    assert GITHUB_MAX_RESULTS == MAX_RESULTS

@@ -32,6 +32,11 @@ SCHEMA_URI = (
 INFORMATION_URI = "https://pypi.org/project/authlint/"
 SOURCE_ROOT = "%SRCROOT%"
 
+# GitHub code scanning keeps the first 5,000 results of a run, by severity,
+# and rejects a file with a run of more than 25,000 (docs: sarif-limits).
+GITHUB_KEPT_RESULTS = 5_000
+GITHUB_MAX_RESULTS = 25_000
+
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 # GitHub ranks security alerts by this score: over 9.0 critical, 7.0 to 8.9
 # high, 4.0 to 6.9 medium, below that low.
@@ -185,3 +190,19 @@ def _line_hashes(source: SourceFile | None) -> list[str] | None:
     except OSError:
         return None
     return primary_location_line_hashes(text)
+
+
+def github_limit_warning(results: int) -> str | None:
+    """What to tell a user whose log of ``results`` results GitHub would cut or reject."""
+    if results > GITHUB_MAX_RESULTS:
+        return (
+            f"{results} results: GitHub code scanning rejects a SARIF run of more than "
+            f"{GITHUB_MAX_RESULTS:,}; report only new findings (--baseline) or fewer rules "
+            "(--select, per-file-ignores)"
+        )
+    if results > GITHUB_KEPT_RESULTS:
+        return (
+            f"{results} results: GitHub code scanning keeps only {GITHUB_KEPT_RESULTS:,} of a "
+            "run, the most severe; --baseline reports only new findings"
+        )
+    return None
