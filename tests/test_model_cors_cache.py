@@ -26,6 +26,7 @@ from authlint.model.origins import Leak, LeakKind, PatternCheck, check_origin_re
 from authlint.model.scope import ScopeKind
 from authlint.model.settings import OriginKind, UpstreamKind
 from authlint.nginx.locations import match_location, proxied_location
+from authlint.nginx.servers import select_server
 
 from conftest import model, scope_at
 from realserver import Nginx, nginx_binary, render, send
@@ -556,7 +557,84 @@ server {
     location /inner/ { return 200 "other-inner"; }
     location /to-upstream/ { return 200 "other-to-upstream"; }
 }
+
+server {
+    listen 8011;
+    server_name exact.test exact.wild.test;
+    return 200 "exact";
+}
+server {
+    listen 8011;
+    server_name *.wild.test;
+    return 200 "lead-wild";
+}
+server {
+    listen 8011;
+    server_name *.deep.wild.test;
+    return 200 "lead-wild-longer";
+}
+server {
+    listen 8011;
+    server_name mail.* mail.deep.*;
+    return 200 "trail-wild";
+}
+server {
+    listen 8011;
+    server_name mail.deeper.*;
+    return 200 "trail-wild-longer";
+}
+server {
+    listen 8011;
+    server_name .dot.test;
+    return 200 "dot";
+}
+server {
+    listen 8011;
+    server_name ~^www\d+\.regex\.test$;
+    return 200 "regex-first";
+}
+server {
+    listen 8011;
+    server_name "~^(?<sub>[a-z]+)\.regex\.test$" ~^UPPER\.caseless\.test$;
+    return 200 "regex-named";
+}
+server {
+    listen 8011;
+    server_name ~^www1\.regex\.test$ ~^mail\.;
+    return 200 "regex-later";
+}
+server {
+    listen 8011 default_server;
+    server_name _;
+    return 200 "default";
+}
 """
+
+# (Host, the server that answers on port 8011 on nginx 1.22, as its body says)
+SERVER_NAME_MATRIX = [
+    ("exact.test", "exact"),
+    ("EXACT.Test", "exact"),
+    ("exact.test.", "exact"),
+    ("exact.wild.test", "exact"),
+    ("a.wild.test", "lead-wild"),
+    ("a.b.wild.test", "lead-wild"),
+    ("wild.test", "default"),
+    ("a.deep.wild.test", "lead-wild-longer"),
+    ("deep.wild.test", "lead-wild"),
+    ("mail.wild.test", "lead-wild"),
+    ("mail.example.com", "trail-wild"),
+    ("mail.deep.x", "trail-wild"),
+    ("mail.deeper.x", "trail-wild-longer"),
+    ("dot.test", "dot"),
+    ("x.dot.test", "dot"),
+    ("xdot.test", "default"),
+    ("www12.regex.test", "regex-first"),
+    ("www1.regex.test", "regex-first"),
+    ("abc.regex.test", "regex-named"),
+    ("upper.caseless.test", "regex-named"),
+    ("mailx.example.com", "default"),
+    ("unknown.test", "default"),
+]
 
 # (uri, the location that answers on nginx 1.22, as its body says)
 LOCATION_MATRIX = [
@@ -864,6 +942,77 @@ def test_proxied_location_https_defaults_to_port_443(tree):
     assert answer(found.scope) == "tls"
 
 
+def servers_on(workspace, port):
+    """Every server whose `listen` is ``port``, in config order."""
+    return [
+        scope
+        for scope in workspace.scopes()
+        if scope.kind is ScopeKind.SERVER
+        and str(port) in [node.arg(0).rpartition(":")[2] for node in scope.own.get("listen", ())]
+    ]
+
+
+@pytest.mark.parametrize(("host", "expected"), SERVER_NAME_MATRIX)
+def test_select_server_chooses_by_host_as_nginx_does(live_model, host, expected):
+    """Exact name, then the longest leading wildcard, the longest trailing wildcard, the
+    first matching regex (caseless), then the default_server (nginx 1.22, see the
+    real-server test below)."""
+    found = select_server(servers_on(live_model, 8011), host)
+    assert answer_of_server(found) == expected
+
+
+def answer_of_server(server):
+    """What a server answers: the text of its `return 200 "..."`."""
+    return server.own["return"][0].arg(1)
+
+
+def test_select_server_does_not_guess_past_a_regex_python_cannot_read(tree):
+    """A PCRE-only regex name might match: with no exact or wildcard name matching, the
+    server is unknown rather than the default."""
+    root = tree(
+        {
+            "site.conf": dedent(
+                """\
+                server { listen 8011 default_server; return 200 "default"; }
+                server { listen 8011; server_name "~^(a)(?1)\\.test$"; return 200 "pcre"; }
+                server { listen 8011; server_name known.test; return 200 "known"; }
+                """
+            )
+        }
+    )
+    servers = servers_on(model(root, cwd=root), 8011)
+    assert select_server(servers, "other.test") is None
+    assert answer_of_server(select_server(servers, "known.test")) == "known"
+
+
+def test_select_server_with_an_unknown_host(live_model):
+    """A Host that depends on the request: known only when one server listens."""
+    assert select_server(servers_on(live_model, 8011), None) is None
+    (only,) = servers_on(live_model, 8010)
+    assert select_server([only], None) is only
+
+
+def test_proxied_location_follows_a_wildcard_server_name(tree):
+    """`proxy_set_header Host api.internal.test` reaches `server_name *.internal.test`,
+    not the default server."""
+    servers = dedent(
+        """\
+        server { listen 8081 default_server; location / { return 200 "default"; } }
+        server {
+            listen 8081;
+            server_name *.internal.test;
+            location / { return 200 "wildcard"; }
+        }
+        """
+    )
+    location = (
+        "location /front/ { proxy_set_header Host api.internal.test; "
+        "proxy_pass http://127.0.0.1:8081; }"
+    )
+    found = proxied(tree, location, servers)
+    assert answer(found.scope) == "wildcard"
+
+
 def test_proxied_location_lands_in_the_default_server(live_model):
     """nginx 1.22: two servers on one port, the second `default_server`: the proxied
     request (Host: 127.0.0.1:8007) was answered by the second.
@@ -977,6 +1126,15 @@ def test_real_nginx_lands_proxied_requests(live, uri, expected):
     two servers on a port and no server_name matching, the default_server answers.
     """
     assert live(8006, uri).body == expected
+
+
+@pytest.mark.realserver
+@pytest.mark.parametrize(("host", "expected"), SERVER_NAME_MATRIX)
+def test_real_nginx_chooses_the_server_by_host(live, live_model, host, expected):
+    """The server-name table above is what nginx 1.22 does, and select_server agrees."""
+    response = live(8011, "/", headers={"Host": host})
+    assert (response.status, response.body) == (200, expected), live.log()
+    assert answer_of_server(select_server(servers_on(live_model, 8011), host)) == response.body
 
 
 @pytest.mark.realserver

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from authlint.model.origins import compile_pcre
 from authlint.model.scope import Scope, ScopeKind
+from authlint.nginx.servers import select_server
 
 _REGEX_MODIFIERS = {"~": 0, "~*": re.IGNORECASE}
 
@@ -105,8 +106,8 @@ def proxied_location(scope: Scope) -> LocationMatch | None:
     ``upstream`` of loopback servers) from a prefix or exact location, whose
     request path is then known: the location's own, or the URI part of
     ``proxy_pass`` in its place. The server is chosen as nginx chooses it:
-    by the ``Host`` sent (``$proxy_host`` unless set), else the
-    ``default_server``, else the first on the port.
+    by the ``Host`` sent (``$proxy_host`` unless set), as
+    :func:`~authlint.nginx.servers.select_server` does.
     """
     upstream = scope.settings.upstream
     location = scope.enclosing(ScopeKind.LOCATION)
@@ -124,7 +125,7 @@ def proxied_location(scope: Scope) -> LocationMatch | None:
     if not servers:
         return None
     sent_host = _host_sent(scope, host)
-    chosen = _choose_server(servers, sent_host)
+    chosen = select_server(servers, sent_host)
     if chosen is None:
         return LocationMatch(None, False)
     return match_location(chosen, uri or pattern)
@@ -140,25 +141,6 @@ def _host_sent(scope: Scope, proxy_host: str) -> str | None:
             value = entry.value.replace("$proxy_host", proxy_host)
             return None if "$" in value else value.split(":")[0]
     return proxy_host
-
-
-def _choose_server(servers: list[Scope], host: str | None) -> Scope | None:
-    """The server for ``host`` (exact names only), else the default one; ``None`` when
-    the host depends on the request and more than one server could answer."""
-    if host is None:
-        return servers[0] if len(servers) == 1 else None
-    named = [server for server in servers if host in server.hosts]
-    if named:
-        return named[0]
-    defaults = [server for server in servers if _is_default(server)]
-    return defaults[0] if defaults else servers[0]
-
-
-def _is_default(server: Scope) -> bool:
-    return any(
-        "default_server" in listen.args or "default" in listen.args
-        for listen in server.own.get("listen", ())
-    )
 
 
 def _loopback_ports(http: Scope, host: str, port: str) -> set[str]:
