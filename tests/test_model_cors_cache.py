@@ -559,6 +559,26 @@ server {
 }
 
 server {
+    listen 8012;
+    location / { return 200 "root"; }
+    location /redir/ { proxy_pass http://127.0.0.1:9000; }
+    location ~ ^/redir$ { return 200 "regex"; }
+    location /has-exact/ { proxy_pass http://127.0.0.1:9000; }
+    location = /has-exact { return 200 "exact"; }
+    location /has-prefix/ { proxy_pass http://127.0.0.1:9000; }
+    location /has-prefix { return 200 "prefix"; }
+    location /served/ { return 200 "served"; }
+    location /pre { return 200 "pre"; }
+    location /prefixed/ { grpc_pass grpc://127.0.0.1:9000; }
+    location = /exact-pass/ { proxy_pass http://127.0.0.1:9000; }
+    location ^~ /no-regex/ { fastcgi_pass 127.0.0.1:9000; }
+    location /outer/ {
+        location /outer/inner/ { uwsgi_pass 127.0.0.1:9000; }
+        return 200 "outer";
+    }
+}
+
+server {
     listen 8011;
     server_name exact.test exact.wild.test;
     return 200 "exact";
@@ -609,6 +629,20 @@ server {
     return 200 "default";
 }
 """
+
+# (URI, on port 8012: the location whose configuration answers, and whether nginx 1.22
+# answers with a 301 to the URI with a slash added, else 200 and the location's body)
+REDIRECT_MATRIX = [
+    ("/redir", "location /redir/", True),
+    ("/has-exact", "location = /has-exact", False),
+    ("/has-prefix", "location /has-prefix", False),
+    ("/served", "location /", False),
+    ("/prefixed", "location /prefixed/", True),
+    ("/exact-pass", "location = /exact-pass/", True),
+    ("/no-regex", "location ^~ /no-regex/", True),
+    ("/outer/inner", "location /outer/inner/", True),
+    ("/outer/x", "location /outer/", False),
+]
 
 # (Host, the server that answers on port 8011 on nginx 1.22, as its body says)
 SERVER_NAME_MATRIX = [
@@ -852,17 +886,48 @@ def test_posix_character_class_in_location_regex(tree):
     assert answer(found.scope) == "posix" or not found.known
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not modelled: nginx answers `/proxied` with a redirect to `/proxied/` from the "
-    "proxied prefix location; the model matches `location /`",
-)
 def test_uri_one_slash_short_of_a_proxied_prefix_goes_to_that_prefix(live_model):
     """nginx 1.22: GET /proxied with `location /proxied/ { proxy_pass ...; }` gets a 301
     to /proxied/ from that location, although `location /` also matches.
     """
     found = match_location(server_on(live_model, 8001), "/proxied")
     assert found.scope is scope_at(live_model, "location /proxied/")
+    assert found.redirects
+    assert found.known
+
+
+def in_server(workspace, port, label):
+    """The one scope labelled ``label`` inside the server listening on ``port``."""
+    server = server_on(workspace, port)
+    (found,) = [
+        scope
+        for scope in workspace.scopes()
+        if scope.label == label and scope.enclosing(ScopeKind.SERVER) is server
+    ]
+    return found
+
+
+@pytest.mark.parametrize(("uri", "label", "redirects"), REDIRECT_MATRIX)
+def test_match_location_redirects_as_nginx_does(live_model, uri, label, redirects):
+    """The redirect comes only from a location ending in `/` that passes requests on
+    (proxy, fastcgi, uwsgi, scgi, memcached or grpc; prefix, `^~` or exact), only when no
+    location is named as the URI itself, before any regex, and inside nested locations
+    too (see the real-server test below)."""
+    found = match_location(server_on(live_model, 8012), uri)
+    assert found.scope is in_server(live_model, 8012, label)
+    assert found.redirects is redirects
+
+
+def test_proxied_location_to_a_uri_one_slash_short_redirects(tree):
+    """`proxy_pass http://127.0.0.1:8081/x;` next to `location /x/ { proxy_pass ...; }`
+    there: the upstream answers with its 301."""
+    servers = (
+        "server { listen 8081; location / { return 200 root; } "
+        "location /x/ { proxy_pass http://127.0.0.1:9000; } }"
+    )
+    found = proxied(tree, "location /front/ { proxy_pass http://127.0.0.1:8081/x; }", servers)
+    assert found.scope.label == "location /x/"
+    assert found.redirects
 
 
 # --- proxied_location ---------------------------------------------------------------------
@@ -1135,6 +1200,19 @@ def test_real_nginx_chooses_the_server_by_host(live, live_model, host, expected)
     response = live(8011, "/", headers={"Host": host})
     assert (response.status, response.body) == (200, expected), live.log()
     assert answer_of_server(select_server(servers_on(live_model, 8011), host)) == response.body
+
+
+@pytest.mark.realserver
+@pytest.mark.parametrize(("uri", "label", "redirects"), REDIRECT_MATRIX)
+def test_real_nginx_redirects_as_the_table_says(live, live_model, uri, label, redirects):
+    """The redirect table above is what nginx 1.22 does."""
+    response = live(8012, uri)
+    if redirects:
+        assert response.status == 301, live.log()
+        assert response.header("location")[0].endswith(uri + "/")
+    else:
+        assert response.status == 200, live.log()
+        assert response.body == answer(in_server(live_model, 8012, label))
 
 
 @pytest.mark.realserver

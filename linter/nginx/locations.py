@@ -3,7 +3,10 @@
 nginx tries exact (``=``) locations, then takes the longest matching prefix;
 unless that prefix is ``^~``, the regex locations (``~``, ``~*``) are tried in
 order and the first match wins. Nested locations are searched inside the
-location chosen, the same way, and a nested match wins.
+location chosen, the same way, and a nested match wins. A URI one slash short
+of a location that passes requests on (``location /app/ { proxy_pass ...; }``
+and ``/app``), with no location named as the URI itself, is redirected there
+by nginx with a 301, before any regex is tried.
 (``ngx_http_core_find_location``; DOC ``ngx_http_core_module.xml#location``.)
 """
 
@@ -17,6 +20,12 @@ from authlint.model.scope import Scope, ScopeKind
 from authlint.nginx.servers import select_server
 
 _REGEX_MODIFIERS = {"~": 0, "~*": re.IGNORECASE}
+_STATIC_MODIFIERS = frozenset({"", "^~", "="})
+# A location ending in "/" with one of these redirects the URI without the
+# slash (each module's handler sets the location's auto_redirect).
+_PASSING = frozenset(
+    {"proxy_pass", "fastcgi_pass", "uwsgi_pass", "scgi_pass", "memcached_pass", "grpc_pass"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,21 +34,29 @@ class LocationMatch:
 
     ``known`` is false when a regex location could not be read as a Python
     regex before a match was found, or when an unread include in the searched
-    blocks could hold another location.
+    blocks could hold another location. ``redirects``: nginx answers with a
+    301 to the URI with a slash added, under ``scope``'s configuration (its
+    ``add_header`` apply), and nothing is passed on.
     """
 
     scope: Scope | None
     known: bool
+    redirects: bool = False
 
 
 def match_location(server: Scope, uri: str) -> LocationMatch:
     """The location of ``server`` (a server or location scope) that handles ``uri``."""
-    found, _, known = _search(server, uri)
-    return LocationMatch(found, known)
+    found = _search(server, uri)
+    return LocationMatch(found.scope, found.known, found.redirects)
 
 
-def _search(parent: Scope, uri: str) -> tuple[Scope | None, bool, bool]:
-    """(location, decided by an exact or regex match, known) within ``parent``."""
+@dataclass(frozen=True, slots=True)
+class _Found(LocationMatch):
+    decided: bool = False  # by an exact name, a regex or a redirect: no other search
+
+
+def _search(parent: Scope, uri: str) -> _Found:
+    """The location within ``parent`` for ``uri``."""
     known = not parent.may_set("location")
     locations = [
         child
@@ -49,19 +66,32 @@ def _search(parent: Scope, uri: str) -> tuple[Scope | None, bool, bool]:
     best: Scope | None = None
     best_length = -1
     no_regex = False
-    for location in locations:
-        modifier, pattern = _modifier_and_pattern(location)
+    static = [(location, *_modifier_and_pattern(location)) for location in locations]
+    for location, modifier, pattern in static:
         if modifier == "=" and uri == pattern:
-            return location, True, known
+            return _Found(location, known, decided=True)
         if modifier in ("", "^~") and uri.startswith(pattern) and len(pattern) > best_length:
             best, best_length, no_regex = location, len(pattern), modifier == "^~"
+    if best_length < len(uri):
+        redirecting = next(
+            (
+                location
+                for location, modifier, pattern in static
+                if modifier in _STATIC_MODIFIERS
+                and pattern == uri + "/"
+                and not _PASSING.isdisjoint(location.own)
+            ),
+            None,
+        )
+        if redirecting is not None:
+            return _Found(redirecting, known, redirects=True, decided=True)
     if best is not None:
-        inner, decided, inner_known = _search(best, uri)
-        known = known and inner_known
-        if decided:
-            return inner, True, known
-        if inner is not None:
-            best = inner
+        inner = _search(best, uri)
+        known = known and inner.known
+        if inner.decided:
+            return _Found(inner.scope, known, inner.redirects, decided=True)
+        if inner.scope is not None:
+            best = inner.scope
     if not no_regex:
         for location in locations:
             modifier, pattern = _modifier_and_pattern(location)
@@ -72,9 +102,9 @@ def _search(parent: Scope, uri: str) -> tuple[Scope | None, bool, bool]:
                 known = False
                 continue
             if compiled.search(uri):
-                inner, _, inner_known = _search(location, uri)
-                return inner or location, True, known and inner_known
-    return best, False, known
+                inner = _search(location, uri)
+                return _Found(inner.scope or location, known and inner.known, decided=True)
+    return _Found(best, known)
 
 
 _MODIFIERS = ("^~", "~*", "=", "~")

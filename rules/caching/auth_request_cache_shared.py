@@ -66,7 +66,8 @@ class AuthRequestCacheShared(Rule):
                 continue
             answered = match_location(server, auth_request.value)
             target = answered.scope
-            if target is None or not answered.known:
+            # A redirected subrequest is answered by nginx itself: nothing is cached.
+            if target is None or not answered.known or answered.redirects:
                 continue
             cache = target.settings.cache
             node = cache.zone.origin if cache is not None else None
