@@ -59,15 +59,14 @@ def _search(parent: Scope, uri: str) -> _Found:
     """The location within ``parent`` for ``uri``."""
     known = not parent.may_set("location")
     locations = [
-        child
+        (child, *_modifier_and_pattern(child))
         for child in parent.children
         if child.kind is ScopeKind.LOCATION and child.node is not None and child.node.args
     ]
     best: Scope | None = None
     best_length = -1
     no_regex = False
-    static = [(location, *_modifier_and_pattern(location)) for location in locations]
-    for location, modifier, pattern in static:
+    for location, modifier, pattern in locations:
         if modifier == "=" and uri == pattern:
             return _Found(location, known, decided=True)
         if modifier in ("", "^~") and uri.startswith(pattern) and len(pattern) > best_length:
@@ -76,7 +75,7 @@ def _search(parent: Scope, uri: str) -> _Found:
         redirecting = next(
             (
                 location
-                for location, modifier, pattern in static
+                for location, modifier, pattern in locations
                 if modifier in _STATIC_MODIFIERS
                 and pattern == uri + "/"
                 and not _PASSING.isdisjoint(location.own)
@@ -93,8 +92,7 @@ def _search(parent: Scope, uri: str) -> _Found:
         if inner.scope is not None:
             best = inner.scope
     if not no_regex:
-        for location in locations:
-            modifier, pattern = _modifier_and_pattern(location)
+        for location, modifier, pattern in locations:
             if modifier not in _REGEX_MODIFIERS:
                 continue
             compiled = compile_pcre(pattern, _REGEX_MODIFIERS[modifier])
