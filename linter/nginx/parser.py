@@ -10,11 +10,16 @@ check every directive, reading a snippet's blocks as if it were included in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from crossplane.analyzer import DIRECTIVES, analyze, enter_block_ctx
 from crossplane.errors import NgxParserBaseException, NgxParserDirectiveError
-from crossplane.lexer import lex
+
+# crossplane's public lex() is these two over the lines of the file it opens;
+# they are called here on lines that always end with a newline, as crossplane's
+# lexer drops a comment that ends a file without one (and so a suppression).
+from crossplane.lexer import _balance_braces, _lex_file_object
 
 from authlint.model.source import Comment, SourceFile
 from authlint.model.tree import Node
@@ -41,7 +46,7 @@ def parse_file(source: SourceFile) -> list[ParseError]:
     top_level: set[str] = set()
     scanned = True
     try:
-        _block(lex(str(source.abspath)), source, (), errors, nodes, top_level)
+        _block(_lex(source.abspath), source, (), errors, nodes, top_level)
     except NgxParserBaseException as exc:
         errors.append((exc.lineno or 1, exc.strerror))
         # Braces balance is checked as tokens come: the rest was not seen,
@@ -60,6 +65,20 @@ def parse_file(source: SourceFile) -> list[ParseError]:
     if scanned and "include" not in top_level:
         source.top_level_names = frozenset(top_level)
     return errors
+
+
+def _lex(path: Path) -> Tokens:
+    """crossplane's tokens for the file at ``path``: (token, line, quoted)."""
+    with open(path, encoding="utf-8", errors="replace") as lines:
+        yield from _balance_braces(_lex_file_object(_newline_ended(lines)), str(path))
+
+
+def _newline_ended(lines: Iterable[str]) -> Iterator[str]:
+    last = "\n"
+    for last in lines:
+        yield last
+    if not last.endswith("\n"):
+        yield "\n"
 
 
 def _block(
