@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from authlint.engine import Result
+from authlint.engine import Result, run
 from authlint.model.scope import ScopeKind
-from authlint.nginx.loader import IncludeOptions
+from authlint.nginx.loader import MAX_NESTING, IncludeOptions
+from authlint.nginx.parser import MAX_DEPTH
 
 from conftest import lint, model, scope_at, write
 
@@ -626,6 +627,59 @@ def test_a_parse_error_in_one_file_leaves_the_others_linted(tree) -> None:
         ("AL104", "standalone/c.conf", CANARY_LINE),
     ]
     assert result.files_scanned == 4
+
+
+def nested(depth: int) -> str:
+    """A server whose locations nest ``depth`` deep, one block opening per line."""
+    opening = "".join(f"{'    ' * level}location / {{\n" for level in range(1, depth + 1))
+    closing = "".join(f"{'    ' * level}}}\n" for level in range(depth, 0, -1))
+    return f"server {{\n    listen 80;\n{opening}{'    ' * (depth + 1)}return 204;\n{closing}}}\n"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_blocks_nested_too_deep_are_a_parse_error_and_the_rest_is_linted(tree, jobs) -> None:
+    # nginx takes any depth; the model's walks are recursive, so authlint
+    # stops at MAX_DEPTH blocks rather than crash the whole run.
+    root = tree(
+        {
+            "deepest_read.conf": nested(MAX_DEPTH - 1),
+            "too_deep.conf": nested(MAX_DEPTH),
+            "far_too_deep.conf": nested(5 * MAX_DEPTH),
+            "site.conf": CANARY,
+        }
+    )
+    result = run([root], IncludeOptions(), cwd=root, jobs=jobs)
+    # The server is the first block: location number MAX_DEPTH opens block MAX_DEPTH + 1,
+    # on line MAX_DEPTH + 2.
+    assert places(result) == [
+        ("AL001", "far_too_deep.conf", MAX_DEPTH + 2),
+        ("AL104", "site.conf", CANARY_LINE),
+        ("AL001", "too_deep.conf", MAX_DEPTH + 2),
+    ]
+    assert result.findings[0].message == (
+        f"blocks nested more than {MAX_DEPTH} deep: authlint reads no deeper"
+    )
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_includes_nested_too_deep_are_a_parse_error_and_the_rest_is_linted(tree, jobs) -> None:
+    # A chain of files, each including the next, deeper than the loader reads
+    # (and deeper than Python recursion allowed before there was a limit).
+    length = 3 * MAX_NESTING
+    files = {
+        f"chain/{index:03d}.conf": f"include chain/{index + 1:03d}.conf;\n"
+        for index in range(length)
+    }
+    files["nginx.conf"] = main_conf("include chain/000.conf;")
+    files["site.conf"] = CANARY
+    root = tree(files)
+    result = run([root / "nginx.conf", root / "site.conf"], IncludeOptions(), cwd=root, jobs=jobs)
+    parse_errors = [finding for finding in result.findings if finding.rule == "AL001"]
+    assert parse_errors
+    assert {finding.message for finding in parse_errors} == {
+        f"blocks and includes nested more than {MAX_NESTING} deep: authlint reads no deeper"
+    }
+    assert ("AL104", "site.conf", CANARY_LINE) in places(result)
 
 
 def test_a_broken_file_in_an_http_glob_does_not_hide_its_sibling_servers(tree) -> None:

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     Parse = Callable[[SourceFile], list[ParseError]]
 
 FORMAT = "nginx"
+# Blocks and includes nested deeper (through any number of files) are not
+# read: the model and the rules walk them recursively. nginx takes any depth;
+# real configs nest a handful deep. (The parser bounds one file's blocks.)
+MAX_NESTING = 200
 
 # Where distributions and builds keep nginx's configuration prefix.
 CONF_PREFIXES = (
@@ -105,13 +109,20 @@ class _Prefixes:
 
 @dataclass(frozen=True)
 class _Context:
-    """The prefixes of the tree being built, and the include chain that led here."""
+    """The prefixes of the tree being built, and the include chain that led here.
+
+    ``depth`` counts the blocks and includes entered on the way here.
+    """
 
     prefixes: _Prefixes
     stack: tuple[SourceFile, ...]
+    depth: int = 0
 
     def entering(self, source: SourceFile) -> _Context:
-        return _Context(self.prefixes, (*self.stack, source))
+        return _Context(self.prefixes, (*self.stack, source), self.depth + 1)
+
+    def inside_block(self) -> _Context:
+        return _Context(self.prefixes, self.stack, self.depth + 1)
 
 
 @dataclass(frozen=True)
@@ -262,6 +273,8 @@ class NginxLoader:
 
     def _cover(self, nodes: list[Node], context: _Context) -> None:
         """Read, without linting, the files that ``nodes`` include, and theirs in turn."""
+        if context.depth >= MAX_NESTING:
+            return
         for node in _include_nodes(nodes):
             for path in self._resolve(node, context).files:
                 source = self.source(path)
@@ -331,8 +344,11 @@ class NginxLoader:
             if kind is None:
                 self._cover_includes(node.children, context)
                 continue
+            if context.depth >= MAX_NESTING:
+                self._too_deep(node)
+                continue
             child = self._scope(kind, node, parent)
-            self._populate(child, node.children, context)
+            self._populate(child, node.children, context.inside_block())
             if kind is ScopeKind.SERVER:
                 child.hosts = tuple(
                     arg for name_node in child.own.get("server_name", []) for arg in name_node.args
@@ -353,6 +369,10 @@ class NginxLoader:
                 self._covered.add(self.source(path).abspath)
 
     def _include(self, scope: Scope, node: Node, context: _Context) -> None:
+        if context.depth >= MAX_NESTING:
+            scope.unread.append(UnreadInclude(node))
+            self._too_deep(node)
+            return
         resolution = self._resolve(node, context)
         if resolution.stock is not None:
             stock = StockSource(node)
@@ -394,6 +414,13 @@ class NginxLoader:
                 f"include `{node.arg(0)}` {resolution.reason}{consequence}",
             )
         return resolution.files
+
+    def _too_deep(self, node: Node) -> None:
+        self._report(
+            ProblemKind.PARSE_ERROR,
+            node,
+            f"blocks and includes nested more than {MAX_NESTING} deep: authlint reads no deeper",
+        )
 
     def _report(self, kind: ProblemKind, node: Node, message: str) -> None:
         key = (kind, id(node))

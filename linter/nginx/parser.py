@@ -30,6 +30,15 @@ ParseError = tuple[int, str]
 _TOP_BLOCKS = frozenset({"http", "events", "stream", "mail"})
 _LOCATION_BLOCKS = frozenset({"location", "if", "limit_except"})
 _UNTERMINATED = ' is not terminated by ";"'
+# Blocks nested deeper are not read. nginx takes any depth, but the model and
+# the rules walk blocks recursively; real configs nest a handful deep.
+MAX_DEPTH = 100
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 
 
 def parse_file(source: SourceFile) -> list[ParseError]:
@@ -57,6 +66,11 @@ def parse_file(source: SourceFile) -> list[ParseError]:
         errors.append((max(len(source.lines()), 1), 'unexpected end of file, expecting ";"'))
     except OSError as exc:
         errors.append((1, f"cannot read the file: {exc.strerror or type(exc).__name__}"))
+        scanned = False
+    except _TooDeep as exc:
+        errors.append(
+            (exc.line, f"blocks nested more than {MAX_DEPTH} deep: authlint reads no deeper")
+        )
         scanned = False
     if not errors:
         source.nodes = nodes
@@ -88,10 +102,12 @@ def _block(
     errors: list[ParseError],
     nodes: list[Node],
     names: set[str] | None = None,
+    depth: int = 0,
 ) -> None:
     """Read statements into ``nodes`` up to the brace that closes this block.
 
-    ``names`` collects the statements' names, the ones in error included.
+    ``names`` collects the statements' names, the ones in error included;
+    ``depth`` counts the blocks this one is in.
     """
     for token, line, quoted in tokens:
         if token == "}" and not quoted:
@@ -110,6 +126,8 @@ def _block(
                 args.append(token)
             token, token_line, quoted = next(tokens)
         opens_block = token == "{" and not quoted
+        if opens_block and depth == MAX_DEPTH:
+            raise _TooDeep(line)
         if name == "if":
             _strip_parentheses(args)
         reason = _argument_error(source, name, args, line, token, context)
@@ -118,14 +136,14 @@ def _block(
             if reason.endswith(_UNTERMINATED) and token == "}":
                 break  # the brace that ended the statement closes this block
             if opens_block:
-                _block(tokens, source, (), [], [])
+                _block(tokens, source, (), [], [], depth=depth + 1)
             continue
         children: list[Node] | None = [] if opens_block else None
         # Appended before its block is read, so that what precedes an error
         # stays in a failed file's partial nodes.
         nodes.append(Node(name, args, children, source, line))
         if children is not None:
-            _block(tokens, source, _block_context(context, name), errors, children)
+            _block(tokens, source, _block_context(context, name), errors, children, depth=depth + 1)
 
 
 def _argument_error(

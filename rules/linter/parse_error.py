@@ -11,13 +11,17 @@ class ParseError(LoadProblemRule):
     ## What it does
     Reports a file that authlint recognised as a config but could not parse: a
     missing `;`, an unbalanced brace, a directive with the wrong number of
-    arguments, or a file that cannot be read.
+    arguments, or a file that cannot be read. It also reports where blocks
+    nest deeper than authlint reads: more than 100 blocks in one file, or
+    more than 200 blocks and includes through several files.
 
     ## Why is this bad?
     The server would refuse to start or reload with this file. authlint also
     cannot know what the file sets, so it lints nothing that depends on it:
     the rest of the tree is still linted, but findings never rest on a file
-    that was not read.
+    that was not read. nginx accepts nesting of any depth, but what lies
+    deeper than authlint's limit is not linted, and that must not pass
+    unseen either.
 
     ## Example
     ```nginx
