@@ -12,6 +12,8 @@ Traefik, Kong, Envoy).
 from __future__ import annotations
 
 import re
+import signal
+import threading
 import warnings
 from dataclasses import dataclass
 from enum import Enum
@@ -35,6 +37,10 @@ _POSIX_CLASSES = {
 }
 _GLOBAL_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
 _HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d+)?")
+# PCRE gives up on a match after bounded backtracking (its match limit), and
+# nginx then takes the regex as not matching; Python's re never gives up. A
+# config's regex gets this long per search, after which the answer is unknown.
+SEARCH_SECONDS = 0.5
 
 
 class LeakKind(str, Enum):
@@ -83,6 +89,42 @@ def compile_pcre(pattern: str, flags: int = 0) -> re.Pattern[str] | None:
             return None
 
 
+class RegexTooSlow(Exception):
+    """A config's regex backtracked for longer than :data:`SEARCH_SECONDS` on one text."""
+
+
+def search_pcre(compiled: re.Pattern[str], text: str) -> bool:
+    """Whether ``compiled`` (from :func:`compile_pcre`) matches somewhere in ``text``.
+
+    Raises :class:`RegexTooSlow` past :data:`SEARCH_SECONDS`. The bound needs
+    ``SIGALRM`` (re checks for signals while it backtracks): it applies on the
+    main thread of a Unix system, when no other timer of the process is armed.
+    """
+    if not _can_time():
+        return compiled.search(text) is not None
+    previous = signal.signal(signal.SIGALRM, _too_slow)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, SEARCH_SECONDS)
+        try:
+            return compiled.search(text) is not None
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _can_time() -> bool:
+    return (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    )
+
+
+def _too_slow(signum: int, frame: object) -> None:
+    raise RegexTooSlow
+
+
 def python_regex(pattern: str) -> str:
     """PCRE's spellings in Python's: named groups, POSIX classes, flags set mid-pattern."""
     pattern = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern)
@@ -122,17 +164,24 @@ def check_origin_regex(pattern: str, ignore_case: bool = False) -> PatternCheck:
     compiled = compile_pcre(pattern, re.IGNORECASE if ignore_case else 0)
     if compiled is None:
         return PatternCheck(None, ())
+    try:
+        return _tried(pattern, compiled)
+    except RegexTooSlow:
+        return PatternCheck(None, ())
+
+
+def _tried(pattern: str, compiled: re.Pattern[str]) -> PatternCheck:
     found: dict[LeakKind, Leak] = {}
     for origin in (f"https://{ATTACKER}", f"http://{ATTACKER}"):
-        if compiled.search(origin) and LeakKind.ANY_ORIGIN not in found:
+        if search_pcre(compiled, origin) and LeakKind.ANY_ORIGIN not in found:
             found[LeakKind.ANY_ORIGIN] = Leak(LeakKind.ANY_ORIGIN, origin)
-    if compiled.search("null"):
+    if search_pcre(compiled, "null"):
         found[LeakKind.NULL] = Leak(LeakKind.NULL, "null")
     examples = _example_origins(pattern, compiled)
     if LeakKind.ANY_ORIGIN not in found:
         for example in examples:
             for kind, origin in _attacks(example):
-                if kind not in found and compiled.search(origin):
+                if kind not in found and search_pcre(compiled, origin):
                     found[kind] = Leak(kind, origin)
     leaks = tuple(found[kind] for kind in LeakKind if kind in found)
     return PatternCheck(examples[0] if examples else None, leaks)
@@ -187,7 +236,7 @@ def _example_origins(pattern: str, compiled: re.Pattern[str]) -> list[str]:
                 text, host = f"{scheme}://a{host}", "a" + host
             named = "." in host or host.split(":")[0] == "localhost"
             valid = scheme in ("http", "https") and named and _HOST.fullmatch(host)
-            if valid and compiled.search(text) and text not in examples:
+            if valid and search_pcre(compiled, text) and text not in examples:
                 examples.append(text)
     # Prefer what a site would use: the default port, https, a full host name.
     return sorted(

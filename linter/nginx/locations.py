@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from authlint.model.origins import compile_pcre
+from authlint.model.origins import RegexTooSlow, compile_pcre, search_pcre
 from authlint.model.scope import Scope, ScopeKind
 from authlint.nginx.servers import select_server
 
@@ -99,7 +99,12 @@ def _search(parent: Scope, uri: str) -> _Found:
             if compiled is None:
                 known = False
                 continue
-            if compiled.search(uri):
+            try:
+                matches = search_pcre(compiled, uri)
+            except RegexTooSlow:
+                known = False
+                continue
+            if matches:
                 inner = _search(location, uri)
                 return _Found(inner.scope or location, known and inner.known, decided=True)
     return _Found(best, known)

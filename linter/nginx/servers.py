@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from authlint.model.origins import compile_pcre
+from authlint.model.origins import RegexTooSlow, compile_pcre, search_pcre
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -42,11 +42,10 @@ def select_server(servers: Sequence[Scope], host: str | None) -> Scope | None:
             return found
     for server, name in names:
         if name.startswith("~"):
-            # nginx compiles a server_name regex caseless.
-            pattern = compile_pcre(name[1:], re.IGNORECASE)
-            if pattern is None:
+            matches = _regex_matches(name[1:], host)
+            if matches is None:
                 return None
-            if pattern.search(host):
+            if matches:
                 return server
     defaults = [server for server in servers if _is_default(server)]
     return defaults[0] if defaults else servers[0]
@@ -76,6 +75,18 @@ def _trailing_wildcards(names: list[tuple[Scope, str]], host: str) -> Scope | No
             if host.startswith(prefix) and (best is None or len(prefix) > best[0]):
                 best = (len(prefix), server)
     return None if best is None else best[1]
+
+
+def _regex_matches(pattern: str, host: str) -> bool | None:
+    """Whether a ``server_name`` regex matches ``host``; ``None`` when Python cannot tell."""
+    # nginx compiles a server_name regex caseless.
+    compiled = compile_pcre(pattern, re.IGNORECASE)
+    if compiled is None:
+        return None
+    try:
+        return search_pcre(compiled, host)
+    except RegexTooSlow:
+        return None
 
 
 def _is_default(server: Scope) -> bool:
