@@ -22,7 +22,7 @@ from authlint.discovery import PathNotFoundError
 from authlint.nginx.loader import IncludeOptions
 from authlint.parallel import WorkerError, usable_cpus
 from authlint.progress import ProgressBar, show_progress
-from authlint.reporters import FORMATS, renderer, text_format
+from authlint.reporters import FORMATS, counted, renderer, text_format
 from authlint.rule import Severity, load_rules
 from authlint.ruledocs import find_rule, render_list, render_list_json, render_rule
 
@@ -293,8 +293,7 @@ def check(
     if write_baseline_file is not None:
         recorded = write_baseline(write_baseline_file, result.findings, result.files, cwd)
         click.echo(
-            f"authlint: recorded {recorded} finding{'s' if recorded != 1 else ''} "
-            f"in {write_baseline_file}",
+            f"authlint: recorded {counted(recorded, 'finding')} in {write_baseline_file}",
             err=True,
         )
         # What a baseline cannot hold (parse errors) is still reported, and fails the run.
@@ -304,8 +303,7 @@ def check(
         result = replace(result, findings=new)
         if known:
             click.echo(
-                f"authlint: {known} finding{'s' if known != 1 else ''} recorded in "
-                f"{baseline_file} not shown",
+                f"authlint: {counted(known, 'finding')} recorded in {baseline_file} not shown",
                 err=True,
             )
     _write_report(_render(result, output_format, statistics, output_file), output_file)

@@ -856,12 +856,9 @@ def live_model(tmp_path_factory):
 
 def server_on(workspace, port):
     """The first server whose `listen` is ``port``."""
-    for scope in workspace.scopes():
-        if scope.kind is ScopeKind.SERVER:
-            ports = [node.arg(0).rpartition(":")[2] for node in scope.own.get("listen", ())]
-            if str(port) in ports:
-                return scope
-    raise AssertionError(f"no server listens on {port}")
+    found = servers_on(workspace, port)
+    assert found, f"no server listens on {port}"
+    return found[0]
 
 
 def location_on(workspace, port, label):
@@ -1142,12 +1139,7 @@ def test_select_server_chooses_by_host_as_nginx_does(live_model, host, expected)
     first matching regex (caseless), then the default_server (nginx 1.22, see the
     real-server test below)."""
     found = select_server(servers_on(live_model, 8011), host)
-    assert answer_of_server(found) == expected
-
-
-def answer_of_server(server):
-    """What a server answers: the text of its `return 200 "..."`."""
-    return server.own["return"][0].arg(1)
+    assert answer(found) == expected
 
 
 def test_select_server_does_not_guess_past_a_regex_python_cannot_read(tree):
@@ -1166,7 +1158,7 @@ def test_select_server_does_not_guess_past_a_regex_python_cannot_read(tree):
     )
     servers = servers_on(model(root, cwd=root), 8011)
     assert select_server(servers, "other.test") is None
-    assert answer_of_server(select_server(servers, "known.test")) == "known"
+    assert answer(select_server(servers, "known.test")) == "known"
 
 
 def test_select_server_with_an_unknown_host(live_model):
@@ -1318,7 +1310,7 @@ def test_real_nginx_chooses_the_server_by_host(live, live_model, host, expected)
     """The server-name table above is what nginx 1.22 does, and select_server agrees."""
     response = live(8011, "/", headers={"Host": host})
     assert (response.status, response.body) == (200, expected), live.log()
-    assert answer_of_server(select_server(servers_on(live_model, 8011), host)) == response.body
+    assert answer(select_server(servers_on(live_model, 8011), host)) == response.body
 
 
 @pytest.mark.realserver

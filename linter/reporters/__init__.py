@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import importlib
+from collections import Counter
 from typing import TYPE_CHECKING, Protocol
 
+from authlint.rule import Severity
+
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from authlint.engine import Result
+    from authlint.rule import Finding
 
 FORMATS = ("text", "json", "sarif", "github")
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 file``, ``2 files``; ``info`` (a severity) stays as it is."""
+    return f"{number} {noun}{'s' if number != 1 and noun != 'info' else ''}"
+
+
+def per_severity(findings: Iterable[Finding]) -> str:
+    """``1 error, 2 warnings``: the findings of each severity present, most severe first."""
+    counts = Counter(finding.severity for finding in findings)
+    return ", ".join(
+        counted(counts[severity], severity.value) for severity in Severity if counts[severity]
+    )
 
 
 class Render(Protocol):

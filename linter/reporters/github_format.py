@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from authlint.reporters import counted
 from authlint.reporters.repository import repository_path, repository_root
 from authlint.rule import Severity
 
@@ -29,9 +30,8 @@ def render(result: Result) -> str:
         _annotation(finding, names[finding.rule], repository_path(finding.span.path, cwd, root))
         for finding in result.findings
     ]
-    total = len(result.findings)
-    files = f"{result.files_scanned} file{'s' if result.files_scanned != 1 else ''}"
-    lines.append(f"authlint: {total} finding{'s' if total != 1 else ''} in {files}")
+    found = counted(len(result.findings), "finding")
+    lines.append(f"authlint: {found} in {counted(result.files_scanned, 'file')}")
     return "\n".join(lines) + "\n"
 
 

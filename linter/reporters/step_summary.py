@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from authlint.reporters import counted, per_severity
 from authlint.reporters.repository import repository_path, repository_root
-from authlint.rule import Severity
 
 if TYPE_CHECKING:
     from authlint.engine import Result
@@ -34,20 +34,13 @@ def render(result: Result, *, blob_url: str | None = None, budget: int = BUDGET)
     cwd = Path.cwd().resolve()
     root = repository_root(cwd)
     findings = result.findings
-    files = _count(result.files_scanned, "file")
+    files = counted(result.files_scanned, "file")
     if not findings:
         return f"## authlint\n\nNo findings in {files}.\n"
-    severities = Counter(finding.severity for finding in findings)
     lines = [
         "## authlint",
         "",
-        f"**{_count(len(findings), 'finding')}** in {files}: "
-        + ", ".join(
-            _count(severities[severity], severity.value)
-            for severity in Severity
-            if severities[severity]
-        )
-        + ".",
+        f"**{counted(len(findings), 'finding')}** in {files}: {per_severity(findings)}.",
         "",
         "| rule | severity | findings |",
         "|---|---|---:|",
@@ -73,7 +66,7 @@ def render(result: Result, *, blob_url: str | None = None, budget: int = BUDGET)
         left = len(findings) - listed
         lines += [
             "",
-            f"{_count(left, 'more finding')} not listed: GitHub drops a step summary over "
+            f"{counted(left, 'more finding')} not listed: GitHub drops a step summary over "
             "1 MiB. The step's log lists every finding.",
         ]
     return "\n".join(lines) + "\n"
@@ -85,10 +78,6 @@ def _row(finding: Finding, path: Path, blob_url: str | None) -> str:
     if blob_url is not None and not path.is_absolute():
         shown = f"[{shown}]({blob_url}/{quote(path.as_posix())}#L{line})"
     return f"| {shown} | {line} | {finding.rule} | {_cell(finding.message)} |"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def _code(text: str) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from authlint.reporters import counted, per_severity
 from authlint.reporters.masking import mask_secrets
 from authlint.rule import Severity
 
@@ -91,14 +92,8 @@ def _statistics(result: Result, paint: _Painter) -> list[str]:
 
 
 def _summary(result: Result) -> str:
-    counts = Counter(finding.severity.value for finding in result.findings)
-    files = f"{result.files_scanned} file{'s' if result.files_scanned != 1 else ''}"
+    files = counted(result.files_scanned, "file")
     if not result.findings:
         return f"No findings in {files}."
-    detail = ", ".join(
-        f"{counts[level]} {level}{'s' if counts[level] != 1 and level != 'info' else ''}"
-        for level in ("error", "warning", "info")
-        if counts[level]
-    )
-    total = len(result.findings)
-    return f"Found {total} finding{'s' if total != 1 else ''} ({detail}) in {files}."
+    found = counted(len(result.findings), "finding")
+    return f"Found {found} ({per_severity(result.findings)}) in {files}."
