@@ -42,7 +42,7 @@ def _include_maps(values: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
             raise click.BadParameter(
                 f"{value!r} is not PREFIX=DIR with an absolute PREFIX", param_hint="--include-map"
             )
-        directory = Path(folder).resolve()
+        directory = Path(os.path.realpath(folder))
         if not directory.is_dir():
             raise click.BadParameter(f"{folder}: no such directory", param_hint="--include-map")
         maps.append((str(PurePosixPath(prefix)), directory))
@@ -72,17 +72,13 @@ def _selectors(
 
 
 def _includes(
-    config: Config, include_maps: tuple[str, ...], follow_outside_includes: bool | None
+    config: Config, include_maps: tuple[str, ...], follow_outside_includes: bool
 ) -> IncludeOptions:
-    """The config's include settings, with the command line's values winning."""
+    """The config's include maps, the command line's winning; following outside is the
+    command line's alone."""
     maps = dict(config.include_maps)
     maps.update(_include_maps(include_maps))
-    follow = (
-        follow_outside_includes
-        if follow_outside_includes is not None
-        else bool(config.follow_outside_includes)
-    )
-    return IncludeOptions(tuple(maps.items()), follow)
+    return IncludeOptions(tuple(maps.items()), follow_outside_includes)
 
 
 SELECTOR_HELP = "by ID or prefix (AL3, AL301), comma-separated, repeatable"
@@ -174,8 +170,9 @@ def cli() -> None:
 )
 @click.option(
     "--follow-outside-includes/--no-follow-outside-includes",
-    default=None,
-    help="Read includes that point outside the scanned tree [default: the config's, else no].",
+    default=False,
+    help="Read includes that point outside the scanned tree [default: no; a config file "
+    "cannot turn this on].",
 )
 @click.option(
     "--stdin-filename",
@@ -206,7 +203,7 @@ def check(
     baseline_file: Path | None,
     write_baseline_file: Path | None,
     include_maps: tuple[str, ...],
-    follow_outside_includes: bool | None,
+    follow_outside_includes: bool,
     stdin_filename: str | None,
     jobs: int,
     no_progress: bool,
@@ -251,6 +248,8 @@ def check(
         extend_select=_selectors(extend_select, rule_ids, "--extend-select"),
         ignore=_selectors(ignore, rule_ids, "--ignore", ignoring=True),
     )
+    for refused in config.warnings:
+        click.echo(f"authlint: warning: {refused}", err=True)
     selection = Selection.of([config.selection, command_line], rule_ids, config.per_file_ignores)
     includes = _includes(config, include_maps, follow_outside_includes)
     try:
@@ -315,6 +314,8 @@ def check(
         warning = github_limit_warning(len(result.findings))
         if warning is not None:
             click.echo(f"authlint: warning: {warning}", err=True)
+    for notice in result.notices:
+        click.echo(f"authlint: warning: {notice}", err=True)
     for crash in result.crashes:
         click.echo(
             f"authlint: internal error: rule {crash.rule} failed ({crash.error}); "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -51,6 +52,8 @@ KEYS = (
     "follow-outside-includes",
     "rules",
 )
+# A config is a few lines; past this, the file named is not one (`--config /dev/zero`).
+MAX_CONFIG_BYTES = 1024 * 1024
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 # Where tomllib and tomli say a syntax error is, at the end of their message.
 _TOML_PLACE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
@@ -65,6 +68,7 @@ class Config:
     """What a config file sets; ``None`` and empty values are left to the command line's defaults.
 
     ``rule_options`` maps a rule ID to its options' values, converted to their kinds.
+    ``warnings`` name the settings that were refused (see :class:`_Reader`).
     """
 
     path: Path | None = None
@@ -73,8 +77,8 @@ class Config:
     exclude: Globs | None = None
     fail_on: Severity | None = None
     include_maps: tuple[tuple[str, Path], ...] = ()
-    follow_outside_includes: bool | None = None
     rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
 def find_config(start: Path) -> Path | None:
@@ -114,18 +118,31 @@ def load_config(
         path, display = found, os.path.relpath(found, cwd)
     document = _read(path, display)
     if path.name != PYPROJECT:
-        return _Reader(display, "", path.resolve().parent, rules).config(path, document)
+        return _Reader(display, "", _folder_of(path), rules).config(path, document)
     table = _authlint_table(document, display)
     if table is None:
         raise ConfigError(f"{display}: has no [tool.authlint] table")
-    return _Reader(display, "tool.authlint.", path.resolve().parent, rules).config(path, table)
+    return _Reader(display, "tool.authlint.", _folder_of(path), rules).config(path, table)
+
+
+def _folder_of(path: Path) -> Path:
+    """The real folder of a config file (realpath: Path.resolve raises on a link loop)."""
+    return Path(os.path.realpath(path)).parent
 
 
 def _read(path: Path, display: str) -> dict[str, Any]:
     try:
-        text = path.read_bytes().decode("utf-8")
+        # Non-blocking: opening a FIFO for reading would wait for a writer.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise ConfigError(f"{display}: is not a regular file")
+            data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{display}: cannot be read ({exc.strerror})") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{display}: is larger than {MAX_CONFIG_BYTES // 1024} KiB")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{display}: is not UTF-8 text") from None
     try:
@@ -163,7 +180,14 @@ def _key_part(name: str) -> str:
 
 
 class _Reader:
-    """Checks one config table; ``prefix`` is the table's own key (``tool.authlint.``)."""
+    """Checks one config table; ``prefix`` is the table's own key (``tool.authlint.``).
+
+    A config file is written by whoever commits to the repository, pull
+    requests included, so it may not make authlint read outside the folder
+    that holds it: an ``include-map`` to a folder elsewhere and
+    ``follow-outside-includes = true`` are refused with a warning (the
+    command line, written by whoever runs authlint, may set both).
+    """
 
     def __init__(
         self, display: str, prefix: str, folder: Path, rules: Sequence[type[Rule]]
@@ -172,10 +196,16 @@ class _Reader:
         self.prefix = prefix
         self.folder = folder
         self.rules = {rule.id: rule for rule in rules}
+        self.warnings: list[str] = []
 
     def error(self, keys: Sequence[str], what: str) -> ConfigError:
-        key = self.prefix + ".".join(_key_part(name) for name in keys)
-        return ConfigError(f"{self.display}: {key}: {what}")
+        return ConfigError(f"{self.display}: {self.key(keys)}: {what}")
+
+    def refuse(self, keys: Sequence[str], why: str) -> None:
+        self.warnings.append(f"{self.display}: {self.key(keys)}: ignored: {why}")
+
+    def key(self, keys: Sequence[str]) -> str:
+        return self.prefix + ".".join(_key_part(name) for name in keys)
 
     def config(self, path: Path, table: dict[str, Any]) -> Config:
         for key in table:
@@ -195,6 +225,12 @@ class _Reader:
         follow = table.get("follow-outside-includes")
         if follow is not None and not isinstance(follow, bool):
             raise self.error(["follow-outside-includes"], f"must be true or false (got {follow!r})")
+        if follow:
+            self.refuse(
+                ["follow-outside-includes"],
+                "a config file cannot let authlint read outside its folder; "
+                "pass --follow-outside-includes on the command line",
+            )
         return Config(
             path=path,
             selection=RuleSelection(
@@ -206,8 +242,8 @@ class _Reader:
             exclude=self.exclude(table.get("exclude", [])),
             fail_on=None if fail_on is None else Severity(fail_on),
             include_maps=self.include_maps(table.get("include-map", {})),
-            follow_outside_includes=follow,
             rule_options=self.rule_options(table.get("rules", {})),
+            warnings=tuple(self.warnings),
         )
 
     def strings(self, keys: Sequence[str], value: object, what: str) -> list[str]:
@@ -262,9 +298,17 @@ class _Reader:
                 raise self.error(keys, "the prefix must be an absolute path such as /etc/nginx")
             if not isinstance(folder, str):
                 raise self.error(keys, f"must be a folder (got {folder!r})")
-            directory = (self.folder / folder).resolve()
+            # realpath, not Path.resolve: that raises on a symbolic link loop.
+            directory = Path(os.path.realpath(self.folder / folder))
             if not directory.is_dir():
                 raise self.error(keys, f"no such folder: {folder}")
+            if not directory.is_relative_to(os.path.realpath(self.folder)):
+                self.refuse(
+                    keys,
+                    f"{folder} is outside the config file's folder, and a config file cannot "
+                    "let authlint read there; pass --include-map on the command line",
+                )
+                continue
             maps.append((str(PurePosixPath(prefix)), directory))
         return tuple(maps)
 

@@ -12,7 +12,9 @@ from authlint.nginx.detect import (
     NGINX_NAMES,
     NGINX_SUFFIXES,
     SNIFF_BYTES,
+    TEMPLATE_SUFFIXES,
     looks_like_nginx,
+    sniffed_text,
 )
 
 if TYPE_CHECKING:
@@ -40,7 +42,6 @@ SKIPPED_DIRS = frozenset(
 # Suffixes worth reading to see whether a file is nginx; ".sample" and the
 # like are looked through (``site.conf.sample``).
 _CONFIG_SUFFIXES = frozenset({".conf", ".nginx", ".nginxconf", ".vhost", ".inc", ".site", ""})
-_TEMPLATE_SUFFIXES = frozenset({".sample", ".example", ".dist", ".template"})
 # YAML is never nginx, even a Kubernetes ConfigMap whose nginx config would
 # pass the content sniff: pre-commit names every YAML file of a repository.
 _YAML_SUFFIXES = frozenset({".yaml", ".yml"})
@@ -52,10 +53,15 @@ class PathNotFoundError(Exception):
 
 @dataclass
 class ScanGroup:
-    """Files linted together: ``boundary`` is the tree their includes may read."""
+    """Files linted together: ``boundary`` is the tree their includes may read.
+
+    ``unreadable`` maps the folders that could not be listed, and the entries
+    whose type could not be told (a symbolic link loop), to the reason.
+    """
 
     boundary: Path
     nginx: list[Path] = field(default_factory=list)
+    unreadable: dict[Path, str] = field(default_factory=dict)
 
 
 def discover(paths: Sequence[Path], cwd: Path, exclude: Globs | None = None) -> list[ScanGroup]:
@@ -69,66 +75,98 @@ def discover(paths: Sequence[Path], cwd: Path, exclude: Globs | None = None) -> 
     (pre-commit names files one by one, and the excludes must still hold).
     """
     found: dict[Path, list[Path]] = {}
+    unreadable: dict[Path, dict[Path, str]] = {}
     for given in paths:
-        path = (cwd / given).resolve()
-        if not path.exists():
+        # realpath, not Path.resolve: that raises on a symbolic link loop.
+        path = Path(os.path.realpath(cwd / given))
+        if not os.path.lexists(path):
             raise PathNotFoundError(f"{given}: no such file or directory")
-        if exclude is not None and exclude.match(path, path.is_dir()):
+        is_dir = os.path.isdir(path)
+        if exclude is not None and exclude.match(path, is_dir):
             continue
-        if path.is_dir():
-            found.setdefault(path, []).extend(_walk(path, exclude))
+        if is_dir:
+            problems = unreadable.setdefault(path, {})
+            found.setdefault(path, []).extend(_walk(path, exclude, problems))
         else:
             boundary = cwd if path.is_relative_to(cwd) else path.parent
-            found.setdefault(boundary, []).extend([path] if _is_nginx(path) else [])
+            found.setdefault(boundary, []).extend([path] if _is_nginx(path, named=True) else [])
     groups: list[ScanGroup] = []
     seen: set[Path] = set()
-    for boundary in sorted(found, key=lambda folder: len(folder.parts)):
+    for boundary in sorted({*found, *unreadable}, key=lambda folder: len(folder.parts)):
         group = next((g for g in groups if boundary.is_relative_to(g.boundary)), None)
         if group is None:
             group = ScanGroup(boundary)
             groups.append(group)
-        for file in found[boundary]:
+        group.unreadable.update(unreadable.get(boundary, {}))
+        for file in found.get(boundary, []):
             if file not in seen:
                 seen.add(file)
                 group.nginx.append(file)
     return groups
 
 
-def _walk(top: Path, exclude: Globs | None) -> Iterator[Path]:
-    """nginx files under ``top`` (resolved), in sorted order; symlinked folders are not entered."""
-    with os.scandir(top) as scan:
-        entries = sorted(scan, key=lambda entry: entry.name)
+def _walk(top: Path, exclude: Globs | None, unreadable: dict[Path, str]) -> Iterator[Path]:
+    """nginx files under ``top`` (resolved), in sorted order; symlinked folders are not entered.
+
+    A folder that cannot be listed, and an entry whose type cannot be told,
+    go to ``unreadable`` with the reason, and the walk goes on.
+    """
+    try:
+        with os.scandir(top) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError as exc:
+        unreadable[top] = _reason(exc)
+        return
     for entry in entries:
-        # Hidden files are skipped as nginx's own `include *.conf` skips them.
-        if entry.name.startswith(".") and entry.is_file():
-            continue
         path = Path(entry.path)
-        if entry.is_dir(follow_symlinks=False):
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = not is_dir and entry.is_file()
+        except OSError as exc:
+            # A symbolic link loop: a config by its name is reported, not skipped.
+            if _worth_reading(entry.name, top.name) and not entry.name.startswith("."):
+                unreadable[path] = _reason(exc)
+            continue
+        # Hidden files are skipped as nginx's own `include *.conf` skips them.
+        if entry.name.startswith(".") and not is_dir:
+            continue
+        if is_dir:
             if (
                 entry.name not in SKIPPED_DIRS
                 and not os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
                 and not (exclude is not None and exclude.match(path, is_dir=True))
             ):
-                yield from _walk(path, exclude)
+                yield from _walk(path, exclude, unreadable)
         elif (
-            _worth_reading(entry.name, top.name)
-            and entry.is_file()
+            is_file
+            and _worth_reading(entry.name, top.name)
             and not (exclude is not None and exclude.match(path))
             and _is_nginx(path)
         ):
             yield path
 
 
+def _reason(error: OSError) -> str:
+    return error.strerror or type(error).__name__
+
+
 def _worth_reading(name: str, folder: str) -> bool:
     if folder in CONFIG_DIRS or name in NGINX_NAMES or name.endswith("_params"):
         return True
     stem, suffix = os.path.splitext(name)
-    if suffix in _TEMPLATE_SUFFIXES:
+    if suffix in TEMPLATE_SUFFIXES:
         suffix = os.path.splitext(stem)[1]
     return suffix in _CONFIG_SUFFIXES or name == "mime.types"
 
 
-def _is_nginx(path: Path) -> bool:
+def _is_nginx(path: Path, named: bool = False) -> bool:
+    """Whether to read ``path`` as nginx: by its name, else by its content.
+
+    A file that nginx would read by its name, or that was ``named`` on the
+    command line, is read even when its bytes are no config text (UTF-16, a
+    NUL byte), so that the parser reports it; found in a walk, such a file
+    is read only if its text, decoded, looks like nginx.
+    """
     if path.name in NGINX_NAMES or path.suffix in NGINX_SUFFIXES:
         return True
     if path.suffix in _YAML_SUFFIXES:
@@ -138,4 +176,5 @@ def _is_nginx(path: Path) -> bool:
             head = handle.read(SNIFF_BYTES)
     except OSError:
         return True  # let the loader report why it cannot be read
-    return looks_like_nginx(head.decode("utf-8", errors="replace"))
+    text, binary = sniffed_text(head)
+    return (named and binary) or looks_like_nginx(text)

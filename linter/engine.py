@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from authlint.discovery import discover
+from authlint.model.origins import RUN_SECONDS, regex_clock
 from authlint.model.workspace import Workspace
 from authlint.nginx.loader import IncludeOptions, NginxLoader
 from authlint.nginx.parse_ahead import parse_ahead
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from authlint.globs import Globs
-    from authlint.model.source import SourceFile
+    from authlint.model.source import SourceFile, Span
     from authlint.selection import Selection
 
 
@@ -42,7 +43,8 @@ class Result:
     ``rules`` are every known rule, sorted by ID (a SARIF log lists them all);
     ``files`` maps each loaded file's display path to its source, so a
     reporter can quote or hash the text a finding points at; ``suppressed``
-    counts the findings that comments suppressed.
+    counts the findings that comments suppressed; ``notices`` say what the
+    run left unknown as a whole (a warning each, for standard error).
     """
 
     findings: list[Finding] = field(default_factory=list)
@@ -51,6 +53,7 @@ class Result:
     rules: tuple[type[Rule], ...] = ()
     files: dict[str, SourceFile] = field(default_factory=dict)
     suppressed: int = 0
+    notices: list[str] = field(default_factory=list)
 
 
 def load(
@@ -75,7 +78,10 @@ def load(
     progress.start("files", len(files))
     with parse_ahead(files, jobs, progress) as parse:
         for group in groups:
-            NginxLoader(workspace, group.boundary, cwd, includes, parse=parse).load(group.nginx)
+            loader = NginxLoader(workspace, group.boundary, cwd, includes, parse=parse)
+            for path, reason in sorted(group.unreadable.items()):
+                loader.report_unreadable(path, reason)
+            loader.load(group.nginx)
     return workspace
 
 
@@ -184,18 +190,24 @@ def _lint(
         files={source.path: source for source in workspace.files},
     )
     ignored = _per_file_ignores(workspace, selection)
-    found = [
-        finding
-        for finding in _unique(
+    with regex_clock() as clock:
+        found = [
             finding
-            for rule_class in selected
-            if not issubclass(rule_class, RunRule)
-            for finding in _checked(
-                rule_class(options.get(rule_class.id)), workspace, result, progress
+            for finding in _unique(
+                finding
+                for rule_class in selected
+                if not issubclass(rule_class, RunRule)
+                for finding in _checked(
+                    rule_class(options.get(rule_class.id)), workspace, result, progress
+                )
             )
+            if finding.rule not in ignored.get(finding.span.path, ())
+        ]
+    if clock.exhausted:
+        result.notices.append(
+            f"the config's regexes took more than {RUN_SECONDS:g} s in all (some backtrack "
+            "without end); the rest of their answers are unknown, and no finding rests on them"
         )
-        if finding.rule not in ignored.get(finding.span.path, ())
-    ]
     # Run rules see the findings before suppressions (AL005 needs what each
     # suppression hid); their own findings are never suppressed, and are made
     # once per run, so they need no deduplication.
@@ -210,8 +222,39 @@ def _lint(
     suppressions = [item for item in scan(workspace) if isinstance(item, Suppression)]
     applied = apply(suppressions, found, known)
     result.suppressed = applied.suppressed
-    result.findings = sorted([*applied.kept, *reviewed], key=lambda item: item.sort_key)
+    result.findings = _grouped(
+        sorted([*applied.kept, *reviewed], key=lambda item: item.sort_key), known
+    )
     return result
+
+
+def _grouped(findings: list[Finding], rules: Sequence[type[Rule]]) -> list[Finding]:
+    """``findings`` (sorted) with each group reported once, at its first place.
+
+    Grouping comes after suppressions and per-file ignores, so that a
+    comment at one place hides that place only.
+    """
+    nouns = {rule.id: rule.repeats_as for rule in rules}
+    firsts: dict[tuple[str, str], int] = {}
+    others: dict[int, list[Span]] = {}
+    kept: list[Finding] = []
+    for finding in findings:
+        if finding.group is None:
+            kept.append(finding)
+            continue
+        first = firsts.setdefault((finding.rule, finding.group), len(kept))
+        if first == len(kept):
+            kept.append(finding)
+        else:
+            others.setdefault(first, []).append(finding.span)
+    for index, spans in others.items():
+        finding = kept[index]
+        one, many = nouns[finding.rule]
+        more = f"{len(spans)} more {one if len(spans) == 1 else many}"
+        kept[index] = replace(
+            finding, message=f"{finding.message} (and {more})", related=tuple(spans)
+        )
+    return kept
 
 
 def _checked(rule: Rule, workspace: Workspace, result: Result, progress: Progress) -> list[Finding]:

@@ -110,12 +110,20 @@ class RuleOption(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One problem at one place.
+
+    Findings of a rule with the same ``group`` are one problem met at several
+    places: the engine reports the first, with the others as ``related``.
+    """
+
     rule: str
     severity: Severity
     family: Family
     message: str
     fix: str
     span: Span
+    group: str | None = None
+    related: tuple[Span, ...] = ()
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
@@ -144,6 +152,8 @@ class Rule(ABC):
     suppressible: ClassVar[bool] = True
     # The options users may set for this rule; the engine passes their values.
     options: ClassVar[tuple[RuleOption[Any], ...]] = ()
+    # A grouped finding's other places, one and many: "(and 1 more place)".
+    repeats_as: ClassVar[tuple[str, str]] = ("place", "places")
 
     def __init__(self, option_values: Mapping[str, object] | None = None) -> None:
         """``option_values``: option name -> value, already converted by its kind."""
@@ -163,9 +173,11 @@ class Rule(ABC):
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         """Yield a finding for each problem in the model."""
 
-    def finding(self, where: Node | Span, message: str, fix: str | None = None) -> Finding:
+    def finding(
+        self, where: Node | Span, message: str, fix: str | None = None, group: str | None = None
+    ) -> Finding:
         span = where.span if isinstance(where, Node) else where
-        return Finding(self.id, self.severity, self.family, message, fix or self.fix, span)
+        return Finding(self.id, self.severity, self.family, message, fix or self.fix, span, group)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ FINDING_KEYS = [
     "column",
     "end_line",
     "end_column",
+    "related",
 ]
 FINDING_LINE = re.compile(
     r"^(?P<path>[^\s:][^:]*):(?P<line>[1-9]\d*):(?P<column>[1-9]\d*): "

@@ -10,6 +10,7 @@ selected, ignored or excluded from failing.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from typing import ClassVar
 
 import pytest
 
-from authlint.config import Config, ConfigError, load_config
+from authlint.config import MAX_CONFIG_BYTES, Config, ConfigError, load_config
 from authlint.engine import run
 from authlint.model.source import Span
 from authlint.model.workspace import Workspace
@@ -239,7 +240,12 @@ include-map = { "/etc/nginx/" = "deploy/nginx" }
     real = root.resolve()
     assert config.selection == RuleSelection(("AL1", "AL3"), ("AL004",), ("AL30",))
     assert config.fail_on is Severity.ERROR
-    assert config.follow_outside_includes is True
+    # Honoured from the command line only.
+    assert config.warnings == (
+        "../pyproject.toml: tool.authlint.follow-outside-includes: ignored: a config file "
+        "cannot let authlint read outside its folder; pass --follow-outside-includes on the "
+        "command line",
+    )
     # Folders and globs are relative to the config file's folder, not the cwd.
     assert config.include_maps == (("/etc/nginx", real / "deploy" / "nginx"),)
     assert config.exclude is not None
@@ -650,12 +656,6 @@ def test_exit_zero_still_prints_the_report(tmp_path: Path) -> None:
             {("AL102", "maps/snippets/auth.conf"), ("AL004", "site/nginx.conf")},
         ),
         (
-            "follow-outside-includes = true\n",
-            [],
-            {("AL003", "site/nginx.conf"), ("AL102", "shared/auth.conf")},
-        ),
-        ("follow-outside-includes = true\n", ["--no-follow-outside-includes"], None),
-        (
             # A flag for the same prefix wins over the config's map.
             'include-map = { "/etc/nginx" = "shared" }\n',
             ["--include-map", "/etc/nginx=maps"],
@@ -675,6 +675,108 @@ def test_include_options_from_config_and_flags(tmp_path, config, args, expected)
     if expected is None:
         expected = {("AL003", "site/nginx.conf"), ("AL004", "site/nginx.conf")}
     assert set(run.places()) == expected
+
+
+# --- what a committed config file may not do -------------------------------------
+# A pull request can add or change the config file; it must not make authlint
+# read, and print, files of the machine that runs it.
+
+ENVIRON_SECRET = "s3cr3t-from-the-ci-environment"
+
+
+def _attack(tmp_path: Path, config: str, *args: str) -> Run:
+    root = write(
+        tmp_path,
+        {
+            "site/nginx.conf": "events {}\nhttp {\n    include /etc/nginx/proc/self/environ;\n"
+            "    include /etc/nginx/etc/passwd;\n}\n",
+            DOT: config,
+        },
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "authlint", "check", "site", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "DATABASE_PASSWORD": ENVIRON_SECRET},
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.mark.parametrize(
+    ("config", "refused"),
+    [
+        (
+            'include-map = { "/etc/nginx" = "/" }\n',
+            '.authlint.toml: include-map."/etc/nginx": ignored: / is outside the config '
+            "file's folder",
+        ),
+        (
+            'include-map = { "/etc/nginx" = "../../../../../../../../.." }\n',
+            '.authlint.toml: include-map."/etc/nginx": ignored: ../../../../../../../../.. is '
+            "outside the config file's folder",
+        ),
+        (
+            "follow-outside-includes = true\n",
+            ".authlint.toml: follow-outside-includes: ignored: a config file cannot let "
+            "authlint read outside its folder",
+        ),
+    ],
+)
+def test_a_config_file_cannot_make_authlint_read_the_machines_files(
+    tmp_path: Path, config: str, refused: str
+) -> None:
+    run = _attack(tmp_path, config)
+    assert ENVIRON_SECRET not in run.stdout + run.stderr
+    assert "root:" not in run.stdout + run.stderr
+    assert run.stderr.startswith(f"authlint: warning: {refused}")
+    assert run.stderr.count("\n") == 1
+    # The includes stay unread (/etc/nginx maps onto the main config's folder).
+    assert run.stdout.count(" AL003 info include `/etc/nginx/") == 2
+    assert run.status == 0
+
+
+def test_a_config_file_cannot_map_through_a_symlink_leading_out(tmp_path: Path) -> None:
+    (tmp_path / "escape").symlink_to("/")
+    run = _attack(tmp_path, 'include-map = { "/etc/nginx" = "escape" }\n')
+    assert "escape is outside the config file's folder" in run.stderr
+    assert ENVIRON_SECRET not in run.stdout + run.stderr
+
+
+def test_the_command_line_may_read_outside_the_tree(tmp_path: Path) -> None:
+    # Whoever runs authlint decides: a map given as a flag is honoured.
+    outside = tmp_path / "outside"
+    (outside / "etc").mkdir(parents=True)
+    (outside / "etc" / "passwd").write_text("proxy_set_header X-Read 1;\n")
+    run = _attack(
+        tmp_path / "repo", "", "--format", "json", "--include-map", f"/etc/nginx={outside}"
+    )
+    assert run.stderr == ""
+    findings = [(f["rule"], f["line"]) for f in json.loads(run.stdout)["findings"]]
+    assert findings == [("AL003", 3)]  # environ is not there; passwd was read
+
+
+def test_follow_outside_from_a_config_is_refused_even_with_the_no_flag(tmp_path: Path) -> None:
+    root = write(tmp_path, {**INCLUDES, DOT: "follow-outside-includes = true\n"})
+    run = check("site", "--no-follow-outside-includes", cwd=root)
+    assert set(run.places()) == {("AL003", "site/nginx.conf"), ("AL004", "site/nginx.conf")}
+    assert run.stderr.startswith("authlint: warning: .authlint.toml: follow-outside-includes")
+
+
+@pytest.mark.parametrize("name", ["/dev/zero", "fifo"])
+def test_config_flag_reads_only_a_regular_file(tmp_path: Path, name: str) -> None:
+    if name == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+    run = authlint("check", "--config", name, ".", cwd=tmp_path)
+    assert_config_error(run, f"{name}: is not a regular file")
+
+
+def test_config_flag_refuses_a_file_too_large_to_be_a_config(tmp_path: Path) -> None:
+    (tmp_path / "big.toml").write_text("# x\n" * (MAX_CONFIG_BYTES // 4 + 1))
+    run = authlint("check", "--config", "big.toml", ".", cwd=tmp_path)
+    assert_config_error(run, "big.toml: is larger than 1024 KiB")
 
 
 def test_include_map_folder_is_relative_to_the_config_folder(tmp_path: Path) -> None:

@@ -907,3 +907,115 @@ def test_a_named_include_symlinked_outside_the_tree_is_reported(tmp_path: Path) 
     os.symlink(outside / "clear.conf", root / "conf.d" / "clear.conf")
     result = lint(root / "nginx.conf", cwd=root)
     assert places(result) == [("AL004", "nginx.conf", 3)]
+
+
+# --- one finding per unread target ------------------------------------------------
+
+
+def test_an_unread_target_is_reported_once_per_run_at_its_first_include(tmp_path: Path) -> None:
+    site = (
+        "server {{\n    location /{0}/ {{\n        include /config/nginx/proxy.conf;\n"
+        "        proxy_pass http://127.0.0.1:9000;\n    }}\n}}\n"
+    )
+    first = write(tmp_path / "a", {"one.conf": site.format(1), "two.conf": site.format(2)})
+    second = write(tmp_path / "b", {"three.conf": site.format(3)})
+    # Two trees in one run: still one finding for the one target.
+    result = run([first, second], IncludeOptions(), cwd=tmp_path)
+    (finding,) = result.findings
+    assert (finding.rule, finding.span.path, finding.span.line) == ("AL004", "a/one.conf", 3)
+    assert finding.message == (
+        "include `/config/nginx/proxy.conf` points outside the scanned tree and was not read; "
+        "what it sets in `location /1/` is unknown (and 2 more includes of it)"
+    )
+    assert [(span.path, span.line) for span in finding.related] == [
+        ("a/two.conf", 3),
+        ("b/three.conf", 3),
+    ]
+    # The fix names the prefix the include uses.
+    assert "`--include-map /config/nginx=DIR`" in finding.fix
+
+
+def test_distinct_targets_are_reported_apart_and_one_include_is_not_counted(tree) -> None:
+    root = tree(
+        {
+            "site.conf": "server {\n    include /srv/a.conf;\n    include /srv/b.conf;\n"
+            "    include /srv/a.conf;\n}\n"
+        }
+    )
+    result = lint(root, cwd=root)
+    assert [
+        (f.span.line, f.message.endswith("(and 1 more include of it)")) for f in result.findings
+    ] == [
+        (2, True),
+        (3, False),
+    ]
+
+
+def test_a_relative_include_missing_is_grouped_by_the_file_it_names(tree) -> None:
+    root = tree(
+        {
+            "nginx.conf": main_conf("include conf.d/*.conf;"),
+            "conf.d/a.conf": "server {\n    include snippets/gone.conf;\n}\n",
+            "conf.d/b.conf": "server {\n    include snippets/gone.conf;\n}\n",
+        }
+    )
+    result = lint(root, cwd=root)
+    (finding,) = result.findings
+    assert finding.rule == "AL003"
+    assert finding.message.endswith("(and 1 more include of it)")
+    assert finding.fix == (
+        "Add `snippets/gone.conf` to the tree, under the main config's folder (nginx's prefix)."
+    )
+
+
+def test_a_suppression_at_one_include_hides_that_include_only(tree) -> None:
+    site = "server {\n    include /srv/shared.conf;%s\n}\n"
+    root = tree(
+        {
+            "a.conf": site % "  # authlint: ignore[AL004] deployed by the image",
+            "b.conf": site % "",
+            "c.conf": site % "",
+        }
+    )
+    result = lint(root, cwd=root)
+    (finding,) = result.findings
+    assert (finding.span.path, finding.message.endswith("(and 1 more include of it)")) == (
+        "b.conf",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "fix"),
+    [
+        (
+            "/etc/nginx/snippets/gone.conf",
+            "Add `snippets/gone.conf` to the tree, under the main "
+            "config's folder (nginx's prefix), or map `/etc/nginx` onto the folder that holds it: "
+            "`--include-map /etc/nginx=DIR`.",
+        ),
+        (
+            "/opt/app/nginx/*.conf",
+            "Map `/opt/app/nginx` onto the folder of the tree that holds "
+            "its files: `--include-map /opt/app/nginx=DIR`; or read it where it is with "
+            "`--follow-outside-includes`.",
+        ),
+        (
+            "../../outside.conf",
+            "Scan a folder that holds both this file and the included one, "
+            "or read it where it is with `--follow-outside-includes`.",
+        ),
+    ],
+)
+def test_the_fix_fits_the_include_as_written(tree, pattern: str, fix: str) -> None:
+    root = tree({"nginx.conf": main_conf(f"include {pattern};")})
+    (finding,) = lint(root, cwd=root).findings
+    assert finding.fix == fix
+
+
+def test_a_long_include_path_is_shortened_in_the_message(tree) -> None:
+    pattern = "/srv/" + "deep/" * 60 + "x.conf"
+    root = tree({"nginx.conf": main_conf(f"include {pattern};")})
+    (finding,) = lint(root, cwd=root).findings
+    assert "…" in finding.message
+    assert len(finding.message) < 200

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -278,6 +280,53 @@ def test_written_out_is_private_and_removed(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def slow_dump() -> str:
+    """A dump whose lint takes seconds: its CORS allow-list regexes backtrack without end."""
+    keys = "".join(
+        f'        "~^https://(.*a){{{16 + index % 8}}}\\.x{index}\\.net$" $http_origin;\n'
+        for index in range(40)
+    )
+    config = (
+        "events {}\nhttp {\n    map $http_origin $cors {\n"
+        f"{keys}    }}\n"
+        "    server {\n        listen 80;\n        location / {\n"
+        "            add_header Access-Control-Allow-Origin $cors always;\n"
+        "            add_header Access-Control-Allow-Credentials true always;\n"
+        "            proxy_pass http://127.0.0.1:9000;\n        }\n    }\n}\n"
+    )
+    return f"# configuration file /etc/nginx/nginx.conf:\n{config}\n"
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_the_dump_folder_is_removed_when_the_run_is_stopped(tmp_path, number):
+    # The folder holds a server's whole config: no way out may leave it behind.
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "authlint", "check", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        # A shell's background job ignores SIGINT, and a child inherits that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert process.stdin is not None
+    process.stdin.write(slow_dump().encode())
+    process.stdin.close()
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob("authlint-*")):
+        assert time.monotonic() < deadline, "the dump was never written out"
+        assert process.poll() is None, "the run ended before it could be stopped"
+        time.sleep(0.01)
+    process.send_signal(number)
+    process.wait(timeout=30)
+    assert process.stderr is not None
+    stderr = process.stderr.read()
+    assert list(tmp_path.iterdir()) == []
+    assert b"Traceback" not in stderr
+    assert process.returncode == (2 if number == signal.SIGINT else 128 + number)
+
+
 def test_source_lines_outlive_the_temporary_folder(tmp_path, monkeypatch):
     """Reporters quote `Result.files[path].line_text(n)` after the copy is gone."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
@@ -409,10 +458,10 @@ http {{
     for options in ([], ["--follow-outside-includes", "--include-map", f"{outside}={outside}"]):
         run = authlint("-", "--format", "json", *options, stdin=dump, cwd=tmp_path)
         assert run.status == 0, run
-        assert places(run.json()) == [
-            ("AL003", "/etc/nginx/nginx.conf", 5),
-            ("AL003", "/etc/nginx/nginx.conf", 6),
-        ]
+        # Both name the same file: one finding, the second include related to it.
+        assert places(run.json()) == [("AL003", "/etc/nginx/nginx.conf", 5)]
+        (finding,) = run.json()["findings"]
+        assert finding["related"] == [{"path": "/etc/nginx/nginx.conf", "line": 6, "column": 13}]
         assert run.json()["files_scanned"] == 1
 
 

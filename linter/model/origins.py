@@ -14,11 +14,17 @@ from __future__ import annotations
 import re
 import signal
 import threading
+import time
 import warnings
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ATTACKER = "attacker.invalid"
 # Second-level labels under which registrations happen (example.co.uk).
@@ -39,8 +45,15 @@ _GLOBAL_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
 _HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d+)?")
 # PCRE gives up on a match after bounded backtracking (its match limit), and
 # nginx then takes the regex as not matching; Python's re never gives up. A
-# config's regex gets this long per search, after which the answer is unknown.
+# config's regex gets this much CPU time per search, after which the answer
+# is unknown.
 SEARCH_SECONDS = 0.5
+# A run's searches together get this much CPU time beyond FREE_SECONDS each
+# (real searches take a few microseconds, the timer's system calls included):
+# many slow regexes cannot add up to minutes. Past it, every search of the run
+# is unknown. CPU time, not wall time: a busy machine does not change answers.
+RUN_SECONDS = 2.0
+FREE_SECONDS = 0.00005
 
 
 class LeakKind(str, Enum):
@@ -90,34 +103,88 @@ def compile_pcre(pattern: str, flags: int = 0) -> re.Pattern[str] | None:
 
 
 class RegexTooSlow(Exception):
-    """A config's regex backtracked for longer than :data:`SEARCH_SECONDS` on one text."""
+    """A config's regex backtracked for longer than :data:`SEARCH_SECONDS` on one text,
+    or the run's searches used up :data:`RUN_SECONDS`."""
+
+
+class RegexClock:
+    """The CPU time one run's searches took, beyond :data:`FREE_SECONDS` each.
+
+    Counted over all the searches together: the process's CPU clock moves in
+    ticks of a few milliseconds on some systems, so one quick search can read
+    as zero or as a tick, and only the sum is right.
+    """
+
+    def __init__(self, limit: float = RUN_SECONDS) -> None:
+        self.limit = limit
+        self.searches = 0
+        self.seconds = 0.0
+
+    @property
+    def spent(self) -> float:
+        return max(0.0, self.seconds - self.searches * FREE_SECONDS)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.spent >= self.limit
+
+
+_clock: ContextVar[RegexClock | None] = ContextVar("regex_clock", default=None)
+
+
+@contextmanager
+def regex_clock(limit: float = RUN_SECONDS) -> Iterator[RegexClock]:
+    """Count the searches made inside the block against one run's ``limit``."""
+    clock = RegexClock(limit)
+    token = _clock.set(clock)
+    try:
+        yield clock
+    finally:
+        _clock.reset(token)
 
 
 def search_pcre(compiled: re.Pattern[str], text: str) -> bool:
     """Whether ``compiled`` (from :func:`compile_pcre`) matches somewhere in ``text``.
 
-    Raises :class:`RegexTooSlow` past :data:`SEARCH_SECONDS`. The bound needs
-    ``SIGALRM`` (re checks for signals while it backtracks): it applies on the
-    main thread of a Unix system, when no other timer of the process is armed.
+    Raises :class:`RegexTooSlow` past :data:`SEARCH_SECONDS`, or at once when
+    the run's :func:`regex_clock` is exhausted. The bound on one search needs
+    ``SIGVTALRM`` (re checks for signals while it backtracks): it applies on
+    the main thread of a Unix system, when no other CPU-time timer of the
+    process is armed.
     """
-    if not _can_time():
-        return compiled.search(text) is not None
-    previous = signal.signal(signal.SIGALRM, _too_slow)
+    clock = _clock.get()
+    if clock is not None and clock.exhausted:
+        raise RegexTooSlow
+    started = time.process_time()
     try:
-        signal.setitimer(signal.ITIMER_REAL, SEARCH_SECONDS)
-        try:
+        if not _can_time():
             return compiled.search(text) is not None
+        allowed = SEARCH_SECONDS if clock is None else min(SEARCH_SECONDS, _left(clock))
+        previous = signal.signal(signal.SIGVTALRM, _too_slow)
+        try:
+            signal.setitimer(signal.ITIMER_VIRTUAL, allowed)
+            try:
+                return compiled.search(text) is not None
+            finally:
+                signal.setitimer(signal.ITIMER_VIRTUAL, 0)
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGVTALRM, previous)
     finally:
-        signal.signal(signal.SIGALRM, previous)
+        if clock is not None:
+            clock.searches += 1
+            clock.seconds += time.process_time() - started
+
+
+def _left(clock: RegexClock) -> float:
+    """What a search may still take of the run's time (its free share included)."""
+    return clock.limit - clock.spent + FREE_SECONDS
 
 
 def _can_time() -> bool:
     return (
         hasattr(signal, "setitimer")
         and threading.current_thread() is threading.main_thread()
-        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+        and signal.getitimer(signal.ITIMER_VIRTUAL)[0] == 0
     )
 
 
@@ -158,16 +225,21 @@ def _scoped_flags(pattern: str) -> str:
     return pattern[: match.start()] + scoped + _scoped_flags(pattern[index:])
 
 
-@cache
 def check_origin_regex(pattern: str, ignore_case: bool = False) -> PatternCheck:
     """Try ``pattern`` (a PCRE as nginx writes it) with attacker-owned origins."""
+    try:
+        return _checked_origin_regex(pattern, ignore_case)
+    except RegexTooSlow:
+        # Not cached: a run that ran out of regex time says nothing of the next run.
+        return PatternCheck(None, ())
+
+
+@cache
+def _checked_origin_regex(pattern: str, ignore_case: bool) -> PatternCheck:
     compiled = compile_pcre(pattern, re.IGNORECASE if ignore_case else 0)
     if compiled is None:
         return PatternCheck(None, ())
-    try:
-        return _tried(pattern, compiled)
-    except RegexTooSlow:
-        return PatternCheck(None, ())
+    return _tried(pattern, compiled)
 
 
 def _tried(pattern: str, compiled: re.Pattern[str]) -> PatternCheck:

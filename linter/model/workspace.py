@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -20,13 +20,55 @@ class ProblemKind(str, Enum):
     INCLUDE_CYCLE = "include-cycle"
     INCLUDE_NOT_FOUND = "include-not-found"
     INCLUDE_OUTSIDE_TREE = "include-outside-tree"
+    TEMPLATE_PLACEHOLDER = "template-placeholder"
 
 
 @dataclass(frozen=True, slots=True)
 class LoadProblem:
+    """A problem met while loading.
+
+    ``fix`` replaces the reporting rule's own where that does not fit;
+    problems of one kind with the same ``group`` (an include's unread target)
+    are one problem met at several places.
+    """
+
     kind: ProblemKind
     span: Span
     message: str
+    fix: str | None = None
+    group: str | None = None
+
+
+@dataclass
+class ReadBudget:
+    """How much one run reads through includes: in proportion to what its files hold.
+
+    Loaders count each directive they read where a file is included
+    (``spent``) and each directive parsed in the run's files (``parsed``).
+    Real trees read each snippet in many places, yet only a few times more
+    directives than their files hold; an include that fans out exponentially
+    (files that each include the next one twice, 25 deep) reads millions.
+    Past the allowance, the run reads no more includes; ``said`` records
+    that a loader reported where it stopped (once per run).
+    """
+
+    BASE: ClassVar[int] = 100_000
+    PER_PARSED: ClassVar[int] = 50
+
+    parsed: int = 0
+    spent: int = 0
+    exhausted: bool = False
+    said: bool = False
+
+    @property
+    def allowance(self) -> int:
+        return self.BASE + self.PER_PARSED * self.parsed
+
+    def allows_more(self) -> bool:
+        """Whether the run may read another include; once it may not, it never may again."""
+        if not self.exhausted and self.spent > self.allowance:
+            self.exhausted = True
+        return not self.exhausted
 
 
 @dataclass
@@ -40,6 +82,7 @@ class Workspace:
     files: list[SourceFile] = field(default_factory=list)
     roots: list[Scope] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
+    reading: ReadBudget = field(default_factory=ReadBudget)
     _scopes: list[Scope] | None = field(default=None, init=False, repr=False)
     _forwarding: list[Scope] | None = field(default=None, init=False, repr=False)
     _answering: list[Scope] | None = field(default=None, init=False, repr=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from crossplane.analyzer import DIRECTIVES
@@ -25,12 +26,58 @@ _APACHE_SECTION = re.compile(
 )
 _FIRST_WORD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?=[\s;{]|$)")
 
+# Copies of a config meant to be edited before use (`site.conf.sample`).
+TEMPLATE_SUFFIXES = frozenset({".sample", ".example", ".dist", ".template"})
+# A placeholder such a copy asks to fill in: `<http or https>`, `<container_name>`.
+# It stands as a word of its own (a regex's named group, `(?<name>...)`, does not).
+_PLACEHOLDER = re.compile(r"(?:^|(?<=[\s\"']))<[A-Za-z_][^<>;{}\n]*>")
+
 SNIFF_BYTES = 16384
 _SAMPLED_STATEMENTS = 20
+# Byte-order marks and the codecs that read past them, longest mark first.
+_MARKED_CODECS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+)
 
 
 def is_nginx_directive(name: str) -> bool:
     return name in DIRECTIVES or name.startswith(_THIRD_PARTY_PREFIXES)
+
+
+def is_template_copy(name: str) -> bool:
+    """Whether a file's name marks it as a copy to fill in (``proxy.conf.sample``)."""
+    return os.path.splitext(name)[1] in TEMPLATE_SUFFIXES
+
+
+def placeholder(line: str) -> str | None:
+    """The first template placeholder on ``line`` (``<http or https>``), if any."""
+    found = _PLACEHOLDER.search(line)
+    return found.group(0) if found else None
+
+
+def sniffed_text(head: bytes) -> tuple[str, bool]:
+    """The text of a file's first bytes, and whether those bytes are binary to nginx.
+
+    Text after a byte-order mark is decoded by it, and so is UTF-16 without
+    one (NUL bytes on every other byte), so that a config saved in another
+    encoding is still recognised (and then reported, as nginx cannot read
+    it). Any other NUL byte makes the bytes binary; their text is then no
+    config.
+    """
+    for mark, codec in _MARKED_CODECS:
+        if head.startswith(mark):
+            text = head.decode(codec, errors="replace")
+            return text, codec != "utf-8-sig"
+    if b"\0" not in head:
+        return head.decode("utf-8", errors="replace"), False
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if max(even, odd) * 4 >= len(head) and min(even, odd) == 0:
+        return head.decode("utf-16-le" if odd else "utf-16-be", errors="replace"), True
+    return "", True
 
 
 def looks_like_nginx(text: str) -> bool:

@@ -18,7 +18,9 @@ file PATH:`` from its header; such a line starts a new file here too.
 from __future__ import annotations
 
 import re
+import signal
 import tempfile
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -136,10 +138,34 @@ def written_out(files: Sequence[DumpedFile]) -> Iterator[tuple[Path, dict[Path, 
 
     Yields the folder (mode 0700, symlinks resolved) and the written paths ->
     the paths they stand for, in the dump's order: the main config first.
+    The folder holds a server's whole config, so it is removed on every way
+    out: an exception, Ctrl-C, and also ``SIGTERM`` and ``SIGHUP`` (which
+    end the process with their usual status, 128 plus the signal's number).
     """
-    with tempfile.TemporaryDirectory(prefix="authlint-") as folder:
+    with _exit_on_termination(), tempfile.TemporaryDirectory(prefix="authlint-") as folder:
         root = Path(folder).resolve()
         yield root, _write(files, root)
+
+
+@contextmanager
+def _exit_on_termination() -> Iterator[None]:
+    """Inside the block, ``SIGTERM`` and ``SIGHUP`` raise ``SystemExit``, so that the
+    blocks around unwind (by default the process would end on the spot)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = ("SIGTERM", "SIGHUP")
+    signals = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    previous = {number: signal.signal(number, _exit) for number in signals}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _exit(number: int, frame: object) -> None:
+    raise SystemExit(128 + number)
 
 
 def _write(files: Sequence[DumpedFile], root: Path) -> dict[Path, str]:

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from authlint.model.scope import Layer, Scope, ScopeKind, UnreadInclude
 from authlint.model.source import SourceFile, Span
 from authlint.model.tree import Node
-from authlint.model.workspace import LoadProblem, ProblemKind, Workspace
-from authlint.nginx.detect import CONFIG_DIRS
+from authlint.model.workspace import LoadProblem, ProblemKind, ReadBudget, Workspace
+from authlint.nginx.detect import CONFIG_DIRS, is_template_copy, placeholder
 from authlint.nginx.parser import parse_file
 from authlint.nginx.settings import NginxSettings
 
@@ -127,10 +127,18 @@ class _Context:
 
 @dataclass(frozen=True)
 class _Resolution:
+    """What an include reads; for a ``problem``, why, how to fix it, and what it points at.
+
+    ``target`` names the unread file (its path as nginx would open it), so that
+    every include of one target is reported once.
+    """
+
     files: tuple[Path, ...]
     problem: ProblemKind | None = None
     reason: str = ""
     stock: str | None = None
+    fix: str | None = None
+    target: str | None = None
 
 
 class StockSource(SourceFile):
@@ -219,8 +227,9 @@ class NginxLoader:
         if source is None:
             source = self._sources[real] = SourceFile(self._display(real), real, FORMAT)
             self.workspace.files.append(source)
-            for line, error in self.parse(source):
-                self._parse_problem(source, line, error)
+            for error in self.parse(source):
+                self._parse_problem(source, error)
+            self.workspace.reading.parsed += _count(source.nodes or source.partial_nodes)
             source.comments.sort(key=lambda comment: comment.line)
         self._sources[path] = source
         return source
@@ -230,15 +239,38 @@ class NginxLoader:
             LoadProblem(
                 ProblemKind.INCLUDE_OUTSIDE_TREE,
                 Span(self._display(path), 1, 1),
-                f"`{self._display(path)}` links outside the scanned tree and was not read "
-                "(allow it with --follow-outside-includes)",
+                f"`{_shortened(self._display(path))}` links outside the scanned tree and was "
+                "not read",
+                "Read what it points at with `--follow-outside-includes`, or scan a folder "
+                "that holds it too.",
             )
         )
 
-    def _parse_problem(self, source: SourceFile, line: int, error: str) -> None:
+    def report_unreadable(self, path: Path, reason: str) -> None:
+        """A file or folder of the tree that could not be read (a symbolic link loop, ...)."""
         self.workspace.problems.append(
-            LoadProblem(ProblemKind.PARSE_ERROR, Span(source.path, line, 1), error)
+            LoadProblem(
+                ProblemKind.PARSE_ERROR,
+                Span(self._display(path), 1),
+                f"cannot be read: {reason}",
+                "Repair or remove it, or exclude it from the scan (`exclude`).",
+            )
         )
+
+    def _parse_problem(self, source: SourceFile, error: ParseError) -> None:
+        span = Span(source.path, error.line, 1)
+        filled_in = placeholder(source.line_text(error.line))
+        if filled_in is not None and is_template_copy(source.abspath.name):
+            # A sample to copy and fill in, not a config yet: not a failure of the run.
+            problem = LoadProblem(
+                ProblemKind.TEMPLATE_PLACEHOLDER,
+                span,
+                f"`{_shortened(filled_in)}` is a placeholder to fill in, so nginx cannot read "
+                f"this template as it is ({error.message}); it is not linted",
+            )
+        else:
+            problem = LoadProblem(ProblemKind.PARSE_ERROR, span, error.message, error.fix)
+        self.workspace.problems.append(problem)
 
     def _display(self, path: Path) -> str:
         name = self.names.get(path)
@@ -317,6 +349,7 @@ class NginxLoader:
             current = current.parent
 
     def _populate(self, scope: Scope, nodes: list[Node], context: _Context) -> None:
+        self.workspace.reading.spent += len(nodes)
         implied_server: Scope | None = None
         child_kinds = _CHILD_SCOPES.get(scope.kind, {})
         directives, own = scope.directives, scope.own
@@ -373,6 +406,21 @@ class NginxLoader:
             scope.unread.append(UnreadInclude(node))
             self._too_deep(node)
             return
+        reading = self.workspace.reading
+        if not reading.allows_more():
+            scope.unread.append(UnreadInclude(node))
+            if not reading.said:
+                reading.said = True
+                self._report(
+                    ProblemKind.PARSE_ERROR,
+                    node,
+                    f"reading stopped at this include: the run read {reading.spent:,} directives "
+                    f"through includes, past authlint's limit ({ReadBudget.BASE:,} plus "
+                    f"{ReadBudget.PER_PARSED} per directive of its files)",
+                    "Include each file once where it is needed: files that include the next "
+                    "one several times, level after level, multiply what nginx reads.",
+                )
+            return
         resolution = self._resolve(node, context)
         if resolution.stock is not None:
             stock = StockSource(node)
@@ -400,19 +448,19 @@ class NginxLoader:
     ) -> tuple[Path, ...]:
         resolution = self._resolve(node, context)
         if resolution.problem is not None:
+            consequence = ""
             if scope is not None:
                 scope.unread.append(UnreadInclude(node))
                 where = f"`{scope.label}`" if scope.node is not None else "this file"
-                consequence = (
-                    f"; what it could set in {where} is unknown, so no finding rests on it"
-                )
-            else:
-                consequence = ""
-            self._report(
+                consequence = f"; what it sets in {where} is unknown"
+            problem = LoadProblem(
                 resolution.problem,
-                node,
-                f"include `{node.arg(0)}` {resolution.reason}{consequence}",
+                node.span,
+                f"include `{_shortened(node.arg(0))}` {resolution.reason}{consequence}",
+                resolution.fix,
+                resolution.target,
             )
+            self._add_problem(problem, node)
         return resolution.files
 
     def _too_deep(self, node: Node) -> None:
@@ -422,12 +470,15 @@ class NginxLoader:
             f"blocks and includes nested more than {MAX_NESTING} deep: authlint reads no deeper",
         )
 
-    def _report(self, kind: ProblemKind, node: Node, message: str) -> None:
-        key = (kind, id(node))
-        if key in self._reported:
-            return
-        self._reported.add(key)
-        self.workspace.problems.append(LoadProblem(kind, node.span, message))
+    def _report(self, kind: ProblemKind, node: Node, message: str, fix: str | None = None) -> None:
+        self._add_problem(LoadProblem(kind, node.span, message, fix), node)
+
+    def _add_problem(self, problem: LoadProblem, node: Node) -> None:
+        """Record ``problem`` at ``node``, once per kind however often the node is read."""
+        key = (problem.kind, id(node))
+        if key not in self._reported:
+            self._reported.add(key)
+            self.workspace.problems.append(problem)
 
     def _resolve(self, node: Node, context: _Context) -> _Resolution:
         """The files an ``include`` reads, as nginx would find them in this tree."""
@@ -435,7 +486,13 @@ class NginxLoader:
         key = (pattern, context.prefixes)
         cached = self._resolutions.get(key)
         if cached is None:
-            cached = self._resolutions[key] = self._resolve_pattern(pattern, context.prefixes)
+            try:
+                cached = self._resolve_pattern(pattern, context.prefixes)
+            except (OSError, ValueError) as exc:
+                # A name too long, a link loop on the way, a folder that cannot be listed.
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "invalid"
+                cached = _Resolution((), ProblemKind.PARSE_ERROR, f"cannot be read: {reason}")
+            self._resolutions[key] = cached
         return cached
 
     def _resolve_pattern(self, pattern: str, prefixes: _Prefixes) -> _Resolution:
@@ -461,20 +518,31 @@ class NginxLoader:
                     inside,
                     ProblemKind.INCLUDE_OUTSIDE_TREE,
                     "matches files that link outside the scanned tree, which were not read",
+                    fix="Read what the links point at with `--follow-outside-includes`, or "
+                    "scan a folder that holds it too.",
+                    target=str(candidate),
                 )
         stock = _stock_name(pattern)
         if stock is not None:
             return _Resolution((), stock=stock)
+        target = os.path.normpath(pattern if pattern.startswith("/") else candidates[0])
         if not in_tree:
             return _Resolution(
                 (),
                 ProblemKind.INCLUDE_OUTSIDE_TREE,
-                "points outside the scanned tree and was not read (map its prefix with "
-                "--include-map PREFIX=DIR, or allow it with --follow-outside-includes)",
+                "points outside the scanned tree and was not read",
+                fix=_outside_fix(pattern),
+                target=target,
             )
         if magic and not prefixes.guessed:
             return _Resolution(())  # nginx accepts a glob that matches nothing
-        return _Resolution((), ProblemKind.INCLUDE_NOT_FOUND, "was not found in the scanned tree")
+        return _Resolution(
+            (),
+            ProblemKind.INCLUDE_NOT_FOUND,
+            "was not found in the scanned tree",
+            fix=_not_found_fix(pattern, prefixes.guessed),
+            target=target,
+        )
 
     def _absolute_candidates(
         self, relative: PurePosixPath, prefixes: _Prefixes
@@ -520,6 +588,53 @@ class NginxLoader:
         return real
 
 
+def _outside_fix(pattern: str) -> str:
+    """How to let authlint read an include outside the tree, in the include's own terms."""
+    path = PurePosixPath(pattern)
+    if not path.is_absolute():
+        return (
+            "Scan a folder that holds both this file and the included one, or read it "
+            "where it is with `--follow-outside-includes`."
+        )
+    folder = next(parent for parent in path.parents if not glob.has_magic(str(parent)))
+    return (
+        f"Map `{_shortened(str(folder))}` onto the folder of the tree that holds its files: "
+        f"`--include-map {_shortened(str(folder))}=DIR`; or read it where it is with "
+        "`--follow-outside-includes`."
+    )
+
+
+def _not_found_fix(pattern: str, guessed: bool) -> str:
+    """How to let authlint read an include it looked for in the tree and did not find."""
+    path = PurePosixPath(pattern)
+    prefix = next((PurePosixPath(p) for p in CONF_PREFIXES if path.is_relative_to(p)), None)
+    if prefix is None and path.is_absolute():
+        return (
+            f"Add `{_shortened(path.name)}` to the folder that `--include-map` maps its "
+            "prefix onto, or correct the include."
+        )
+    rest = _shortened(str(path.relative_to(prefix) if prefix is not None else path))
+    where = (
+        "the folder of the main config that includes this file"
+        if guessed
+        else "the main config's folder (nginx's prefix)"
+    )
+    mapped = (
+        f", or map `{prefix}` onto the folder that holds it: `--include-map {prefix}=DIR`"
+        if prefix is not None
+        else ""
+    )
+    return f"Add `{rest}` to the tree, under {where}{mapped}."
+
+
+def _shortened(text: str, limit: int = 80) -> str:
+    """``text`` as quoted in a message: a long one keeps its start and its end."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}…{text[-half:]}"
+
+
 def _copy_to(nodes: list[Node], source: StockSource) -> list[Node]:
     """``nodes`` as read at the include ``source`` stands for."""
     line = source.site.line
@@ -560,6 +675,11 @@ def _is_main(source: SourceFile) -> bool:
         node.name in _MAIN_BLOCKS and node.children is not None
         for node in (source.nodes if source.nodes is not None else source.partial_nodes)
     )
+
+
+def _count(nodes: list[Node]) -> int:
+    """The directives in ``nodes``, blocks' contents included."""
+    return sum(1 if node.children is None else 1 + _count(node.children) for node in nodes)
 
 
 def _include_nodes(nodes: list[Node]) -> Iterator[Node]:

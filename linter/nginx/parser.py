@@ -10,8 +10,9 @@ check every directive, reading a snippet's blocks as if it were included in
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from crossplane.analyzer import DIRECTIVES, analyze, enter_block_ctx
 from crossplane.errors import NgxParserBaseException, NgxParserDirectiveError
@@ -24,8 +25,19 @@ from crossplane.lexer import _balance_braces, _lex_file_object
 from authlint.model.source import Comment, SourceFile
 from authlint.model.tree import Node
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 Tokens = Iterator[tuple[str, int, bool]]
-ParseError = tuple[int, str]
+
+
+class ParseError(NamedTuple):
+    """Why a file does not parse, at which line; ``fix`` when the rule's own does not fit."""
+
+    line: int
+    message: str
+    fix: str | None = None
+
 
 _TOP_BLOCKS = frozenset({"http", "events", "stream", "mail"})
 _LOCATION_BLOCKS = frozenset({"location", "if", "limit_except"})
@@ -33,6 +45,24 @@ _UNTERMINATED = ' is not terminated by ";"'
 # Blocks nested deeper are not read. nginx takes any depth, but the model and
 # the rules walk blocks recursively; real configs nest a handful deep.
 MAX_DEPTH = 100
+# Byte-order marks, longest first (UTF-32 LE begins as UTF-16 LE does).
+_BYTE_ORDER_MARKS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+_UTF8_MARK = b"\xef\xbb\xbf"
+_SAVE_AS_TEXT = "Save the file as UTF-8 text, without a byte-order mark or NUL bytes."
+
+
+class _NotText(Exception):
+    """A file whose bytes are no config text: ``line`` says where, ``reason`` why."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(line, reason)
+        self.line = line
+        self.reason = reason
 
 
 class _TooDeep(Exception):
@@ -57,20 +87,33 @@ def parse_file(source: SourceFile) -> list[ParseError]:
     try:
         _block(_lex(source.abspath), source, (), errors, nodes, top_level)
     except NgxParserBaseException as exc:
-        errors.append((exc.lineno or 1, exc.strerror))
+        errors.append(ParseError(exc.lineno or 1, exc.strerror))
         # Braces balance is checked as tokens come: the rest was not seen,
         # unless the file merely ended inside a block.
         scanned = exc.strerror.startswith("unexpected end of file")
     except StopIteration:
         # The tokens ran out inside a statement (or an unclosed quote).
-        errors.append((max(len(source.lines()), 1), 'unexpected end of file, expecting ";"'))
+        errors.append(
+            ParseError(max(len(source.lines()), 1), 'unexpected end of file, expecting ";"')
+        )
     except OSError as exc:
-        errors.append((1, f"cannot read the file: {exc.strerror or type(exc).__name__}"))
+        errors.append(
+            ParseError(
+                1,
+                f"cannot read the file: {exc.strerror or type(exc).__name__}",
+                "Make the file readable, or exclude it from the scan (`exclude`).",
+            )
+        )
         scanned = False
     except _TooDeep as exc:
         errors.append(
-            (exc.line, f"blocks nested more than {MAX_DEPTH} deep: authlint reads no deeper")
+            ParseError(
+                exc.line, f"blocks nested more than {MAX_DEPTH} deep: authlint reads no deeper"
+            )
         )
+        scanned = False
+    except _NotText as exc:
+        errors.append(ParseError(exc.line, exc.reason, _SAVE_AS_TEXT))
         scanned = False
     if not errors:
         source.nodes = nodes
@@ -82,9 +125,41 @@ def parse_file(source: SourceFile) -> list[ParseError]:
 
 
 def _lex(path: Path) -> Tokens:
-    """crossplane's tokens for the file at ``path``: (token, line, quoted)."""
-    with open(path, encoding="utf-8", errors="replace") as lines:
-        yield from _balance_braces(_lex_file_object(_newline_ended(lines)), str(path))
+    """crossplane's tokens for the file at ``path``: (token, line, quoted).
+
+    Raises :class:`_NotText` before the first token for bytes that are no
+    config text. Lines end as in Python's universal newlines mode.
+    """
+    data = path.read_bytes()
+    _check_text(data)
+    lines = io.StringIO(data.decode("utf-8", errors="replace"), newline=None)
+    yield from _balance_braces(_lex_file_object(_newline_ended(lines)), str(path))
+
+
+def _check_text(data: bytes) -> None:
+    """Raise :class:`_NotText` for a byte-order mark or a NUL byte.
+
+    nginx reads a config as bytes: a UTF-8 mark becomes part of the first
+    directive's name, which nginx then does not know; UTF-16 and UTF-32 text
+    is not read either. A NUL byte makes a file binary to authlint, whose
+    paths and lexer cannot hold one (nginx takes it inside quotes, and stops
+    at it in a path), so such a file is not read.
+    """
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            raise _NotText(1, f"the file is {encoding} text, which nginx cannot read")
+    if data.startswith(_UTF8_MARK):
+        raise _NotText(
+            1,
+            "the file starts with a UTF-8 byte-order mark, which nginx reads as part of the "
+            "first directive's name (an unknown directive)",
+        )
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise _NotText(
+            data.count(b"\n", 0, nul) + 1,
+            "this line holds a NUL byte: the file is not text, and authlint does not read it",
+        )
 
 
 def _newline_ended(lines: Iterable[str]) -> Iterator[str]:
@@ -132,7 +207,7 @@ def _block(
             _strip_parentheses(args)
         reason = _argument_error(source, name, args, line, token, context)
         if reason is not None:
-            errors.append((line, reason))
+            errors.append(ParseError(line, reason))
             if reason.endswith(_UNTERMINATED) and token == "}":
                 break  # the brace that ended the statement closes this block
             if opens_block:

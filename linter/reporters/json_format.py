@@ -29,6 +29,10 @@ def render(result: Result) -> str:
                 "column": finding.span.column,
                 "end_line": finding.span.end_line,
                 "end_column": finding.span.end_column,
+                "related": [
+                    {"path": span.path, "line": span.line, "column": span.column}
+                    for span in finding.related
+                ],
             }
             for finding in result.findings
         ],

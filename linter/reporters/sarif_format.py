@@ -63,9 +63,23 @@ def render(result: Result) -> str:
         if path not in line_hashes:
             line_hashes[path] = _line_hashes(source)
         location = repository_path(path, cwd, root)
-        results.append(
-            _result(finding, rule_index[finding.rule], location, source, line_hashes[path])
+        sarif_result = _result(
+            finding, rule_index[finding.rule], location, source, line_hashes[path]
         )
+        if finding.related:
+            sarif_result["relatedLocations"] = [
+                {
+                    "id": number,
+                    "physicalLocation": {
+                        "artifactLocation": _artifact_location(
+                            repository_path(span.path, cwd, root)
+                        ),
+                        "region": _region(span, result.files.get(span.path)),
+                    },
+                }
+                for number, span in enumerate(finding.related, start=1)
+            ]
+        results.append(sarif_result)
     log = {
         "$schema": SCHEMA_URI,
         "version": SARIF_VERSION,

@@ -21,4 +21,4 @@ class LoadProblemRule(Rule):
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         for problem in workspace.problems:
             if problem.kind is self.problem_kind:
-                yield self.finding(problem.span, problem.message)
+                yield self.finding(problem.span, problem.message, problem.fix, group=problem.group)

@@ -47,4 +47,5 @@ class IncludeNotFound(LoadProblemRule):
         "`--include-map /etc/nginx=DIR` so that authlint can read it."
     )
     source_url = "https://nginx.org/en/docs/ngx_core_module.html#include"
+    repeats_as = ("include of it", "includes of it")
     problem_kind = ProblemKind.INCLUDE_NOT_FOUND

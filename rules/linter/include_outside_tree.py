@@ -47,4 +47,5 @@ class IncludeOutsideTree(LoadProblemRule):
         "`--follow-outside-includes` to read it."
     )
     source_url = "https://nginx.org/en/docs/ngx_core_module.html#include"
+    repeats_as = ("include of it", "includes of it")
     problem_kind = ProblemKind.INCLUDE_OUTSIDE_TREE
