@@ -46,5 +46,5 @@ class IncludeNotFound(LoadProblemRule):
         "Add the file to the tree, or map its prefix with "
         "`--include-map /etc/nginx=DIR` so that authlint can read it."
     )
-    source_url = "https://nginx.org/en/docs/ngx_core_module.html#include"
+    reference_url = "https://nginx.org/en/docs/ngx_core_module.html#include"
     problem_kind = ProblemKind.INCLUDE_NOT_FOUND

@@ -46,5 +46,5 @@ class IncludeOutsideTree(LoadProblemRule):
         "Map the prefix with `--include-map PREFIX=DIR`, or pass "
         "`--follow-outside-includes` to read it."
     )
-    source_url = "https://nginx.org/en/docs/ngx_core_module.html#include"
+    reference_url = "https://nginx.org/en/docs/ngx_core_module.html#include"
     problem_kind = ProblemKind.INCLUDE_OUTSIDE_TREE
