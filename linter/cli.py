@@ -99,6 +99,8 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "--format",
+    # ruff's name for it.
+    "--output-format",
     "output_format",
     type=click.Choice(FORMATS),
     default=lambda: "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text",
@@ -389,6 +391,7 @@ def _write_step_summary(result: Result) -> None:
 @cli.command(name="rules")
 @click.option(
     "--format",
+    "--output-format",
     "output_format",
     type=click.Choice(["text", "json"]),
     default="text",
