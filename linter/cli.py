@@ -27,6 +27,8 @@ from authlint.rule import Severity, load_rules
 from authlint.ruledocs import find_rule, render_list, render_list_json, render_rule
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from authlint.config import Config
     from authlint.engine import Result
 
@@ -343,19 +345,30 @@ def _read_baseline(path: Path | None) -> Baseline | None:
 
 def _render(result: Result, output_format: str, statistics: bool, output: Path | None) -> str:
     if output_format == "text":
-        return text_format.render(
-            result, color=output is None and _colour_wanted(), statistics=statistics
-        )
+        # A report written to a file is never coloured, whatever the environment.
+        color = output is None and colour_wanted(os.environ, sys.stdout.isatty())
+        return text_format.render(result, color=color, statistics=statistics)
     return renderer(output_format)(result)
 
 
-def _colour_wanted() -> bool:
-    """Colour on a terminal only; never with ``NO_COLOR`` (no-color.org), nor in CI or
-    pre-commit, which run hooks on a terminal but keep their output as a log."""
-    environ = os.environ
-    if any(environ.get(name) for name in ("NO_COLOR", "CI", "PRE_COMMIT")):
+def colour_wanted(environ: Mapping[str, str], stdout_is_terminal: bool) -> bool:
+    """Whether the text report on standard output is coloured.
+
+    In this order, each variable counting when set and not empty: ``NO_COLOR``
+    never (no-color.org: only a command-line option may override it);
+    ``FORCE_COLOR`` or ``CLICOLOR_FORCE`` always, even into a pipe, under CI
+    or pre-commit (force-color.org, bixense.com/clicolors); otherwise only on
+    a terminal, and not under ``CI`` or ``PRE_COMMIT`` (which run commands on
+    a terminal but keep the output as a log) nor with ``TERM=dumb``. Python
+    3.13, pytest and ruff put NO_COLOR first too.
+    """
+    if environ.get("NO_COLOR"):
         return False
-    return sys.stdout.isatty() and environ.get("TERM") != "dumb"
+    if environ.get("FORCE_COLOR") or environ.get("CLICOLOR_FORCE"):
+        return True
+    if environ.get("CI") or environ.get("PRE_COMMIT") or environ.get("TERM") == "dumb":
+        return False
+    return stdout_is_terminal
 
 
 def _write_report(report: str, output: Path | None) -> None:

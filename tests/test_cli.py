@@ -22,6 +22,7 @@ from authlint import __version__
 from conftest import EXAMPLES, REPO, write
 
 SCRIPT = Path(sys.executable).parent / "authlint"
+COLOUR_VARIABLES = ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE")
 
 FAMILIES = ("linter", "forwarding", "basic-auth", "cors", "caching", "buffers", "hygiene")
 SEVERITIES = ("error", "warning", "info")
@@ -285,14 +286,12 @@ def authlint(*args: str, cwd: Path, script: bool = False, env: dict[str, str] | 
     """Run the real command with ``cwd`` as the current directory.
 
     Its environment is this one without ``GITHUB_ACTIONS`` (which changes the
-    default format) and ``GITHUB_STEP_SUMMARY`` (a job's real summary), plus ``env``.
+    default format), ``GITHUB_STEP_SUMMARY`` (a job's real summary) and the
+    variables that force or forbid colour, plus ``env``.
     """
     command = [str(SCRIPT)] if script else [sys.executable, "-m", "authlint"]
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")
-    }
+    dropped = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", *COLOUR_VARIABLES)
+    environment = {name: value for name, value in os.environ.items() if name not in dropped}
     environment.update(env or {})
     done = subprocess.run(
         [*command, *args], cwd=cwd, env=environment, capture_output=True, timeout=60, check=False
