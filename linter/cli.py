@@ -195,6 +195,13 @@ def cli() -> None:
     help="Parse files in this many processes (0: one per CPU). The output is the same.",
 )
 @click.option("--no-progress", is_flag=True, help="Never show the progress bar.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print the findings only: no summary line, and on stderr no notes and no "
+    "progress bar (errors are still printed).",
+)
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -214,6 +221,7 @@ def check(
     stdin_filename: str | None,
     jobs: int,
     no_progress: bool,
+    quiet: bool,
 ) -> int:
     """Lint the configs under PATHS (default: the current directory).
 
@@ -272,7 +280,7 @@ def check(
                 sys.stderr,
                 lambda files: show_progress(
                     files,
-                    wanted=not no_progress,
+                    wanted=not no_progress and not quiet,
                     stderr_is_terminal=sys.stderr.isatty(),
                     environ=os.environ,
                 ),
@@ -296,21 +304,16 @@ def check(
         return EXIT_ERROR
     if write_baseline_file is not None:
         recorded = write_baseline(write_baseline_file, result.findings, result.files, cwd)
-        click.echo(
-            f"authlint: recorded {counted(recorded, 'finding')} in {write_baseline_file}",
-            err=True,
-        )
+        _note(f"recorded {counted(recorded, 'finding')} in {write_baseline_file}", quiet)
         # What a baseline cannot hold (parse errors) is still reported, and fails the run.
         result = replace(result, findings=unrecorded(result.findings))
     if baseline is not None:
         new, known = baseline.new_findings(result.findings, result.files, cwd)
         result = replace(result, findings=new)
         if known:
-            click.echo(
-                f"authlint: {counted(known, 'finding')} recorded in {baseline_file} not shown",
-                err=True,
-            )
-    _write_report(_render(result, output_format, statistics, output_file), output_file)
+            _note(f"{counted(known, 'finding')} recorded in {baseline_file} not shown", quiet)
+    report = _render(result, output_format, statistics, output_file, summary=not quiet)
+    _write_report(report, output_file)
     if output_format == "github":
         _write_step_summary(result)
     if output_format == "sarif":
@@ -318,7 +321,7 @@ def check(
 
         warning = github_limit_warning(len(result.findings))
         if warning is not None:
-            click.echo(f"authlint: warning: {warning}", err=True)
+            _note(f"warning: {warning}", quiet)
     for crash in result.crashes:
         click.echo(
             f"authlint: internal error: rule {crash.rule} failed ({crash.error}); "
@@ -334,6 +337,12 @@ def check(
     return EXIT_FINDINGS if unparsed or (reached and not exit_zero) else EXIT_CLEAN
 
 
+def _note(message: str, quiet: bool) -> None:
+    """A message on stderr that is no error, which ``--quiet`` keeps back."""
+    if not quiet:
+        click.echo(f"authlint: {message}", err=True)
+
+
 def _read_baseline(path: Path | None) -> Baseline | None:
     if path is None:
         return None
@@ -343,11 +352,17 @@ def _read_baseline(path: Path | None) -> Baseline | None:
         raise click.UsageError(str(exc)) from None
 
 
-def _render(result: Result, output_format: str, statistics: bool, output: Path | None) -> str:
+def _render(
+    result: Result, output_format: str, statistics: bool, output: Path | None, *, summary: bool
+) -> str:
     if output_format == "text":
         # A report written to a file is never coloured, whatever the environment.
         color = output is None and colour_wanted(os.environ, sys.stdout.isatty())
-        return text_format.render(result, color=color, statistics=statistics)
+        return text_format.render(result, color=color, statistics=statistics, summary=summary)
+    if output_format == "github":
+        from authlint.reporters import github_format
+
+        return github_format.render(result, summary=summary)
     return renderer(output_format)(result)
 
 

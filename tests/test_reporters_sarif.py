@@ -386,11 +386,17 @@ def stripped_locations(count: int) -> dict[str, str]:
     [(GITHUB_KEPT_RESULTS, False), (GITHUB_KEPT_RESULTS + 1, True)],
 )
 def test_more_results_than_github_keeps_is_a_warning(tree, count, warned):
-    run = authlint("check", "--format", "sarif", cwd=tree(stripped_locations(count)))
+    root = tree(stripped_locations(count))
+    run = authlint("check", "--format", "sarif", cwd=root)
     assert run.status == 1
     assert len(json.loads(run.stdout)["runs"][0]["results"]) == count
     expected = f"authlint: warning: {github_limit_warning(count)}\n" if warned else ""
     assert run.stderr == expected
+    if warned:
+        # --quiet keeps even this warning back.
+        quiet = authlint("check", "--format", "sarif", "--quiet", cwd=root)
+        assert (quiet.status, quiet.stderr) == (1, "")
+        assert quiet.stdout == run.stdout
 
 
 def test_github_limit_warnings_say_what_happens():

@@ -26,8 +26,11 @@ _SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity
 _TAB = " "
 
 
-def render(result: Result, *, color: bool = False, statistics: bool = False) -> str:
-    """The report; ``statistics`` adds a count of findings per rule before the summary."""
+def render(
+    result: Result, *, color: bool = False, statistics: bool = False, summary: bool = True
+) -> str:
+    """The report; ``statistics`` adds a count of findings per rule before the summary,
+    which ``summary=False`` (``--quiet``) leaves out."""
     paint = _Painter(color)
     lines: list[str] = []
     for finding in result.findings:
@@ -36,8 +39,9 @@ def render(result: Result, *, color: bool = False, statistics: bool = False) -> 
         lines.append(f"  {paint('fix:', fg='green', bold=True)} {finding.fix}")
     if statistics:
         lines.extend(_statistics(result, paint))
-    lines.append(_summary(result))
-    return "\n".join(lines) + "\n"
+    if summary:
+        lines.append(_summary(result))
+    return "".join(f"{line}\n" for line in lines)
 
 
 class _Painter:
