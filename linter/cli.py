@@ -143,7 +143,7 @@ def cli() -> None:
 @click.option(
     "--statistics",
     is_flag=True,
-    help="After the findings, count them per rule (text format).",
+    help="Print the count of findings per rule instead of the findings (text or json).",
 )
 @click.option(
     "--baseline",
@@ -240,8 +240,8 @@ def check(
 
     if config_file is not None and isolated:
         raise click.UsageError("--config and --isolated cannot be used together")
-    if statistics and output_format != "text":
-        raise click.UsageError("--statistics goes with --format text")
+    if statistics and output_format not in ("text", "json"):
+        raise click.UsageError("--statistics goes with --format text or json")
     if baseline_file is not None and write_baseline_file is not None:
         raise click.UsageError("--baseline and --write-baseline cannot be used together")
     # As in ruff, --stdin-filename alone also means standard input.
@@ -355,10 +355,16 @@ def _read_baseline(path: Path | None) -> Baseline | None:
 def _render(
     result: Result, output_format: str, statistics: bool, output: Path | None, *, summary: bool
 ) -> str:
+    if output_format == "json" and statistics:
+        from authlint.reporters import json_format
+
+        return json_format.render_statistics(result)
     if output_format == "text":
         # A report written to a file is never coloured, whatever the environment.
         color = output is None and colour_wanted(os.environ, sys.stdout.isatty())
-        return text_format.render(result, color=color, statistics=statistics, summary=summary)
+        if statistics:
+            return text_format.render_statistics(result, color=color, summary=summary)
+        return text_format.render(result, color=color, summary=summary)
     if output_format == "github":
         from authlint.reporters import github_format
 

@@ -1,4 +1,4 @@
-"""The text report: source line and caret, masking, colour, statistics, --output."""
+"""The text report: source line and caret, masking, colour, --output."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import os
 import pty
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import click
@@ -202,16 +201,3 @@ def test_output_to_an_unwritable_place_is_an_error(tree):
     run = authlint("check", "--output", "no-such-dir/report.txt", cwd=root)
     assert run.status == 2
     assert len(run.stderr.splitlines()) == 1
-
-
-def test_statistics_count_per_rule(tree):
-    root = tree(MIXED)
-    document = authlint("check", "--format", "json", cwd=root).json()
-    counts = Counter(finding["rule"] for finding in document["findings"])
-    lines = authlint("check", "--statistics", cwd=root).stdout.splitlines()
-    table = [line.split() for line in lines[-1 - len(counts) : -1]]
-    assert {row[1]: int(row[0]) for row in table} == dict(counts)
-    assert [int(row[0]) for row in table] == sorted((int(row[0]) for row in table), reverse=True)
-    assert all(row[2] in ("error", "warning", "info") for row in table)
-    refused = authlint("check", "--statistics", "--format", "json", cwd=root)
-    assert refused.status == 2
