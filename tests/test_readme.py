@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import yaml
+
 from authlint.reporters import renderer
 from authlint.rule import load_rules
 
@@ -14,7 +16,7 @@ README = (REPO / "README.md").read_text()
 
 def _fenced_after(marker: str) -> str:
     block = README.split(f"<!-- {marker} -->", 1)[1].split(f"<!-- /{marker} -->", 1)[0]
-    return block.replace("```sh", "").replace("```", "").strip()
+    return re.sub(r"```\w*", "", block).strip()
 
 
 def test_rule_table_lists_every_rule_with_its_metadata() -> None:
@@ -42,3 +44,21 @@ def test_documented_json_keys_match_the_output() -> None:
     output = renderer("json")(lint(EXAMPLES))
     for key in re.findall(r'^\s+"(\w+)":', output, re.MULTILINE):
         assert f'"{key}"' in README
+
+
+def test_no_made_up_home_or_tag() -> None:
+    """authlint has no public repository, no PyPI page and no tag yet: none is named."""
+    assert "<owner>" not in README
+    assert not re.search(r"github\.com/[^/\s]+/authlint|pypi\.org/project/authlint", README)
+    assert not re.search(r"@v\d+\.\d+|rev: v\d", README)
+
+
+def test_workflow_installs_from_the_variables_it_documents() -> None:
+    workflow = yaml.safe_load(_fenced_after("github-workflow"))
+    steps = workflow["jobs"]["authlint"]["steps"]
+    installs = [step["run"] for step in steps if "pip install" in step.get("run", "")]
+    url = "${{ vars.AUTHLINT_GIT_URL }}@${{ vars.AUTHLINT_COMMIT }}"
+    assert installs == [f'pip install "git+{url}"']
+    for variable in ("AUTHLINT_GIT_URL", "AUTHLINT_COMMIT"):
+        assert f"`{variable}`" in README
+
