@@ -27,6 +27,8 @@ from authlint.rule import Severity, load_rules
 from authlint.ruledocs import find_rule, render_list, render_list_json, render_rule
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from authlint.config import Config
     from authlint.engine import Result
 
@@ -95,6 +97,8 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "--format",
+    # ruff's name for it.
+    "--output-format",
     "output_format",
     type=click.Choice(FORMATS),
     default=lambda: "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text",
@@ -135,7 +139,7 @@ def cli() -> None:
 @click.option(
     "--statistics",
     is_flag=True,
-    help="After the findings, count them per rule (text format).",
+    help="Print the count of findings per rule instead of the findings (text or json).",
 )
 @click.option(
     "--baseline",
@@ -188,6 +192,13 @@ def cli() -> None:
     help="Parse files in this many processes (0: one per CPU). The output is the same.",
 )
 @click.option("--no-progress", is_flag=True, help="Never show the progress bar.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print the findings only: no summary line, and on stderr no notes and no "
+    "progress bar (errors are still printed).",
+)
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -207,6 +218,7 @@ def check(
     stdin_filename: str | None,
     jobs: int,
     no_progress: bool,
+    quiet: bool,
 ) -> int:
     """Lint the configs under PATHS (default: the current directory).
 
@@ -225,8 +237,8 @@ def check(
 
     if config_file is not None and isolated:
         raise click.UsageError("--config and --isolated cannot be used together")
-    if statistics and output_format != "text":
-        raise click.UsageError("--statistics goes with --format text")
+    if statistics and output_format not in ("text", "json"):
+        raise click.UsageError("--statistics goes with --format text or json")
     if baseline_file is not None and write_baseline_file is not None:
         raise click.UsageError("--baseline and --write-baseline cannot be used together")
     # As in ruff, --stdin-filename alone also means standard input.
@@ -267,7 +279,7 @@ def check(
                 sys.stderr,
                 lambda files: show_progress(
                     files,
-                    wanted=not no_progress,
+                    wanted=not no_progress and not quiet,
                     stderr_is_terminal=sys.stderr.isatty(),
                     environ=os.environ,
                 ),
@@ -291,21 +303,16 @@ def check(
         return EXIT_ERROR
     if write_baseline_file is not None:
         recorded = write_baseline(write_baseline_file, result.findings, result.files, cwd)
-        click.echo(
-            f"authlint: recorded {counted(recorded, 'finding')} in {write_baseline_file}",
-            err=True,
-        )
+        _note(f"recorded {counted(recorded, 'finding')} in {write_baseline_file}", quiet)
         # What a baseline cannot hold (parse errors) is still reported, and fails the run.
         result = replace(result, findings=unrecorded(result.findings))
     if baseline is not None:
         new, known = baseline.new_findings(result.findings, result.files, cwd)
         result = replace(result, findings=new)
         if known:
-            click.echo(
-                f"authlint: {counted(known, 'finding')} recorded in {baseline_file} not shown",
-                err=True,
-            )
-    _write_report(_render(result, output_format, statistics, output_file), output_file)
+            _note(f"{counted(known, 'finding')} recorded in {baseline_file} not shown", quiet)
+    report = _render(result, output_format, statistics, output_file, summary=not quiet)
+    _write_report(report, output_file)
     if output_format == "github":
         _write_step_summary(result)
     if output_format == "sarif":
@@ -313,7 +320,8 @@ def check(
 
         warning = github_limit_warning(len(result.findings))
         if warning is not None:
-            click.echo(f"authlint: warning: {warning}", err=True)
+            _note(f"warning: {warning}", quiet)
+    # What the run as a whole left unknown is said even with --quiet.
     for notice in result.notices:
         click.echo(f"authlint: warning: {notice}", err=True)
     for crash in result.crashes:
@@ -331,6 +339,12 @@ def check(
     return EXIT_FINDINGS if unparsed or (reached and not exit_zero) else EXIT_CLEAN
 
 
+def _note(message: str, quiet: bool) -> None:
+    """A message on stderr that is no error, which ``--quiet`` keeps back."""
+    if not quiet:
+        click.echo(f"authlint: {message}", err=True)
+
+
 def _read_baseline(path: Path | None) -> Baseline | None:
     if path is None:
         return None
@@ -340,21 +354,44 @@ def _read_baseline(path: Path | None) -> Baseline | None:
         raise click.UsageError(str(exc)) from None
 
 
-def _render(result: Result, output_format: str, statistics: bool, output: Path | None) -> str:
+def _render(
+    result: Result, output_format: str, statistics: bool, output: Path | None, *, summary: bool
+) -> str:
+    if output_format == "json" and statistics:
+        from authlint.reporters import json_format
+
+        return json_format.render_statistics(result)
     if output_format == "text":
-        return text_format.render(
-            result, color=output is None and _colour_wanted(), statistics=statistics
-        )
+        # A report written to a file is never coloured, whatever the environment.
+        color = output is None and colour_wanted(os.environ, sys.stdout.isatty())
+        if statistics:
+            return text_format.render_statistics(result, color=color, summary=summary)
+        return text_format.render(result, color=color, summary=summary)
+    if output_format == "github":
+        from authlint.reporters import github_format
+
+        return github_format.render(result, summary=summary)
     return renderer(output_format)(result)
 
 
-def _colour_wanted() -> bool:
-    """Colour on a terminal only; never with ``NO_COLOR`` (no-color.org), nor in CI or
-    pre-commit, which run hooks on a terminal but keep their output as a log."""
-    environ = os.environ
-    if any(environ.get(name) for name in ("NO_COLOR", "CI", "PRE_COMMIT")):
+def colour_wanted(environ: Mapping[str, str], stdout_is_terminal: bool) -> bool:
+    """Whether the text report on standard output is coloured.
+
+    In this order, each variable counting when set and not empty: ``NO_COLOR``
+    never (no-color.org: only a command-line option may override it);
+    ``FORCE_COLOR`` or ``CLICOLOR_FORCE`` always, even into a pipe, under CI
+    or pre-commit (force-color.org, bixense.com/clicolors); otherwise only on
+    a terminal, and not under ``CI`` or ``PRE_COMMIT`` (which run commands on
+    a terminal but keep the output as a log) nor with ``TERM=dumb``. Python
+    3.13, pytest and ruff put NO_COLOR first too.
+    """
+    if environ.get("NO_COLOR"):
         return False
-    return sys.stdout.isatty() and environ.get("TERM") != "dumb"
+    if environ.get("FORCE_COLOR") or environ.get("CLICOLOR_FORCE"):
+        return True
+    if environ.get("CI") or environ.get("PRE_COMMIT") or environ.get("TERM") == "dumb":
+        return False
+    return stdout_is_terminal
 
 
 def _write_report(report: str, output: Path | None) -> None:
@@ -390,6 +427,7 @@ def _write_step_summary(result: Result) -> None:
 @cli.command(name="rules")
 @click.option(
     "--format",
+    "--output-format",
     "output_format",
     type=click.Choice(["text", "json"]),
     default="text",

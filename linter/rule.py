@@ -143,7 +143,10 @@ class Rule(ABC):
     severity: ClassVar[Severity]
     summary: ClassVar[str]
     fix: ClassVar[str]
-    source_url: ClassVar[str]
+    # The outside authority for what the rule says (nginx's docs, the Fetch
+    # standard, an RFC), shown as the rule docs' Reference; None when the rule
+    # is about authlint itself. The rule's own documentation is its docstring.
+    reference_url: ClassVar[str | None]
     tags: ClassVar[tuple[str, ...]] = ()
     # The message says what the server does, so a real-server proof must show it
     # (tests/test_real_nginx.py); false where the claim is the browser's.

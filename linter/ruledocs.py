@@ -68,12 +68,17 @@ def _shift_headings(lines: list[str], levels: int) -> list[str]:
 
 
 def _proof(rule: type[Rule]) -> str:
+    # No repository path: `authlint explain` runs from a wheel, which ships no fixtures.
     if rule.states_server_behaviour:
         return (
-            "yes: the test suite boots nginx with this rule's bad and good fixtures "
-            f"(`fixtures/rules/{rule.id}/`) and shows the behaviour its message states"
+            "yes: authlint's test suite boots nginx with this rule's bad and good "
+            "examples and shows the behaviour its message states"
         )
     return "no: the rule does not state what the server does"
+
+
+def _reference(rule: type[Rule]) -> list[str]:
+    return [f"- Reference: <{rule.reference_url}>"] if rule.reference_url else []
 
 
 def render_rule(rule: type[Rule], level: int = 1) -> str:
@@ -94,7 +99,7 @@ def render_rule(rule: type[Rule], level: int = 1) -> str:
         f"- Family: {family_label(Family.of(rule.id))}",
         f"- Tags: {tags}",
         f"- Proven on the real server: {_proof(rule)}",
-        f"- Source: <{rule.source_url}>",
+        *_reference(rule),
         "",
         *lead,
         "",
@@ -184,7 +189,7 @@ def render_list_json(rules: list[type[Rule]]) -> str:
             "summary": rule.summary,
             "fix": rule.fix,
             "tags": list(rule.tags),
-            "source_url": rule.source_url,
+            "reference_url": rule.reference_url,
         }
         for rule in rules
     ]

@@ -22,6 +22,7 @@ from authlint import __version__
 from conftest import EXAMPLES, REPO, write
 
 SCRIPT = Path(sys.executable).parent / "authlint"
+COLOUR_VARIABLES = ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE")
 
 FAMILIES = ("linter", "forwarding", "basic-auth", "cors", "caching", "buffers", "hygiene")
 SEVERITIES = ("error", "warning", "info")
@@ -286,14 +287,12 @@ def authlint(*args: str, cwd: Path, script: bool = False, env: dict[str, str] | 
     """Run the real command with ``cwd`` as the current directory.
 
     Its environment is this one without ``GITHUB_ACTIONS`` (which changes the
-    default format) and ``GITHUB_STEP_SUMMARY`` (a job's real summary), plus ``env``.
+    default format), ``GITHUB_STEP_SUMMARY`` (a job's real summary) and the
+    variables that force or forbid colour, plus ``env``.
     """
     command = [str(SCRIPT)] if script else [sys.executable, "-m", "authlint"]
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")
-    }
+    dropped = ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", *COLOUR_VARIABLES)
+    environment = {name: value for name, value in os.environ.items() if name not in dropped}
     environment.update(env or {})
     done = subprocess.run(
         [*command, *args], cwd=cwd, env=environment, capture_output=True, timeout=60, check=False
@@ -545,6 +544,8 @@ def test_text_and_json_report_the_same_findings(tree):
         ["bogus"],
         ["check", "--format", "xml"],
         ["check", "--format"],
+        ["check", "--output-format", "xml"],
+        ["check", "--output-format"],
         ["check", "--fail-on", "fatal"],
         ["check", "--fail-on", "WARNING"],
         ["check", "no-such-dir"],
@@ -606,6 +607,22 @@ def test_check_help_lists_options(tmp_path):
         assert option in run.stdout
     for value in ("text", "json", *SEVERITIES):
         assert value in run.stdout
+
+
+def test_output_format_is_another_name_for_format(tree, tmp_path):
+    root = tree(MIXED)
+    for output_format in ("text", "json", "sarif", "github"):
+        by_format = authlint("check", "--format", output_format, cwd=root)
+        by_output_format = authlint("check", "--output-format", output_format, cwd=root)
+        assert by_format.status == by_output_format.status == 1
+        assert by_format.raw == by_output_format.raw, output_format
+        assert by_format.stderr == by_output_format.stderr == ""
+    rules = authlint("rules", "--output-format", "json", cwd=root)
+    assert (rules.status, rules.stderr) == (0, "")
+    assert rules.raw == authlint("rules", "--format", "json", cwd=root).raw
+    for command in ("check", "rules"):
+        shown = authlint(command, "--help", cwd=tmp_path)
+        assert "--format, --output-format [text|json" in shown.stdout, command
 
 
 def test_console_script(tree):

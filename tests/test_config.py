@@ -848,7 +848,7 @@ class HeaderBuffer(Rule):
     severity = Severity.WARNING
     summary = "Reports each file with its options."
     fix = "Nothing."
-    source_url = "https://nginx.org/en/docs/http/ngx_http_core_module.html"
+    reference_url = "https://nginx.org/en/docs/http/ngx_http_core_module.html"
     MAX_HEADER = RuleOption("max-header", SIZE, 8192, "The largest request header to accept.")
     BUFFERS = RuleOption("buffers", INTEGER, 4, "How many buffers.")
     STRICT = RuleOption("strict", BOOLEAN, False, "Whether to be strict.")

@@ -479,6 +479,7 @@ def test_bar_shows_on_a_terminal_and_leaves_stdout_alone(tmp_path):
         ((), {"CI": "true"}),
         ((), {"PRE_COMMIT": "1"}),
         (("--no-progress",), {}),
+        (("--quiet",), {}),
     ],
 )
 def test_bar_stays_hidden_on_a_terminal(tmp_path, args, extra):

@@ -40,6 +40,16 @@ def test_runtime_dependencies_are_the_chosen_four_and_tomli_before_3_11() -> Non
     assert conditional == ['tomli>=1.1;python_version<"3.11"']
 
 
+def test_license_is_the_one_the_metadata_names() -> None:
+    assert PYPROJECT["project"]["license"] == "MIT"
+    assert PYPROJECT["project"]["license-files"] == ["LICENSE"]
+    license_text = (REPO / "LICENSE").read_text()
+    assert license_text.startswith("MIT License\n")
+    assert "Copyright (c) 2026 the authlint developers" in license_text
+    # A license expression in `license` needs setuptools 77 (PEP 639).
+    assert PYPROJECT["build-system"]["requires"] == ["setuptools>=77"]
+
+
 def test_wheel_holds_rules_stock_files_grammars_and_the_command(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
@@ -50,6 +60,13 @@ def test_wheel_holds_rules_stock_files_grammars_and_the_command(tmp_path: Path) 
         names = set(archive.namelist())
         entry_points = next(name for name in names if name.endswith("entry_points.txt"))
         scripts = archive.read(entry_points).decode()
+        (metadata,) = (name for name in names if name.endswith(".dist-info/METADATA"))
+        headers = archive.read(metadata).decode().split("\n\n", 1)[0].splitlines()
+        (license_file,) = (name for name in names if name.endswith(".dist-info/licenses/LICENSE"))
+        shipped_license = archive.read(license_file).decode()
+    assert "License-Expression: MIT" in headers
+    assert "License-File: LICENSE" in headers
+    assert shipped_license == (REPO / "LICENSE").read_text()
     for module in (
         "authlint/cli.py",
         "authlint/__main__.py",

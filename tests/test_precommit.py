@@ -6,6 +6,10 @@ path and commit in its ``.pre-commit-config.yaml`` with both hooks. pre-commit
 installs the hooks' environment once per module, with pip from PyPI: without
 network that skips with a one-line reason, and fails under ``CI=true``.
 
+The README's two configurations are run too: the remote one with its URL and
+commit filled in, the ``repo: local`` one exactly as written, with the
+``authlint`` of this test environment on ``PATH`` (it needs no network).
+
 The tests that run pre-commit are marked ``precommit``; the others check the
 manifest's file selection against what authlint reads.
 """
@@ -28,6 +32,7 @@ from authlint import __version__
 from conftest import REPO, RULE_FIXTURES, write
 
 MANIFEST = REPO / ".pre-commit-hooks.yaml"
+README = (REPO / "README.md").read_text()
 HOOKS = {hook["id"]: hook for hook in yaml.safe_load(MANIFEST.read_text())}
 HOOK_IDS = ("authlint", "authlint-tree")
 PRE_COMMIT = (sys.executable, "-m", "pre_commit")
@@ -144,7 +149,7 @@ STATUS_LINE = re.compile(
 HOOK_DETAIL = re.compile(r"^- (hook id|duration|exit code|files were modified)")
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
     """Skip, or fail under CI=true, where the hooks must be proven."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason}; CI must run the pre-commit tests")
@@ -155,7 +160,7 @@ def _require_pre_commit() -> None:
     try:
         import pre_commit  # noqa: F401
     except ImportError:
-        _unavailable("pre-commit is not installed (pip install -e '.[test]')")
+        unavailable("pre-commit is not installed (pip install -e '.[test]')")
 
 
 def _pre_commit_colours() -> tuple[str, ...]:
@@ -165,7 +170,7 @@ def _pre_commit_colours() -> tuple[str, ...]:
     return (color.RED, color.GREEN, color.YELLOW, color.TURQUOISE, color.SUBTLE, color.NORMAL)
 
 
-def _hook_environment(home: Path) -> dict[str, str]:
+def hook_environment(home: Path) -> dict[str, str]:
     """The environment of pre-commit and git: a private store, a fixed identity, no user config.
 
     pre-commit's store and virtualenv's seed cache live under ``home``, not
@@ -203,7 +208,7 @@ def _git(*args: str, cwd: Path, env: dict[str, str]) -> str:
     return done.stdout
 
 
-def _commit_everything(root: Path, env: dict[str, str]) -> str:
+def commit_everything(root: Path, env: dict[str, str]) -> str:
     """Make ``root`` a git repository holding all its files in one commit; return its sha."""
     _git("init", "-q", cwd=root, env=env)
     _git("add", "--all", "--force", cwd=root, env=env)
@@ -211,7 +216,7 @@ def _commit_everything(root: Path, env: dict[str, str]) -> str:
     return _git("rev-parse", "HEAD", cwd=root, env=env).strip()
 
 
-def _copy_project(target: Path) -> None:
+def copy_project(target: Path) -> None:
     """Copy the files git would commit from the working tree, uncommitted work included."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -220,7 +225,7 @@ def _copy_project(target: Path) -> None:
         check=False,
     )
     if listed.returncode != 0:
-        _unavailable(f"{REPO} is not a git working tree: nothing to build the hook repository from")
+        unavailable(f"{REPO} is not a git working tree: nothing to build the hook repository from")
     for name in sorted(set(listed.stdout.decode().split("\0")) - {""}):
         source = REPO / name
         # A file deleted but not yet staged is still listed.
@@ -261,31 +266,37 @@ class HookRepository:
     def infra(self, root: Path, files: dict[str, str]) -> Path:
         """An infra repository at ``root`` with ``files`` and both hooks, all committed."""
         write(root, {".pre-commit-config.yaml": self.config(), **files})
-        _commit_everything(root, self.env)
+        commit_everything(root, self.env)
         return root
 
     def run(self, infra: Path, *args: str, color: str = "never") -> PreCommitRun:
-        """``pre-commit run --verbose ARGS`` in ``infra``; every hook's status and output.
+        return _run_pre_commit(infra, self.env, *args, color=color)
 
-        No hook may print colour or progress-bar noise: with ``--color never``
-        the output holds no escape at all; with ``--color always`` none but
-        pre-commit's own.
-        """
-        done = subprocess.run(
-            [*PRE_COMMIT, "run", "--verbose", "--color", color, *args],
-            cwd=infra,
-            env=self.env,
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-        output = done.stdout.decode() + done.stderr.decode()
-        if color == "always":
-            for sequence in _pre_commit_colours():
-                output = output.replace(sequence, "")
-        assert "\x1b[" not in output, output
-        assert "\r" not in output, output
-        return PreCommitRun(done.returncode, output, _hook_runs(output))
+
+def _run_pre_commit(
+    infra: Path, env: dict[str, str], *args: str, color: str = "never"
+) -> PreCommitRun:
+    """``pre-commit run --verbose ARGS`` in ``infra``; every hook's status and output.
+
+    No hook may print colour or progress-bar noise: with ``--color never``
+    the output holds no escape at all; with ``--color always`` none but
+    pre-commit's own.
+    """
+    done = subprocess.run(
+        [*PRE_COMMIT, "run", "--verbose", "--color", color, *args],
+        cwd=infra,
+        env=env,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    output = done.stdout.decode() + done.stderr.decode()
+    if color == "always":
+        for sequence in _pre_commit_colours():
+            output = output.replace(sequence, "")
+    assert "\x1b[" not in output, output
+    assert "\r" not in output, output
+    return PreCommitRun(done.returncode, output, _hook_runs(output))
 
 
 def _hook_runs(output: str) -> dict[str, HookRun]:
@@ -312,13 +323,13 @@ def _hook_runs(output: str) -> dict[str, HookRun]:
 def hook_repository(tmp_path_factory: pytest.TempPathFactory) -> HookRepository:
     """The project committed in a temporary repository, its hook environment installed once."""
     if shutil.which("git") is None:
-        _unavailable("git is not installed: pre-commit needs it")
+        unavailable("git is not installed: pre-commit needs it")
     _require_pre_commit()
     base = tmp_path_factory.mktemp("precommit")
-    env = _hook_environment(base / "store")
+    env = hook_environment(base / "store")
     project = base / "authlint"
-    _copy_project(project)
-    repository = HookRepository(project, _commit_everything(project, env), env)
+    copy_project(project)
+    repository = HookRepository(project, commit_everything(project, env), env)
     seed = repository.infra(base / "seed", {})
     done = subprocess.run(
         [*PRE_COMMIT, "install-hooks"],
@@ -352,7 +363,7 @@ def test_manifest_is_valid(tmp_path: Path) -> None:
     _require_pre_commit()
     done = subprocess.run(
         [*PRE_COMMIT, "validate-manifest", str(MANIFEST)],
-        env=_hook_environment(tmp_path / "store"),
+        env=hook_environment(tmp_path / "store"),
         capture_output=True,
         text=True,
         check=False,
@@ -373,14 +384,40 @@ def test_both_hooks_run_authlint_on_the_same_files() -> None:
     assert tree["pass_filenames"] is False
 
 
-def test_readme_snippet_uses_the_hooks_at_this_version() -> None:
-    readme = (REPO / "README.md").read_text()
-    block = readme.split("<!-- pre-commit-config -->", 1)[1].split("<!-- /pre-commit-config -->")[0]
-    (repo,) = yaml.safe_load(block.replace("```yaml", "").replace("```", ""))["repos"]
-    assert repo["rev"] == f"v{__version__}"
+def _readme_config(marker: str) -> str:
+    """The YAML block of the README between ``<!-- marker -->`` and ``<!-- /marker -->``."""
+    block = README.split(f"<!-- {marker} -->\n", 1)[1].split(f"<!-- /{marker} -->", 1)[0]
+    return block.removeprefix("```yaml\n").removesuffix("```\n")
+
+
+def _filled_in(config: str, repository: HookRepository) -> str:
+    """The README's remote configuration with its two blanks: this project's path and commit."""
+    document = yaml.safe_load(config)
+    (repo,) = document["repos"]
+    repo.update(repo=str(repository.path), rev=repository.sha)
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def test_readme_remote_config_names_no_made_up_home_or_tag() -> None:
+    """authlint has no public home and no tag: the user fills in their copy's URL and a commit."""
+    (repo,) = yaml.safe_load(_readme_config("pre-commit-config"))["repos"]
+    assert re.fullmatch(r"<[^<>]+>", repo["repo"]), repo["repo"]
+    assert re.fullmatch(r"<[^<>]+>", repo["rev"]), repo["rev"]
     assert {hook["id"] for hook in repo["hooks"]} <= set(HOOK_IDS)
+    assert f"v{__version__}" not in README
+    assert "<owner>" not in README
     for hook_id in HOOK_IDS:
-        assert f"`{hook_id}`" in readme
+        assert f"`{hook_id}`" in README
+
+
+def test_readme_local_config_is_the_shipped_hook() -> None:
+    (repo,) = yaml.safe_load(_readme_config("pre-commit-local-config"))["repos"]
+    assert repo["repo"] == "local"
+    (hook,) = repo["hooks"]
+    shipped = HOOKS["authlint"]
+    assert hook["language"] == "system"
+    for key in ("id", "name", "entry", "types", "files", "require_serial"):
+        assert hook[key] == shipped[key], key
 
 
 @pytest.mark.parametrize(
@@ -505,3 +542,54 @@ def test_tree_hook_lints_a_changed_file_in_its_main_configs_context(
     assert run.hooks["authlint"].output == "No findings in 1 file."
     assert run.hooks["authlint-tree"].status == "Failed", run.output
     assert _finding_lines(run.hooks["authlint-tree"].output, "conf.d/app.conf", 10, "AL101")
+
+
+# --- the README's configurations, run by pre-commit --------------------------
+
+
+@pytest.mark.precommit
+def test_readme_local_config_runs_as_written(tmp_path: Path) -> None:
+    """`repo: local` runs the `authlint` on PATH: here, this test environment's."""
+    if shutil.which("git") is None:
+        unavailable("git is not installed: pre-commit needs it")
+    _require_pre_commit()
+    env = hook_environment(tmp_path / "store")
+    installed = Path(sys.executable).parent
+    assert (installed / "authlint").exists(), f"no authlint command in {installed}"
+    # As in an activated virtual environment.
+    env["PATH"] = os.pathsep.join([str(installed), env.get("PATH", os.defpath)])
+    config = _readme_config("pre-commit-local-config")
+    bad = write(
+        tmp_path / "bad",
+        {".pre-commit-config.yaml": config, "nginx.conf": MAIN, "conf.d/app.conf": BAD},
+    )
+    commit_everything(bad, env)
+    run = _run_pre_commit(bad, env, "--all-files", color="always")
+    assert run.status == 1, run.output
+    assert run.hooks["authlint"].status == "Failed", run.output
+    assert _finding_lines(run.hooks["authlint"].output, "conf.d/app.conf", BAD_LINE, "AL101")
+
+    good = write(
+        tmp_path / "good",
+        {".pre-commit-config.yaml": config, "nginx.conf": MAIN, "conf.d/app.conf": GOOD},
+    )
+    commit_everything(good, env)
+    run = _run_pre_commit(good, env, "--all-files")
+    assert run.status == 0, run.output
+    assert run.hooks["authlint"].status == "Passed", run.output
+    assert run.hooks["authlint"].output == "No findings in 2 files."
+
+
+@pytest.mark.precommit
+def test_readme_remote_config_runs_once_filled_in(
+    hook_repository: HookRepository, tmp_path: Path
+) -> None:
+    config = _filled_in(_readme_config("pre-commit-config"), hook_repository)
+    infra = write(
+        tmp_path, {".pre-commit-config.yaml": config, "nginx.conf": MAIN, "conf.d/app.conf": BAD}
+    )
+    commit_everything(infra, hook_repository.env)
+    run = hook_repository.run(infra, "--all-files")
+    assert run.status == 1, run.output
+    assert run.hooks["authlint"].status == "Failed", run.output
+    assert _finding_lines(run.hooks["authlint"].output, "conf.d/app.conf", BAD_LINE, "AL101")

@@ -31,7 +31,7 @@ from conftest import REPO
 RULES = load_rules()
 RULES_MD = REPO / "docs" / "rules.md"
 LIST_LINE = re.compile(r"^(AL\d{3})( +)(\S+)( +)(error|warning|info)( +)([a-z0-9-]+)( +)(\S.*)$")
-JSON_KEYS = ["id", "name", "family", "severity", "summary", "fix", "tags", "source_url"]
+JSON_KEYS = ["id", "name", "family", "severity", "summary", "fix", "tags", "reference_url"]
 
 
 @dataclass
@@ -143,11 +143,12 @@ def test_rule_page_has_its_metadata_sections_and_examples(rule: type[Rule], leve
     for line in (
         f"- Severity: {rule.severity.value}",
         f"- Family: {Family.of(rule.id).value} (AL{rule.id[2]}xx)",
-        f"- Source: <{rule.source_url}>",
         f"{'#' * (level + 1)} Fix\n{rule.fix}\n",
         doc.splitlines()[0],
     ):
         assert line in page
+    references = re.findall(r"^- Reference: <(.+)>$", page, re.MULTILINE)
+    assert references == ([rule.reference_url] if rule.reference_url else [])
     assert all(f"`{tag}`" in page for tag in rule.tags)
     answer = "yes" if rule.states_server_behaviour else "no"
     assert f"- Proven on the real server: {answer}" in page
@@ -159,6 +160,13 @@ def test_rule_page_has_its_metadata_sections_and_examples(rule: type[Rule], leve
     examples = fenced_blocks(doc)
     assert len(examples) >= 2, "Example and Use instead each show a config"
     assert fenced_blocks(page) == examples
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_rule_page_names_no_file_the_wheel_lacks(rule: type[Rule]) -> None:
+    """`authlint explain` runs from an installed wheel: no repository path is of use there."""
+    # A folder of the repository that starts a path (nginx.org/en/docs/ is no such path).
+    assert not re.search(r"(?<![\w/.])(fixtures|tests|docs|rules)/", render_rule(rule))
 
 
 def test_rule_page_ends_with_one_newline_and_no_trailing_spaces() -> None:
@@ -203,7 +211,7 @@ def test_rules_json(tmp_path: Path) -> None:
             "summary": rule.summary,
             "fix": rule.fix,
             "tags": list(rule.tags),
-            "source_url": rule.source_url,
+            "reference_url": rule.reference_url,
         }
         for rule in RULES
     ]

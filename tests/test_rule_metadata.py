@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from authlint.rule import DOC_SECTIONS, Family, Rule, Severity, load_rules
@@ -27,8 +29,26 @@ def test_metadata(rule: type[Rule]) -> None:
     assert "\n" not in rule.summary
     assert rule.summary.endswith(".")
     assert rule.fix.strip()
-    assert rule.source_url.startswith("https://")
     assert all(tag == tag.lower() for tag in rule.tags)
+
+
+# The authorities a rule's reference may cite: the server's own documentation
+# and the standards browsers and caches follow; never another tool's docs.
+REFERENCE_HOSTS = {"nginx.org", "fetch.spec.whatwg.org", "www.rfc-editor.org"}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_reference_cites_an_authority(rule: type[Rule]) -> None:
+    # Declared by every rule, None included: a rule without it is an error.
+    reference = rule.reference_url
+    if rule.id in ("AL005", "AL006"):
+        # Suppression comments are authlint's own: nothing outside documents them.
+        assert reference is None
+        return
+    assert reference is not None
+    url = urlsplit(reference)
+    assert url.scheme == "https"
+    assert url.hostname in REFERENCE_HOSTS, f"{reference}: add the host if it is an authority"
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)

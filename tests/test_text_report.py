@@ -1,4 +1,4 @@
-"""The text report: source line and caret, masking, colour, statistics, --output."""
+"""The text report: source line and caret, masking, colour, --output."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import os
 import pty
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
+import click
 import pytest
 
+from authlint.cli import colour_wanted
 from authlint.reporters.masking import mask_secrets
 
-from test_cli import MIXED, SECRET, SECRET_PARTS, authlint
+from test_cli import COLOUR_VARIABLES, MIXED, SECRET, SECRET_PARTS, authlint
 
 ANSI = "\x1b["
 
@@ -90,7 +91,7 @@ def test_source_lines_never_show_a_secret(tree):
 def run_on_terminal(args: list[str], cwd: Path, **env: str) -> str:
     """What the command prints when its standard output is a terminal."""
     controller, terminal = pty.openpty()
-    inherited = ("NO_COLOR", "TERM", "CI", "PRE_COMMIT", "GITHUB_ACTIONS")
+    inherited = (*COLOUR_VARIABLES, "TERM", "CI", "PRE_COMMIT", "GITHUB_ACTIONS")
     environment = {k: v for k, v in os.environ.items() if k not in inherited}
     environment.update(env)
     with subprocess.Popen(
@@ -125,6 +126,62 @@ def test_colour_on_a_terminal_only(tree):
     assert ANSI not in authlint("check", cwd=root).stdout
 
 
+@pytest.mark.parametrize(
+    ("environ", "terminal", "coloured"),
+    [
+        ({}, True, True),
+        ({}, False, False),
+        ({"TERM": "xterm"}, True, True),
+        ({"NO_COLOR": "1"}, True, False),
+        # Empty is unset, for each variable.
+        ({"NO_COLOR": ""}, True, True),
+        ({"FORCE_COLOR": ""}, False, False),
+        ({"CLICOLOR_FORCE": ""}, False, False),
+        ({"FORCE_COLOR": "1"}, False, True),
+        # Any other value forces colour, "0" included (force-color.org).
+        ({"FORCE_COLOR": "0"}, False, True),
+        ({"CLICOLOR_FORCE": "1"}, False, True),
+        # Forcing wins over what only guesses that no one reads colour...
+        ({"FORCE_COLOR": "1", "CI": "true"}, False, True),
+        ({"FORCE_COLOR": "1", "PRE_COMMIT": "1"}, True, True),
+        ({"CLICOLOR_FORCE": "1", "TERM": "dumb"}, False, True),
+        # ...and NO_COLOR wins over forcing.
+        ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, True, False),
+        ({"NO_COLOR": "1", "CLICOLOR_FORCE": "1"}, False, False),
+        ({"CI": "true"}, True, False),
+        ({"PRE_COMMIT": "1"}, True, False),
+        ({"TERM": "dumb"}, True, False),
+    ],
+)
+def test_colour_precedence(environ, terminal, coloured):
+    assert colour_wanted(environ, terminal) is coloured
+
+
+@pytest.mark.parametrize("variable", ["FORCE_COLOR", "CLICOLOR_FORCE"])
+def test_forced_colour_reaches_a_pipe_with_the_same_text(tree, variable):
+    root = tree(MIXED)
+    plain = authlint("check", cwd=root)
+    forced = authlint("check", cwd=root, env={variable: "1", "CI": "true", "TERM": "dumb"})
+    assert forced.status == plain.status == 1
+    assert forced.stderr == plain.stderr == ""
+    assert ANSI in forced.stdout
+    assert ANSI not in plain.stdout
+    assert click.unstyle(forced.stdout) == plain.stdout
+    refused = authlint("check", cwd=root, env={variable: "1", "NO_COLOR": "1"})
+    assert refused.raw == plain.raw
+    assert ANSI in run_on_terminal(["check"], root, TERM="dumb", PRE_COMMIT="1", **{variable: "1"})
+
+
+def test_forced_colour_is_for_the_text_report_on_standard_output(tree):
+    root = tree(MIXED)
+    for output_format in ("json", "sarif", "github"):
+        run = authlint("check", "--format", output_format, cwd=root, env={"FORCE_COLOR": "1"})
+        assert ANSI not in run.stdout, output_format
+    written = authlint("check", "--output", "report.txt", cwd=root, env={"FORCE_COLOR": "1"})
+    assert written.status == 1
+    assert (root / "report.txt").read_text() == authlint("check", cwd=root).stdout
+
+
 def test_output_file_gets_the_report_without_colour(tree):
     root = tree(MIXED)
     on_stdout = authlint("check", cwd=root)
@@ -144,16 +201,3 @@ def test_output_to_an_unwritable_place_is_an_error(tree):
     run = authlint("check", "--output", "no-such-dir/report.txt", cwd=root)
     assert run.status == 2
     assert len(run.stderr.splitlines()) == 1
-
-
-def test_statistics_count_per_rule(tree):
-    root = tree(MIXED)
-    document = authlint("check", "--format", "json", cwd=root).json()
-    counts = Counter(finding["rule"] for finding in document["findings"])
-    lines = authlint("check", "--statistics", cwd=root).stdout.splitlines()
-    table = [line.split() for line in lines[-1 - len(counts) : -1]]
-    assert {row[1]: int(row[0]) for row in table} == dict(counts)
-    assert [int(row[0]) for row in table] == sorted((int(row[0]) for row in table), reverse=True)
-    assert all(row[2] in ("error", "warning", "info") for row in table)
-    refused = authlint("check", "--statistics", "--format", "json", cwd=root)
-    assert refused.status == 2

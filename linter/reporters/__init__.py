@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from authlint.rule import Severity
@@ -28,6 +29,26 @@ def per_severity(findings: Iterable[Finding]) -> str:
     return ", ".join(
         counted(counts[severity], severity.value) for severity in Severity if counts[severity]
     )
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    """One row of ``--statistics``: how many findings a rule reported."""
+
+    rule: str
+    name: str
+    severity: Severity
+    count: int
+
+
+def rule_counts(result: Result) -> list[RuleCount]:
+    """The findings counted per rule, most frequent first, then by ID."""
+    rules = {rule.id: rule for rule in result.rules}
+    counts = Counter(finding.rule for finding in result.findings)
+    return [
+        RuleCount(rule_id, rules[rule_id].name, rules[rule_id].severity, count)
+        for rule_id, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
 class Render(Protocol):

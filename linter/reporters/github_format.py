@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def render(result: Result) -> str:
-    """One annotation line per finding, then a plain summary line."""
+def render(result: Result, *, summary: bool = True) -> str:
+    """One annotation line per finding, then a plain summary line unless ``summary`` is False."""
     cwd = Path.cwd().resolve()
     root = repository_root(cwd)
     names = {rule.id: rule.name for rule in result.rules}
@@ -30,9 +30,10 @@ def render(result: Result) -> str:
         _annotation(finding, names[finding.rule], repository_path(finding.span.path, cwd, root))
         for finding in result.findings
     ]
-    found = counted(len(result.findings), "finding")
-    lines.append(f"authlint: {found} in {counted(result.files_scanned, 'file')}")
-    return "\n".join(lines) + "\n"
+    if summary:
+        found = counted(len(result.findings), "finding")
+        lines.append(f"authlint: {found} in {counted(result.files_scanned, 'file')}")
+    return "".join(f"{line}\n" for line in lines)
 
 
 def _annotation(finding: Finding, name: str, path: Path) -> str:

@@ -1,4 +1,8 @@
-"""``--format json``: the stable schema documented in the README (version 1)."""
+"""``--format json``: the stable schema documented in the README (version 1).
+
+With ``--statistics``, a document of the same version holds the count per
+rule in place of the findings.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,19 @@ import json
 from typing import TYPE_CHECKING
 
 from authlint import __version__
+from authlint.reporters import rule_counts
 
 if TYPE_CHECKING:
     from authlint.engine import Result
 
 SCHEMA_VERSION = 1
+TOOL = {"name": "authlint", "version": __version__}
 
 
 def render(result: Result) -> str:
     document = {
         "version": SCHEMA_VERSION,
-        "tool": {"name": "authlint", "version": __version__},
+        "tool": TOOL,
         "findings": [
             {
                 "rule": finding.rule,
@@ -35,6 +41,20 @@ def render(result: Result) -> str:
                 ],
             }
             for finding in result.findings
+        ],
+        "files_scanned": result.files_scanned,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_statistics(result: Result) -> str:
+    """``--statistics --format json``: the findings counted per rule, most frequent first."""
+    document = {
+        "version": SCHEMA_VERSION,
+        "tool": TOOL,
+        "statistics": [
+            {"rule": row.rule, "name": row.name, "severity": row.severity.value, "count": row.count}
+            for row in rule_counts(result)
         ],
         "files_scanned": result.files_scanned,
     }

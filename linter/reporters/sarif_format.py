@@ -5,6 +5,11 @@ is still a valid log, and uploading it is how code scanning learns that
 earlier alerts are fixed. Files are named relative to the repository's root
 (``%SRCROOT%``), as code scanning expects, and each result carries GitHub's
 own line fingerprint, so an alert keeps its identity when lines above it move.
+
+authlint has no public home yet, so the log has no ``informationUri`` and no
+rule ``helpUri`` (both optional) rather than invented ones: a rule's whole
+documentation travels in its ``help``, its outside reference (nginx's docs,
+the Fetch standard) last.
 """
 
 from __future__ import annotations
@@ -29,7 +34,6 @@ SARIF_VERSION = "2.1.0"
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
-INFORMATION_URI = "https://pypi.org/project/authlint/"
 SOURCE_ROOT = "%SRCROOT%"
 
 # GitHub code scanning keeps the first 5,000 results of a run, by severity,
@@ -90,7 +94,6 @@ def render(result: Result) -> str:
                         "name": "authlint",
                         "semanticVersion": __version__,
                         "version": __version__,
-                        "informationUri": INFORMATION_URI,
                         "rules": [_descriptor(rule) for rule in result.rules],
                     }
                 },
@@ -115,16 +118,16 @@ def _descriptor(rule: type[Rule]) -> dict[str, object]:
         properties["security-severity"] = SECURITY_SEVERITIES[rule.severity]
     else:
         properties["problem.severity"] = PROBLEM_SEVERITIES[rule.severity]
+    reference = f"\n\nReference: <{rule.reference_url}>" if rule.reference_url else ""
     return {
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": " ".join(what_it_does.split())},
         "help": {
-            "text": f"{doc}\n\nFix: {rule.fix}",
-            "markdown": f"{doc}\n\n## Fix\n{rule.fix}",
+            "text": f"{doc}\n\nFix: {rule.fix}{reference}",
+            "markdown": f"{doc}\n\n## Fix\n{rule.fix}{reference}",
         },
-        "helpUri": rule.source_url,
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": properties,
     }

@@ -8,12 +8,11 @@ plain text.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING
 
 import click
 
-from authlint.reporters import counted, per_severity
+from authlint.reporters import counted, per_severity, rule_counts
 from authlint.reporters.masking import mask_secrets
 from authlint.rule import Severity
 
@@ -26,18 +25,32 @@ _SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity
 _TAB = " "
 
 
-def render(result: Result, *, color: bool = False, statistics: bool = False) -> str:
-    """The report; ``statistics`` adds a count of findings per rule before the summary."""
+def render(result: Result, *, color: bool = False, summary: bool = True) -> str:
+    """The report: each finding, then the summary unless ``summary`` is False (``--quiet``)."""
     paint = _Painter(color)
     lines: list[str] = []
     for finding in result.findings:
         lines.append(_headline(finding, paint))
         lines.extend(_snippet(finding, result, paint))
         lines.append(f"  {paint('fix:', fg='green', bold=True)} {finding.fix}")
-    if statistics:
-        lines.extend(_statistics(result, paint))
-    lines.append(_summary(result))
-    return "\n".join(lines) + "\n"
+    if summary:
+        lines.append(_summary(result))
+    return "".join(f"{line}\n" for line in lines)
+
+
+def render_statistics(result: Result, *, color: bool = False, summary: bool = True) -> str:
+    """``--statistics``: in place of the findings, one line per rule (count, ID,
+    severity, name), most frequent first; then the summary unless ``summary`` is False."""
+    paint = _Painter(color)
+    rows = rule_counts(result)
+    width = max((len(str(row.count)) for row in rows), default=0)
+    lines = [
+        f"{row.count:>{width}}  {paint(row.rule, bold=True)}  {row.severity.value:<7}  {row.name}"
+        for row in rows
+    ]
+    if summary:
+        lines.append(_summary(result))
+    return "".join(f"{line}\n" for line in lines)
 
 
 class _Painter:
@@ -75,19 +88,6 @@ def _snippet(finding: Finding, result: Result, paint: _Painter) -> list[str]:
     return [
         f"  {paint(number, fg='blue', bold=True)} {bar} {text}",
         f"  {gutter} {bar} {paint(caret, fg=_SEVERITY_COLOURS[finding.severity], bold=True)}",
-    ]
-
-
-def _statistics(result: Result, paint: _Painter) -> list[str]:
-    """One line per rule: count, ID, severity and name, most frequent first."""
-    names = {rule.id: rule.name for rule in result.rules}
-    counts = Counter(finding.rule for finding in result.findings)
-    severities = {finding.rule: finding.severity.value for finding in result.findings}
-    width = len(str(max(counts.values(), default=0)))
-    ordered = sorted(counts, key=lambda rule: (-counts[rule], rule))
-    return [
-        f"{counts[rule]:>{width}}  {paint(rule, bold=True)}  {severities[rule]:<7}  {names[rule]}"
-        for rule in ordered
     ]
 
 

@@ -73,7 +73,7 @@ class RequestHeaderTooLarge(Rule):
     severity = Severity.WARNING
     summary = "Header buffers smaller than the tokens and cookies the server must accept."
     fix = "Set `large_client_header_buffers 4 16k;` (or larger) in this server or in `http`."
-    source_url = SOURCE_URL
+    reference_url = SOURCE_URL
     tags = ("buffers", "nginx")
     options = (LARGEST_REQUEST_HEADER,)
 

@@ -54,7 +54,7 @@ class AuthRequestCacheShared(Rule):
     severity = Severity.ERROR
     summary = "The auth_request verdict is cached for everyone: one user's 'allowed' lets all in."
     fix = "Key the auth cache on the credential: `proxy_cache_key $http_authorization$cookie_sid;`."
-    source_url = "https://nginx.org/en/docs/http/ngx_http_auth_request_module.html"
+    reference_url = "https://nginx.org/en/docs/http/ngx_http_auth_request_module.html"
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

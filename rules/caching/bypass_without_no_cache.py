@@ -49,7 +49,7 @@ class BypassWithoutNoCache(Rule):
     severity = Severity.ERROR
     summary = "Authenticated requests skip the cache but their answers are still stored."
     fix = "Add the same condition to `proxy_no_cache` (`fastcgi_no_cache`, ...)."
-    source_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_no_cache"
+    reference_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_no_cache"
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

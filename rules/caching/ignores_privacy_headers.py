@@ -63,7 +63,7 @@ class IgnoresPrivacyHeaders(Rule):
         "Stop ignoring them, or skip the cache for requests with credentials "
         "(`proxy_cache_bypass` and `proxy_no_cache` on the cookie and Authorization)."
     )
-    source_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ignore_headers"
+    reference_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ignore_headers"
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

@@ -50,7 +50,7 @@ class KeyMissing(Rule):
     fix = (
         "Set `fastcgi_cache_key $scheme$request_method$host$request_uri;` (or the uwsgi/scgi one)."
     )
-    source_url = "https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_cache_key"
+    reference_url = "https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_cache_key"
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

@@ -62,7 +62,7 @@ class PublicCacheOnAuthenticated(Rule):
     severity = Severity.WARNING
     summary = "Authenticated answers are marked cacheable by shared caches (a CDN stores them)."
     fix = "Send `Cache-Control: private` (or `no-store`) on authenticated answers."
-    source_url = "https://www.rfc-editor.org/rfc/rfc9111#section-3.5"
+    reference_url = "https://www.rfc-editor.org/rfc/rfc9111#section-3.5"
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

@@ -67,7 +67,7 @@ class SharedAcrossUsers(Rule):
         "Put the credential in the cache key (`$cookie_session`, `$http_authorization`), or "
         "skip the cache for it with both `proxy_cache_bypass` and `proxy_no_cache`."
     )
-    source_url = SOURCE_URL
+    reference_url = SOURCE_URL
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

@@ -46,7 +46,7 @@ class StoresAuthFailures(Rule):
     severity = Severity.WARNING
     summary = "401 and 403 answers are cached: fixed credentials keep getting the stale 401."
     fix = "List the statuses to cache (`200 301 302`, `404`) instead of `any`; never 401 or 403."
-    source_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_cache_valid"
+    reference_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_cache_valid"
     tags = ("caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

@@ -48,7 +48,7 @@ class AllowHeadersWildcard(Rule):
         "credentials."
     )
     fix = "List the request headers by name, `Authorization` among them."
-    source_url = "https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name"
+    reference_url = "https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name"
     tags = ("cors", "nginx")
     states_server_behaviour = False  # the Fetch standard's preflight check, in the browser
 

@@ -59,7 +59,7 @@ class AllowListTooBroad(Rule):
     fix = (
         "Anchor the regex (`^https://...$`), escape its dots, and start a domain suffix with `\\.`."
     )
-    source_url = SOURCE_URL
+    reference_url = SOURCE_URL
     tags = ("security", "cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

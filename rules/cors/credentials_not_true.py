@@ -42,7 +42,7 @@ class CredentialsNotTrue(Rule):
     severity = Severity.WARNING
     summary = "Access-Control-Allow-Credentials must be exactly `true`; other values fail."
     fix = "Write `true` (lower case), or remove the header if credentials are not meant."
-    source_url = SOURCE_URL
+    reference_url = SOURCE_URL
     tags = ("cors", "nginx")
     states_server_behaviour = False  # the Fetch standard's CORS check, in the browser
 

@@ -60,7 +60,7 @@ class HeaderDuplicated(Rule):
         "Set each CORS header once: drop one `add_header`, or `proxy_hide_header` the one "
         "the upstream sends."
     )
-    source_url = "https://fetch.spec.whatwg.org/#cors-check"
+    reference_url = "https://fetch.spec.whatwg.org/#cors-check"
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

@@ -57,7 +57,7 @@ class HeadersDiscarded(Rule):
         "Repeat the CORS `add_header` lines at this level, or keep every `add_header` in one "
         "include used at each level."
     )
-    source_url = "https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header"
+    reference_url = "https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header"
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

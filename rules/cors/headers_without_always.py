@@ -54,7 +54,7 @@ class HeadersWithoutAlways(Rule):
         "CORS headers without `always` are missing on 401/403: the browser shows a CORS error."
     )
     fix = "Add `always` to the CORS `add_header` lines."
-    source_url = "https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header"
+    reference_url = "https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header"
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

@@ -52,7 +52,7 @@ class NullOrigin(Rule):
     severity = Severity.ERROR
     summary = "The `null` origin is allowed with credentials: any website can produce it."
     fix = "Remove `null` from the allowed origins."
-    source_url = SOURCE_URL
+    reference_url = SOURCE_URL
     tags = ("security", "cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

@@ -66,7 +66,7 @@ class OriginReflected(Rule):
         "Echo only allowed origins: a `map $http_origin` with exact or anchored keys and an "
         "empty default."
     )
-    source_url = SOURCE_URL
+    reference_url = SOURCE_URL
     tags = ("security", "cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

@@ -66,7 +66,7 @@ class PreflightReachesAuth(Rule):
     fix = (
         "Answer `OPTIONS` before authentication: `if ($request_method = OPTIONS) { return 204; }`."
     )
-    source_url = "https://fetch.spec.whatwg.org/#cors-preflight-fetch"
+    reference_url = "https://fetch.spec.whatwg.org/#cors-preflight-fetch"
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

@@ -58,7 +58,7 @@ class VaryOriginMissing(Rule):
         "A per-origin CORS answer is cacheable without `Vary: Origin`: caches serve it to others."
     )
     fix = "Add `add_header Vary Origin;` next to the dynamic `Access-Control-Allow-Origin`."
-    source_url = "https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches"
+    reference_url = "https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches"
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

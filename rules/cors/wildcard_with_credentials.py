@@ -57,7 +57,7 @@ class WildcardWithCredentials(Rule):
     severity = Severity.ERROR
     summary = "A wildcard origin with credentials: browsers reject every credentialed call."
     fix = "Answer with the caller's origin from an allow-list (a `map` with an empty default)."
-    source_url = SOURCE_URL
+    reference_url = SOURCE_URL
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

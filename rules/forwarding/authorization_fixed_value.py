@@ -59,7 +59,7 @@ class AuthorizationFixedValue(Rule):
         "the client in nginx first (`auth_request`) and keep the service credential out of "
         "the config file."
     )
-    source_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header"
+    reference_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header"
     tags = ("security", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

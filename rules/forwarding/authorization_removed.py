@@ -58,7 +58,7 @@ class AuthorizationRemoved(Rule):
         "Remove the line that strips Authorization, or authenticate in nginx "
         "(`auth_basic`, `auth_request`) if the upstream must not see it."
     )
-    source_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header"
+    reference_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header"
     tags = ("nginx",)
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

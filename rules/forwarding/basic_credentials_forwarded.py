@@ -59,7 +59,7 @@ class BasicCredentialsForwarded(Rule):
     severity = Severity.WARNING
     summary = "nginx's own Basic credentials are forwarded to the upstream."
     fix = 'Add `proxy_set_header Authorization "";` at this level (with its other headers).'
-    source_url = "https://nginx.org/en/docs/http/ngx_http_auth_basic_module.html"
+    reference_url = "https://nginx.org/en/docs/http/ngx_http_auth_basic_module.html"
     tags = ("security", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

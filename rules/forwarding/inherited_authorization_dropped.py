@@ -66,7 +66,7 @@ class InheritedAuthorizationDropped(Rule):
         "Repeat the Authorization line at this level, or keep every `proxy_set_header` "
         "of the server in one include used at each level."
     )
-    source_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header"
+    reference_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header"
     tags = ("security", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

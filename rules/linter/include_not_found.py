@@ -46,6 +46,6 @@ class IncludeNotFound(LoadProblemRule):
         "Add the file to the tree, or map its prefix with "
         "`--include-map /etc/nginx=DIR` so that authlint can read it."
     )
-    source_url = "https://nginx.org/en/docs/ngx_core_module.html#include"
+    reference_url = "https://nginx.org/en/docs/ngx_core_module.html#include"
     repeats_as = ("include of it", "includes of it")
     problem_kind = ProblemKind.INCLUDE_NOT_FOUND

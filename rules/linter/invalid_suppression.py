@@ -52,7 +52,8 @@ class InvalidSuppression(RunRule):
         "Write `# authlint: ignore[AL102]` (or `ignore-file[...]`) with the IDs or prefixes "
         "of rules that exist; AL001, AL005 and AL006 cannot be suppressed by a comment."
     )
-    source_url = "https://docs.astral.sh/ruff/linter/#error-suppression"
+    # The comment syntax is authlint's own: its docs are this page.
+    reference_url = None
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         for item in scan(workspace):

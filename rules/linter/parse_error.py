@@ -43,7 +43,7 @@ class ParseError(LoadProblemRule):
     severity = Severity.ERROR
     summary = "The file does not parse."
     fix = "Fix the syntax at this line; check the whole config with `nginx -t`."
-    source_url = "https://nginx.org/en/docs/beginners_guide.html#conf_structure"
+    reference_url = "https://nginx.org/en/docs/beginners_guide.html#conf_structure"
     problem_kind = ProblemKind.PARSE_ERROR
     # A file that does not parse fails the run, whatever a comment says.
     suppressible = False

@@ -46,5 +46,5 @@ class TemplatePlaceholder(LoadProblemRule):
     severity = Severity.INFO
     summary = "A template copy of a config holds a placeholder nginx cannot read; not linted."
     fix = "Fill in the placeholder in the copy you deploy; authlint lints that copy."
-    source_url = "https://nginx.org/en/docs/beginners_guide.html#conf_structure"
+    reference_url = "https://nginx.org/en/docs/beginners_guide.html#conf_structure"
     problem_kind = ProblemKind.TEMPLATE_PLACEHOLDER

@@ -52,7 +52,8 @@ class UnusedSuppression(RunRule):
     severity = Severity.WARNING
     summary = "A suppression comment, or a rule named in it, suppressed nothing."
     fix = "Remove the rule from the comment, or the whole comment if it names no other."
-    source_url = "https://docs.astral.sh/ruff/rules/unused-noqa/"
+    # The comment syntax is authlint's own: its docs are this page.
+    reference_url = None
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         suppressions = [item for item in scan(workspace) if isinstance(item, Suppression)]
