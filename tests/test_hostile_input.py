@@ -353,3 +353,22 @@ def test_every_named_file_is_accounted_for(tmp_path: Path) -> None:
         [root / "canary.conf", root / "u16.conf", root / "loop.conf"], IncludeOptions(), root
     )
     assert {path for _, path, _ in places(result)} == {"canary.conf", "u16.conf", "loop.conf"}
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github"])
+def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(
+    tmp_path: Path, output_format: str
+) -> None:
+    # Linux names are bytes: \xff is no UTF-8, and a strict encoder would fail on it.
+    (tmp_path / os.fsdecode(b"x\xff.conf")).write_text(CANARY)
+    (tmp_path / "canary.conf").write_text(CANARY)
+    report = tmp_path / "report.out"
+    done = authlint("--format", output_format, "--output", str(report), ".", cwd=tmp_path)
+    assert_no_internal_error(done)
+    text = report.read_text(encoding="utf-8")
+    written = {"json": "x\\\\xff.conf", "sarif": "x%5Cxff.conf"}.get(output_format, "x\\xff.conf")
+    assert written in text
+    assert "canary.conf" in text
+    baseline = authlint("--write-baseline", "baseline.json", ".", cwd=tmp_path)
+    assert_no_internal_error(baseline)
+    assert authlint("--baseline", "baseline.json", ".", cwd=tmp_path).returncode == 0

@@ -274,12 +274,12 @@ class NginxLoader:
 
     def _display(self, path: Path) -> str:
         name = self.names.get(path)
-        if name is not None:
-            return name
-        try:
-            return path.relative_to(self.display_root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        if name is None:
+            try:
+                name = path.relative_to(self.display_root).as_posix()
+            except ValueError:
+                name = path.as_posix()
+        return printable_path(name)
 
     def _build_main(self, source: SourceFile) -> None:
         conf_dir = source.abspath.parent
@@ -586,6 +586,13 @@ class NginxLoader:
                 real = Path(os.path.realpath(real))
             self._reals[path] = real
         return real
+
+
+def printable_path(name: str) -> str:
+    """``name`` as reports write it: a byte of the file name that is not UTF-8 (held
+    as a surrogate) becomes ``\\xNN``, so that every output can encode it, and
+    two such names stay apart."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _outside_fix(pattern: str) -> str:
