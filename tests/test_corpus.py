@@ -166,3 +166,26 @@ def test_cors_and_caching_findings_are_all_triaged():
         if finding.family.value in ("cors", "caching")
     }
     assert found == triaged_findings()
+
+
+def test_a_proxy_collection_reports_each_unread_include_target_once():
+    # linuxserver's collections include /config/nginx/... from hundreds of samples.
+    trees = sorted(path.name for path in NGINX.glob("linuxserver__*"))
+    assert trees, "the corpus has no linuxserver collection"
+    done = subprocess.run(
+        [sys.executable, "-m", "authlint", "check", "--isolated", *trees],
+        cwd=NGINX,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    headlines = [line for line in done.stdout.splitlines() if " AL004 " in line]
+    targets = [line.split("include `", 1)[1].split("`", 1)[0] for line in headlines]
+    assert len(targets) == len(set(targets))
+    assert "/config/nginx/proxy.conf" in targets
+    (proxy,) = [line for line in headlines if "`/config/nginx/proxy.conf`" in line]
+    assert proxy.endswith("more includes of it)")
+    # A few dozen lines, not thousands: the notices no longer bury the rest.
+    assert len(done.stdout.splitlines()) < 100
