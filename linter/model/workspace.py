@@ -43,10 +43,11 @@ class LoadProblem:
 class ReadBudget:
     """How much one run reads through includes: in proportion to what its files hold.
 
-    Loaders count each directive they read where a file is included
-    (``spent``) and each directive parsed in the run's files (``parsed``).
-    Real trees read each snippet in many places, yet only a few times more
-    directives than their files hold; an include that fans out exponentially
+    Loaders count each directive they read where a file is included, and each
+    include at :attr:`PER_INCLUDE` directives (following one costs about as
+    much), as ``spent``; and each directive parsed in the run's files, as
+    ``parsed``. Real trees read each snippet in many places, yet only a few
+    times more than their files hold; an include that fans out exponentially
     (files that each include the next one twice, 25 deep) reads millions.
     Past the allowance, the run reads no more includes; ``said`` records
     that a loader reported where it stopped (once per run).
@@ -54,6 +55,7 @@ class ReadBudget:
 
     BASE: ClassVar[int] = 100_000
     PER_PARSED: ClassVar[int] = 50
+    PER_INCLUDE: ClassVar[int] = 20
 
     parsed: int = 0
     spent: int = 0

@@ -414,13 +414,15 @@ class NginxLoader:
                 self._report(
                     ProblemKind.PARSE_ERROR,
                     node,
-                    f"reading stopped at this include: the run read {reading.spent:,} directives "
-                    f"through includes, past authlint's limit ({ReadBudget.BASE:,} plus "
-                    f"{ReadBudget.PER_PARSED} per directive of its files)",
+                    "reading stopped at this include: the run read more through includes than "
+                    f"authlint reads ({ReadBudget.BASE:,} directives, plus "
+                    f"{ReadBudget.PER_PARSED} per directive of its files; an include counts as "
+                    f"{ReadBudget.PER_INCLUDE})",
                     "Include each file once where it is needed: files that include the next "
                     "one several times, level after level, multiply what nginx reads.",
                 )
             return
+        reading.spent += ReadBudget.PER_INCLUDE
         resolution = self._resolve(node, context)
         if resolution.stock is not None:
             stock = StockSource(node)
