@@ -13,6 +13,7 @@ from authlint.nginx.detect import (
     NGINX_SUFFIXES,
     SNIFF_BYTES,
     TEMPLATE_SUFFIXES,
+    looks_like_apache,
     looks_like_nginx,
     sniffed_text,
 )
@@ -177,4 +178,4 @@ def _is_nginx(path: Path, named: bool = False) -> bool:
     except OSError:
         return True  # let the loader report why it cannot be read
     text, binary = sniffed_text(head)
-    return (named and binary) or looks_like_nginx(text)
+    return looks_like_nginx(text) or (named and binary and not looks_like_apache(text))

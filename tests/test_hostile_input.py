@@ -372,3 +372,14 @@ def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(
     baseline = authlint("--write-baseline", "baseline.json", ".", cwd=tmp_path)
     assert_no_internal_error(baseline)
     assert authlint("--baseline", "baseline.json", ".", cwd=tmp_path).returncode == 0
+
+
+def test_an_apache_config_in_utf16_named_on_the_command_line_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    # It is no nginx config in another encoding: like an Apache file in UTF-8,
+    # it is not read as nginx (and nginx's verdict on UTF-16 is not claimed).
+    (tmp_path / "site.conf").write_bytes(
+        "<VirtualHost *:80>\n    ServerName example.com\n</VirtualHost>\n".encode("utf-16")
+    )
+    assert lint(tmp_path / "site.conf", cwd=tmp_path).findings == []

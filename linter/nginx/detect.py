@@ -80,6 +80,11 @@ def sniffed_text(head: bytes) -> tuple[str, bool]:
     return "", True
 
 
+def looks_like_apache(text: str) -> bool:
+    """Whether text holds an Apache section (``<VirtualHost>``, ``<Directory>``, ...)."""
+    return _APACHE_SECTION.search(text[:SNIFF_BYTES]) is not None
+
+
 def looks_like_nginx(text: str) -> bool:
     """Whether a file's beginning reads as nginx.
 
@@ -90,7 +95,7 @@ def looks_like_nginx(text: str) -> bool:
     left alone rather than misread as broken nginx.
     """
     head = text[:SNIFF_BYTES]
-    if "\0" in head or _APACHE_SECTION.search(head):
+    if "\0" in head or looks_like_apache(head):
         return False
     if ";" not in head and "{" not in head:
         return False
