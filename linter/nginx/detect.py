@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import PurePath
 
 from crossplane.analyzer import DIRECTIVES
 
@@ -26,11 +27,19 @@ _APACHE_SECTION = re.compile(
 )
 _FIRST_WORD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?=[\s;{]|$)")
 
-# Copies of a config meant to be edited before use (`site.conf.sample`).
+# Files meant to be filled in before use: copies to edit (`site.conf.sample`),
+# and what a template engine renders (`default.conf.template`, `templates/`).
 TEMPLATE_SUFFIXES = frozenset({".sample", ".example", ".dist", ".template"})
-# A placeholder such a copy asks to fill in: `<http or https>`, `<container_name>`.
-# It stands as a word of its own (a regex's named group, `(?<name>...)`, does not).
-_PLACEHOLDER = re.compile(r"(?:^|(?<=[\s\"']))<[A-Za-z_][^<>;{}\n]*>")
+# Template syntax no nginx config holds: `{{ .Env.PORT }}`, `{% if x %}`,
+# `<%= port %>`, `%{PORT}`.
+_TEMPLATE_SYNTAX = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|<%.*?%>|%\{\w+\}")
+# Placeholders that only a template's name makes one: `<http or https>`
+# standing as a word (a regex's named group, `(?<name>...)`, does not), and an
+# environment variable for envsubst (`${PORT}`, `$NGINX_PORT`; nginx's own
+# variables are lower case).
+_NAMED_TEMPLATE_PLACEHOLDER = re.compile(
+    r"(?:^|(?<=[\s\"']))<[A-Za-z_][^<>;{}\n]*>|\$\{[A-Z][A-Z0-9_]*\}|\$[A-Z][A-Z0-9]*_[A-Z0-9_]+"
+)
 
 SNIFF_BYTES = 16384
 _SAMPLED_STATEMENTS = 20
@@ -48,14 +57,25 @@ def is_nginx_directive(name: str) -> bool:
     return name in DIRECTIVES or name.startswith(_THIRD_PARTY_PREFIXES)
 
 
-def is_template_copy(name: str) -> bool:
-    """Whether a file's name marks it as a copy to fill in (``proxy.conf.sample``)."""
-    return os.path.splitext(name)[1] in TEMPLATE_SUFFIXES
+def is_template(path: PurePath) -> bool:
+    """Whether a file's name or folder marks it as a template to fill in before use."""
+    stem, suffix = os.path.splitext(path.name)
+    return (
+        suffix in TEMPLATE_SUFFIXES
+        or "template" in stem.lower()
+        or any(folder.lower() in ("template", "templates") for folder in path.parent.parts)
+    )
 
 
-def placeholder(line: str) -> str | None:
-    """The first template placeholder on ``line`` (``<http or https>``), if any."""
-    found = _PLACEHOLDER.search(line)
+def placeholder(line: str, in_template: bool) -> str | None:
+    """The first template placeholder on ``line``, if any.
+
+    Template syntax counts in any file; ``<...>`` and environment variables
+    only ``in_template`` (a file :func:`is_template` names so).
+    """
+    found = _TEMPLATE_SYNTAX.search(line)
+    if found is None and in_template:
+        found = _NAMED_TEMPLATE_PLACEHOLDER.search(line)
     return found.group(0) if found else None
 
 

@@ -20,7 +20,7 @@ from authlint.model.scope import Layer, Scope, ScopeKind, UnreadInclude
 from authlint.model.source import SourceFile, Span
 from authlint.model.tree import Node
 from authlint.model.workspace import LoadProblem, ProblemKind, ReadBudget, Workspace
-from authlint.nginx.detect import CONFIG_DIRS, is_template_copy, placeholder
+from authlint.nginx.detect import CONFIG_DIRS, is_template, placeholder
 from authlint.nginx.parser import parse_file
 from authlint.nginx.settings import NginxSettings
 
@@ -227,8 +227,7 @@ class NginxLoader:
         if source is None:
             source = self._sources[real] = SourceFile(self._display(real), real, FORMAT)
             self.workspace.files.append(source)
-            for error in self.parse(source):
-                self._parse_problem(source, error)
+            self._parse_problems(source, self.parse(source))
             self.workspace.reading.parsed += _count(source.nodes or source.partial_nodes)
             source.comments.sort(key=lambda comment: comment.line)
         self._sources[path] = source
@@ -257,20 +256,32 @@ class NginxLoader:
             )
         )
 
-    def _parse_problem(self, source: SourceFile, error: ParseError) -> None:
-        span = Span(source.path, error.line, 1)
-        filled_in = placeholder(source.line_text(error.line))
-        if filled_in is not None and is_template_copy(source.abspath.name):
-            # A sample to copy and fill in, not a config yet: not a failure of the run.
-            problem = LoadProblem(
-                ProblemKind.TEMPLATE_PLACEHOLDER,
-                span,
-                f"`{_shortened(filled_in)}` is a placeholder to fill in, so nginx cannot read "
-                f"this template as it is ({error.message}); it is not linted",
+    def _parse_problems(self, source: SourceFile, errors: list[ParseError]) -> None:
+        """Each error as AL001; a template's as one AL007, at its first placeholder.
+
+        A template (template syntax, or a placeholder in a file named as a
+        template) is rendered before nginx reads it: what the raw text does
+        not parse is no config error, and one notice says it is not linted.
+        """
+        in_template = is_template(source.abspath)
+        for error in errors:
+            filled_in = placeholder(source.line_text(error.line), in_template)
+            if filled_in is not None:
+                self.workspace.problems.append(
+                    LoadProblem(
+                        ProblemKind.TEMPLATE_PLACEHOLDER,
+                        Span(source.path, error.line, 1),
+                        f"a template (`{_shortened(filled_in)}` is filled in before use): nginx "
+                        f"cannot read it as it is ({error.message}), and it is not linted",
+                    )
+                )
+                return
+        self.workspace.problems.extend(
+            LoadProblem(
+                ProblemKind.PARSE_ERROR, Span(source.path, error.line, 1), error.message, error.fix
             )
-        else:
-            problem = LoadProblem(ProblemKind.PARSE_ERROR, span, error.message, error.fix)
-        self.workspace.problems.append(problem)
+            for error in errors
+        )
 
     def _display(self, path: Path) -> str:
         name = self.names.get(path)

@@ -41,7 +41,6 @@ class ParseError(NamedTuple):
 
 _TOP_BLOCKS = frozenset({"http", "events", "stream", "mail"})
 _LOCATION_BLOCKS = frozenset({"location", "if", "limit_except"})
-_UNTERMINATED = ' is not terminated by ";"'
 # Blocks nested deeper are not read. nginx takes any depth, but the model and
 # the rules walk blocks recursively; real configs nest a handful deep.
 MAX_DEPTH = 100
@@ -190,6 +189,12 @@ def _block(
         if token.startswith("#") and not quoted:
             source.comments.append(Comment(line, token[1:]))
             continue
+        if token in ("{", ";") and not quoted:
+            # A block or a terminator with no directive (`{% if %}` of a template).
+            errors.append(ParseError(line, f'unexpected "{token}"'))
+            if token == "{":
+                _block(tokens, source, (), [], [], depth=depth + 1)
+            continue
         name, args = token, []
         if names is not None:
             names.add(name)
@@ -206,10 +211,13 @@ def _block(
         if name == "if":
             _strip_parentheses(args)
         reason = _argument_error(source, name, args, line, token, context)
+        if token == "}" and not quoted:
+            # The brace that ended the statement closes this block; nginx
+            # wants a ";" before it (crossplane knows only its own directives).
+            errors.append(ParseError(line, reason or 'unexpected "}"'))
+            break
         if reason is not None:
             errors.append(ParseError(line, reason))
-            if reason.endswith(_UNTERMINATED) and token == "}":
-                break  # the brace that ended the statement closes this block
             if opens_block:
                 _block(tokens, source, (), [], [], depth=depth + 1)
             continue

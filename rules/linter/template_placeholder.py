@@ -6,19 +6,26 @@ from authlint.rules.linter import LoadProblemRule
 
 
 class TemplatePlaceholder(LoadProblemRule):
-    """A template copy of a config that does not parse because of a placeholder to fill in.
+    """A template of a config that does not parse as it is, because it is filled in before use.
 
     ## What it does
-    Reports a file named as a copy to edit before use (`*.sample`, `*.example`,
-    `*.template`, `*.dist`, such as `proxy.conf.sample`) that does not parse at
-    a line holding a placeholder written as `<...>` (`<http or https>`,
-    `<container_name>`). The file is not linted; the rest of the tree is.
+    Reports a file that does not parse at a line holding template syntax,
+    once per file, at the first such line: `{{ .Env.PORT }}` (Go templates,
+    gomplate, Jinja, consul-template), `{% if ... %}`, `<%= ... %>` or
+    `%{PORT}` in any file; and, in a file named as a template or a copy to
+    fill in (`*.sample`, `*.example`, `*.dist`, `*.template`, a name with
+    `template` in it, or a `templates/` folder), a `<placeholder>` standing
+    as a word (`<http or https>`) or an environment variable written for
+    `envsubst` (`${PORT}`, `$NGINX_PORT`). The file is not linted; the rest
+    of the tree is.
 
     ## Why is this bad?
-    Often nothing is wrong: collections of proxy configs ship samples that
-    users copy, rename and fill in. But until the placeholder is replaced,
-    nginx cannot read the file, and authlint cannot lint it either. The same
-    line in a deployed config (a name without such a suffix) is a parse error
+    Often nothing is wrong: images render their nginx templates when a
+    container starts, and proxy collections ship samples that users copy,
+    rename and fill in. But until it is filled in, nginx cannot read the file,
+    and authlint cannot lint it either: lint the rendered config (`nginx -T`
+    on the running container, piped into `authlint check -`). The same line
+    in a file with no template syntax and no template name is a parse error
     (AL001), which fails the run.
 
     ## Example
@@ -44,7 +51,10 @@ class TemplatePlaceholder(LoadProblemRule):
     id = "AL007"
     name = "template-placeholder"
     severity = Severity.INFO
-    summary = "A template copy of a config holds a placeholder nginx cannot read; not linted."
-    fix = "Fill in the placeholder in the copy you deploy; authlint lints that copy."
+    summary = "A config template does not parse until it is filled in; it is not linted."
+    fix = (
+        "Lint what is deployed: the filled-in copy, or the rendered config "
+        "(`nginx -T | authlint check -`)."
+    )
     reference_url = "https://nginx.org/en/docs/beginners_guide.html#conf_structure"
     problem_kind = ProblemKind.TEMPLATE_PLACEHOLDER
