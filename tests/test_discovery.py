@@ -261,3 +261,12 @@ def test_a_symlink_pointing_outside_the_tree_is_not_read(tmp_path: Path) -> None
     assert result.files_scanned == 1
     outside_links = [f for f in result.findings if f.rule == "AL004"]
     assert [(f.span.path, f.span.line) for f in outside_links] == [("conf.d/linked.conf", 1)]
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["brotli on;", "pagespeed on;", "geoip2 /etc/GeoIP2/country.mmdb {\n}", "modsecurity on;"],
+)
+def test_a_snippet_opening_with_a_third_party_module_is_nginx(tree, first: str) -> None:
+    root = tree({"compression.conf": f"{first}\ngzip on;\n"})
+    assert found(root) == ["compression.conf"]

@@ -17,7 +17,21 @@ NGINX_SUFFIXES = frozenset({".nginx", ".nginxconf"})
 CONFIG_DIRS = frozenset({"sites-enabled", "sites-available", "conf.d", "vhosts.d", "http.d"})
 
 # Third-party modules crossplane does not know, seen at the start of real snippets.
-_THIRD_PARTY_PREFIXES = ("more_", "lua_", "access_by_lua", "content_by_lua", "passenger_")
+_THIRD_PARTY_PREFIXES = (
+    "more_",
+    "lua_",
+    "access_by_lua",
+    "content_by_lua",
+    "passenger_",
+    "brotli",
+    "zstd",
+    "pagespeed",
+    "geoip2",
+    "modsecurity",
+    "vhost_traffic_status",
+    "opentelemetry",
+    "otel_",
+)
 
 _APACHE_SECTION = re.compile(
     r"^[ \t]*</?(?:VirtualHost|Directory|DirectoryMatch|Location|LocationMatch|Files|FilesMatch"
