@@ -193,6 +193,11 @@ def cli() -> None:
 )
 @click.option("--no-progress", is_flag=True, help="Never show the progress bar.")
 @click.option(
+    "--show-files",
+    is_flag=True,
+    help="List the config files a run over PATHS would read, included ones too, and exit.",
+)
+@click.option(
     "-q",
     "--quiet",
     is_flag=True,
@@ -218,6 +223,7 @@ def check(
     stdin_filename: str | None,
     jobs: int,
     no_progress: bool,
+    show_files: bool,
     quiet: bool,
 ) -> int:
     """Lint the configs under PATHS (default: the current directory).
@@ -226,7 +232,7 @@ def check(
     from `nginx -T` (findings at the paths it prints): `nginx -T | authlint check -`.
     """
     from authlint.config import ConfigError, load_config
-    from authlint.engine import STDIN_NAME, run, run_stdin
+    from authlint.engine import STDIN_NAME, load, run, run_stdin
     from authlint.nginx.dump import DumpError
     from authlint.selection import PARSE_ERROR, RuleSelection, Selection
 
@@ -245,6 +251,8 @@ def check(
     from_stdin = paths == (STDIN,) or (stdin_filename is not None and not paths)
     if not from_stdin and (STDIN in paths or stdin_filename is not None):
         raise click.UsageError("standard input (`-`) cannot be checked with other paths")
+    if show_files and from_stdin:
+        raise click.UsageError("--show-files lists the files under PATHS, not standard input")
     baseline = _read_baseline(baseline_file)
     rules = load_rules()
     rule_ids = [rule.id for rule in rules]
@@ -265,6 +273,13 @@ def check(
     selection = Selection.of([config.selection, command_line], rule_ids, config.per_file_ignores)
     includes = _includes(config, include_maps, follow_outside_includes)
     try:
+        if show_files:
+            workspace = load(
+                [Path(path) for path in paths] or [Path(".")], includes, cwd, config.exclude
+            )
+            read = sorted(source.path for source in workspace.files)
+            sys.stdout.write("".join(f"{name}\n" for name in read))
+            return EXIT_CLEAN
         if from_stdin:
             result = run_stdin(
                 _read_stdin(),

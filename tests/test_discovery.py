@@ -270,3 +270,21 @@ def test_a_symlink_pointing_outside_the_tree_is_not_read(tmp_path: Path) -> None
 def test_a_snippet_opening_with_a_third_party_module_is_nginx(tree, first: str) -> None:
     root = tree({"compression.conf": f"{first}\ngzip on;\n"})
     assert found(root) == ["compression.conf"]
+
+
+def test_show_files_lists_what_a_run_reads_included_files_too(tree, capsys, monkeypatch) -> None:
+    root = tree(
+        {
+            "nginx.conf": "events {}\nhttp {\n    include conf.d/*.conf;\n}\n",
+            "conf.d/site.conf": SITE,
+            "snippets/unused.conf": "gzip on;\n",
+            "README.md": SITE,
+            "apache.conf": VIRTUAL_HOST,
+        }
+    )
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(sys, "argv", ["authlint", "check", "--show-files"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == "conf.d/site.conf\nnginx.conf\nsnippets/unused.conf\n"
