@@ -18,6 +18,7 @@ file PATH:`` from its header; such a line starts a new file here too.
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import tempfile
 import threading
@@ -141,10 +142,40 @@ def written_out(files: Sequence[DumpedFile]) -> Iterator[tuple[Path, dict[Path, 
     The folder holds a server's whole config, so it is removed on every way
     out: an exception, Ctrl-C, and also ``SIGTERM`` and ``SIGHUP`` (which
     end the process with their usual status, 128 plus the signal's number).
+    Those signals wait while the folder is made and while it is removed, so
+    that none comes between the folder and the code that removes it.
     """
-    with _exit_on_termination(), tempfile.TemporaryDirectory(prefix="authlint-") as folder:
-        root = Path(folder).resolve()
-        yield root, _write(files, root)
+    folder: str | None = None
+    with _exit_on_termination():
+        try:
+            # A signal held here arrives as the block ends: after `folder` is set.
+            with _signals_held():
+                folder = tempfile.mkdtemp(prefix="authlint-")
+            root = Path(folder).resolve()
+            yield root, _write(files, root)
+        finally:
+            if folder is not None:
+                with _signals_held():
+                    shutil.rmtree(folder, ignore_errors=True)
+
+
+# The signals that end a run; a folder of the dump must not outlive any of them.
+_ENDING_SIGNALS = frozenset(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Inside the block, the signals that end a run wait, and arrive when it ends."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _ENDING_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextmanager
