@@ -13,6 +13,8 @@ import pytest
 from authlint.masking import MessageMasker, mask_source
 from authlint.model.source import SourceFile
 
+from conftest import lint
+
 
 def masked(text: str) -> str:
     hidden = mask_source(text, "nginx").text
@@ -191,6 +193,22 @@ def test_a_message_loses_random_looking_path_segments() -> None:
 )
 def test_messages_stay_readable(text: str) -> None:
     assert MessageMasker()(text) == text
+
+
+def test_findings_are_masked_by_the_engine(tmp_path: Path) -> None:
+    (tmp_path / "site.conf").write_text(
+        "server {\n    listen 8080;\n    location /webhook/Wh7kQ2mZx9LpR4vT8nB3 {\n"
+        '        proxy_set_header Authorization "";\n'
+        "        proxy_pass http://127.0.0.1:9000;\n"
+        "        add_header Access-Control-Allow-Credentials s3cr3tPass;\n    }\n}\n"
+    )
+    result = lint(tmp_path, cwd=tmp_path)
+    rules = {finding.rule for finding in result.findings}
+    assert {"AL102", "AL310"} <= rules
+    for finding in result.findings:
+        assert "Wh7kQ2mZx9LpR4vT8nB3" not in finding.message
+        assert "s3cr3tPass" not in finding.message
+    assert any("**********" in finding.message for finding in result.findings)
 
 
 # --- the source's masked accessors -------------------------------------------
