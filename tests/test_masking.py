@@ -1,4 +1,4 @@
-"""Masking: what is hidden in a config's text and in messages.
+"""Masking: what is hidden in a config's text and in messages, and that no output shows a secret.
 
 Each hidden character becomes ``*``, line breaks stay: the masked text has
 the file's lines and columns.
@@ -6,14 +6,20 @@ the file's lines and columns.
 
 from __future__ import annotations
 
+import ast
+import json
+import re
 from pathlib import Path
 
 import pytest
 
+from authlint.baseline import write_baseline
 from authlint.masking import MessageMasker, mask_source
 from authlint.model.source import SourceFile
+from authlint.reporters import renderer, step_summary, text_format
 
-from conftest import lint
+from conftest import FIXTURES, REPO, lint
+from test_cli import authlint
 
 
 def masked(text: str) -> str:
@@ -230,3 +236,136 @@ def test_an_unreadable_file_has_no_masked_text(tmp_path: Path) -> None:
     source = SourceFile("gone.conf", tmp_path / "gone.conf", "nginx")
     assert source.masked_text() is None
     assert source.masked_lines() == []
+
+
+# --- no output shows a secret ------------------------------------------------
+
+SECRETS_FIXTURE = FIXTURES / "masking"
+# Every secret of the fixture: none, nor any 8 characters of one, may be written out.
+SECRETS = [
+    "EnvT0kenQu4rtz",
+    "LdapBindPw7731",
+    "MapKeyAlpha2291",
+    "c2VydmVyOlNydkxldmVsUGFzcw==",
+    "SecLinkMagpie44",
+    "SetVarKeyOtter8",
+    "IfCompareHeron6",
+    "ZXNjYXBlZDpFc2NTcGFjZVB3",
+    "QuotedNameOcelot5",
+    "bmV4dDpOZXh0TGluZVB1ZmZpbg==",
+    "AccessTokWalrus3",
+    "AuthTokLynx0917",
+    "ApiKeyFalcon2024",
+    "CookieBadger81",
+    "cHJveHk6UHJveHlBdXRoWWFr",
+    "MoreSetGecko55",
+    "SetCookieMarten7",
+    "QueryKeyBison42",
+    "GrpcTokenPuma77",
+    "ZmNnaTpGY2dpQXV0aEVsazE=",
+    "FcgiDbPwMoose3",
+    "UwsgiSecretYak9",
+    "svc:Url/Pass@Word99",
+    "Wh7kQ2mZx9LpR4vT8nB3",
+    "s3cr3tPass",
+]
+# Secrets that no finding's line holds: each is quoted by a message.
+QUOTED = {"Wh7kQ2mZx9LpR4vT8nB3", "s3cr3tPass"}
+
+
+def fragments(secret: str) -> set[str]:
+    """The secret and every run of 8 of its characters."""
+    return {secret} | {secret[i : i + 8] for i in range(len(secret) - 7)}
+
+
+def assert_no_secret(text: str, where: str) -> None:
+    for secret in SECRETS:
+        for fragment in fragments(secret):
+            assert fragment not in text, f"{fragment!r} (of {secret!r}) in {where}"
+
+
+def secret_lines() -> dict[str, int]:
+    """The line of each secret in the fixture (for a value on the next line: its statement's)."""
+    lines = (SECRETS_FIXTURE / "secrets.conf").read_text().splitlines()
+    found = {}
+    for secret in SECRETS:
+        number = next(i for i, line in enumerate(lines, start=1) if secret in line)
+        found[secret] = number - 1 if lines[number - 1].lstrip().startswith('"') else number
+    return found
+
+
+def test_the_fixture_puts_a_finding_on_every_secret() -> None:
+    """Else the test below would prove nothing."""
+    document = json.loads(
+        authlint(
+            "check", "--format", "json", "--fail-on", "info", str(SECRETS_FIXTURE), cwd=REPO
+        ).stdout
+    )
+    lines = {finding["line"] for finding in document["findings"]}
+    for secret, line in secret_lines().items():
+        assert secret in QUOTED or line in lines, f"no finding on line {line} ({secret})"
+    messages = " ".join(finding["message"] for finding in document["findings"])
+    assert "`location /webhook/" + stars("Wh7kQ2mZx9LpR4vT8nB3") + "`" in messages
+    assert "`Access-Control-Allow-Credentials " + stars("s3cr3tPass") + "`" in messages
+
+
+def test_no_output_shows_a_secret(tmp_path: Path) -> None:
+    """Every format, the job summary, the baseline file and stderr: no secret, nor part of one."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "secrets.conf").write_text((SECRETS_FIXTURE / "secrets.conf").read_text())
+    summary = tmp_path / "summary.md"
+    outputs = {}
+    for output_format in ("text", "json", "sarif", "github"):
+        run = authlint(
+            "check", "--format", output_format, cwd=site, env={"GITHUB_STEP_SUMMARY": str(summary)}
+        )
+        assert run.status == 1
+        outputs[output_format] = run.stdout + run.stderr
+    written = authlint("check", "--write-baseline", "baseline.json", cwd=site)
+    outputs["--write-baseline"] = written.stdout + written.stderr
+    outputs["baseline file"] = (site / "baseline.json").read_text()
+    outputs["step summary"] = summary.read_text()
+    assert "| AL310 |" in outputs["step summary"]
+    assert len(json.loads(outputs["baseline file"])["findings"]) >= len(SECRETS) - len(QUOTED)
+    for where, text in outputs.items():
+        assert text.strip()
+        assert_no_secret(text, where)
+
+
+# --- reporters and the baseline read masked text only ------------------------
+
+OUTPUT_MODULES = [
+    *sorted((REPO / "linter" / "reporters").glob("*.py")),
+    REPO / "linter/baseline.py",
+]
+# The accessors of a source's text as written (SourceFile.text, .lines,
+# .line_text) and of its file (.abspath, to read it anew).
+RAW_ACCESSORS = {"text", "lines", "line_text", "abspath"}
+
+
+@pytest.mark.parametrize("module", OUTPUT_MODULES, ids=lambda path: path.name)
+def test_output_modules_use_no_raw_text_accessor(module: Path) -> None:
+    tree = ast.parse(module.read_text())
+    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    assert not used & RAW_ACCESSORS
+
+
+def test_outputs_never_read_the_raw_text(tmp_path: Path, monkeypatch) -> None:
+    """Once the run is over, the raw text reads as `§`s: no output may hold one."""
+    result = lint(SECRETS_FIXTURE, cwd=REPO)
+    assert result.findings
+    real = {path: source.text() for path, source in result.files.items()}
+    poisoned = {path: re.sub(r"[^\n]", "§", text) for path, text in real.items()}
+    monkeypatch.setattr(SourceFile, "text", lambda self: poisoned[self.path])
+    monkeypatch.setattr(SourceFile, "lines", lambda self: poisoned[self.path].splitlines())
+    monkeypatch.chdir(REPO)
+    outputs = [
+        text_format.render(result, statistics=True),
+        step_summary.render(result, blob_url="https://github.com/o/r/blob/0"),
+        *(renderer(name)(result) for name in ("json", "sarif", "github")),
+    ]
+    write_baseline(tmp_path / "baseline.json", result.findings, result.files, REPO)
+    outputs.append((tmp_path / "baseline.json").read_text())
+    for output in outputs:
+        assert "§" not in output
