@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -161,20 +160,29 @@ def _visible_variables(text: str, ranges: list[tuple[int, int]]) -> Iterator[tup
 # --- any text ----------------------------------------------------------------
 
 # The token after an auth scheme: `Basic dXNlcjpwYXNz`, `Bearer eyJ...`, `Basic\ dXNl`.
+# (A scheme's first letter is checked before the look-behind: it rules most
+# places out sooner.)
 _SCHEME_TOKEN = re.compile(
-    rf"(?i)(?<![\w$-])(?:{'|'.join(sorted(_SCHEMES))})(?:\s|\\\s)+"
+    rf"(?i)(?=[{''.join(sorted({scheme[0] for scheme in _SCHEMES}))}])(?<![\w$-])"
+    rf"(?:{'|'.join(sorted(_SCHEMES))})(?:\s|\\\s)+"
     r"(?P<token>[^\s\"'`;{}\\$][^\s\"'`;{}\\]*)"
 )
-# A URL's user information runs to the last `@` of the URL: a password can hold `/` or `@`.
-# (The look-behind starts a scheme only where a run starts: linear on long runs.)
-_URL = re.compile(r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://(?P<rest>[^\s\"'`<>]+)")
+# After `://`, a URL's user information runs to its last `@`: a password can hold `/` or `@`.
+_URL = re.compile(r"://(?P<rest>[^\s\"'`<>]+)")
 _QUERY_VALUE = re.compile(r"[?&](?P<name>[\w.-]+)=(?P<value>[^&\s\"'`#;]+)")
-# Runs that could be random: path segments and words (no `/` or `.`), and
-# base64 blobs (which hold `/`, but do not start with it as a path does).
-# `=` only pads their end: `api_key=` is a name, not part of the run.
-_SEGMENT = re.compile(r"(?<![\w$\\+-])[A-Za-z0-9+_-]{16,}={0,2}")
-_BLOB = re.compile(r"(?<![\w$\\+/-])[A-Za-z0-9+_-][A-Za-z0-9+/_-]{19,}={0,2}")
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+# Runs that could be random: base64 (with `/`, `+`, `_`, `-`), its `=`
+# padding only at the end (`api_key=` is a name, not part of a run).
+_RUN = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+# Runs are ASCII: each letter or digit as its kind (`0`, `a`, `A`), the rest dropped.
+_PUNCTUATION = "".join(chr(code) for code in range(128) if not chr(code).isalnum())
+_KINDS = str.maketrans(
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "0" * 10 + "a" * 26 + "A" * 26,
+    _PUNCTUATION,
+)
+_LETTERS_AND_DIGITS = str.maketrans("", "", _PUNCTUATION)
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_SAME_KIND = re.compile(r"(.)\1*")
 # `Name: value` (to the end of the line) and `name=value`, in free text. A
 # value is read only after its name, and at most this long, so that no text
 # makes the search quadratic.
@@ -194,7 +202,6 @@ _VALUE_AFTER = {
 _SECRET_KEYS = frozenset(
     {"authorization", "cookie", "password", "passwd", "pwd", "secret", "token", "apikey"}
 )
-# A base64 blob has no word between its slashes; a path does (`h5bp/commit/37b5...`).
 _WORD = re.compile(r"[A-Z]?[a-z]{3,}|[A-Z]{4,}")
 
 
@@ -214,13 +221,32 @@ def _value_patterns(hider: _Hider, start: int, end: int) -> None:
     for match in _QUERY_VALUE.finditer(text, start, end):
         if _names_secret(match["name"]):
             hider.hide(match.start("value"), match.end("value"))
-    for match in _SEGMENT.finditer(text, start, end):
-        if _random_looking(match[0]):
-            hider.hide(match.start(), match.end())
-    for match in _BLOB.finditer(text, start, end):
-        run = match[0]
-        if "/" in run and not any(map(_WORD.fullmatch, run.split("/"))) and _random_looking(run):
-            hider.hide(match.start(), match.end())
+    for match in _RUN.finditer(text, start, end):
+        if match.start() > 0 and text[match.start() - 1] in "$\\":
+            continue  # a variable's name, or an escape
+        _random_runs(hider, match[0], match.start())
+
+
+def _random_runs(hider: _Hider, run: str, start: int) -> None:
+    """Hide a run, or its path segments, that look random.
+
+    A run is base64 with `/` (hidden whole) unless it starts with `/` or a
+    word stands between its slashes (`h5bp/commit/37b5...`): then it is a
+    path, and each segment is judged alone (`/webhook/Wh7kQ2mZ...`).
+    """
+    segments = run.split("/")
+    if (
+        len(segments) > 1
+        and segments[0]
+        and not any(map(_WORD.fullmatch, segments))
+        and _random_looking(run)
+    ):
+        hider.hide(start, start + len(run))
+        return
+    for segment in segments:
+        if len(segment) >= 16 and _random_looking(segment):
+            hider.hide(start, start + len(segment))
+        start += len(segment) + 1
 
 
 def _named_values(hider: _Hider, start: int, end: int) -> None:
@@ -270,32 +296,34 @@ def _random_looking(run: str) -> bool:
     ``includeSubDomains``, ``ECDHE-RSA-AES256-GCM-SHA384``) change kind a few
     times; a random base62 or base64 token about every other character.
     """
-    characters = [char for char in run if char.isascii() and char.isalnum()]
-    if len(characters) < 16:
+    kinds = run.translate(_KINDS)
+    if len(kinds) < 16:
         return False
-    kinds = [0 if char.isdigit() else 1 if char.islower() else 2 for char in characters]
     present = set(kinds)
-    if 0 in present and len(present) > 1 and all(char in _HEX_DIGITS for char in characters):
+    if "0" in present and len(present) > 1 and _HEX.fullmatch(run.translate(_LETTERS_AND_DIGITS)):
         return True
     if len(present) < 2:
         return False
-    changes = sum(1 for before, after in pairwise(kinds) if before != after)
-    return changes >= (len(kinds) - 1) * (0.3 if 0 in present else 0.45)
+    changes = len(_SAME_KIND.findall(kinds)) - 1
+    return changes >= (len(kinds) - 1) * (0.3 if "0" in present else 0.45)
 
 
 # --- nginx ---------------------------------------------------------------------
 
 # nginx's tokens, as crossplane reads them: a `#` starts a comment only at a
 # token's start, quotes only start a token, `\` escapes any character, and
-# `;`, `{` and `}` end a word (except in `${name}`). A quoted string always
-# ends (at its quote, or the end of the text), so nothing backtracks.
+# `;`, `{` and `}` end a word (except in `${name}`). Every match takes the
+# spaces before it, and some token (or the end) always follows them: the
+# search never fails, so it never backtracks.
 _NGINX_TOKEN = re.compile(
     r"""
+    \s*(?:
     \#(?P<comment>[^\n]*)
     |"(?P<double>(?:[^"\\]+|\\.)*)(?:"|\\?\Z)
     |'(?P<single>(?:[^'\\]+|\\.)*)(?:'|\\?\Z)
     |(?P<end>[;{}])
-    |(?P<word>(?![#"'])(?:[^\s;{}\\$]+|\\.|\\\Z|\$\{[^}\s]*\}?|\$)+)
+    |(?P<word>(?![\#"'])(?:[^\s;{}\\$]+|\\.|\\\Z|\$\{[^}\s]*\}?|\$)+)
+    |\Z)
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -304,17 +332,13 @@ _MATCHES = frozenset({"~", "~*", "!~", "!~*"})
 _MAP_KEYWORDS = frozenset({"default", "hostnames", "include", "volatile"})
 # Directives whose every argument is a secret: `secure_link_secret`,
 # nginx-auth-ldap's `binddn_passwd`; `secure_link_md5`'s literals are the secret.
-_SECRET_DIRECTIVE = re.compile(r"(?:^|_)(?:passwd|password|passphrase|secret)$|^secure_link_md5$")
+_SECRET_SUFFIXES = frozenset({"passwd", "password", "passphrase", "secret"})
+# What a comment must hold to be worth reading as config: a directive of those below.
+_CONFIG_HINT = re.compile(
+    r"_header|_trailer|_param|more_set|passw|passphrase|secret|secure_link|\b(?:env|set|if|map)\b"
+)
 _VARIABLE_PREFIXES = ("sent_http_", "upstream_http_", "http_", "arg_", "cookie_")
-
-
-@dataclass(frozen=True, slots=True)
-class _Word:
-    """A token of a statement: its value as crossplane reads it, and where its text is."""
-
-    value: str
-    start: int
-    end: int
+_Token = re.Match[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,65 +351,91 @@ class _Map:
 
 def _nginx(hider: _Hider, start: int, end: int, *, in_comment: bool = False) -> None:
     """Hide the secret arguments of each statement of nginx text."""
-    words: list[_Word] = []
+    words: list[_Token] = []
     blocks: list[_Map | None] = []
-    for match in _NGINX_TOKEN.finditer(hider.text, start, end):
-        kind = match.lastgroup
-        if kind is None:
-            continue
-        if kind == "comment":
-            if not in_comment:
-                # Commented-out config and notes: read as config and as free text.
-                _nginx(hider, match.start(kind), match.end(kind), in_comment=True)
-                _named_values(hider, match.start(kind), match.end(kind))
-            continue
+    for token in _NGINX_TOKEN.finditer(hider.text, start, end):
+        kind = token.lastgroup
         if kind == "end":
             if words:
                 _statement(hider, words, blocks[-1] if blocks else None)
-            if match[0] == "{":
+            if token[kind] == "{":
                 blocks.append(_map_block(words))
-            elif blocks and match[0] == "}":
+            elif blocks and token[kind] == "}":
                 blocks.pop()
             words = []
-            continue
-        value = match[kind]
-        if kind == "double":
-            value = value.replace('\\"', '"')
-        elif kind == "single":
-            value = value.replace("\\'", "'")
-        words.append(_Word(value, match.start(kind), match.end(kind)))
+        elif kind == "comment":
+            if not in_comment:
+                _comment(hider, token.start(kind), token.end(kind))
+        elif kind is not None:
+            words.append(token)
     if words:
         _statement(hider, words, blocks[-1] if blocks else None)
 
 
-def _statement(hider: _Hider, words: list[_Word], block: _Map | None) -> None:
-    name, args = words[0], words[1:]
-    directive = name.value.lower()
+def _comment(hider: _Hider, start: int, end: int) -> None:
+    """Commented-out config, and notes: read as config and as free text.
+
+    Only where they could hold such things (a statement's `;`, a name's `:`
+    or `=`): most comments are prose, and a file has many.
+    """
+    body = hider.text[start:end]
+    if ";" in body and _CONFIG_HINT.search(body):
+        _nginx(hider, start, end, in_comment=True)
+    if ":" in body or "=" in body:
+        _named_values(hider, start, end)
+
+
+def _value(token: _Token) -> str:
+    """A token's value as crossplane reads it: a quoted one without its quotes, `\\"` as `"`."""
+    kind = token.lastgroup or "word"
+    value = token[kind]
+    if kind == "double":
+        return value.replace('\\"', '"')
+    if kind == "single":
+        return value.replace("\\'", "'")
+    return value
+
+
+def _span(token: _Token) -> tuple[int, int]:
+    """Where a token's value is in the text (inside its quotes)."""
+    kind = token.lastgroup or "word"
+    return token.start(kind), token.end(kind)
+
+
+def _statement(hider: _Hider, words: list[_Token], block: _Map | None) -> None:
+    directive = _value(words[0]).lower()
+    args = words[1:]
     if block is not None:
         # A map's entries, `key value;`. A regex key (`~^Bearer`) is a pattern, not a value.
         if block.keys and directive not in _MAP_KEYWORDS and not directive.startswith("~"):
-            hider.hide_literals(name.start, name.end)
+            hider.hide_literals(*_span(words[0]))
         # `default` is followed by a value; `include`, `hostnames`, `volatile` are not.
         if block.values and (directive == "default" or directive not in _MAP_KEYWORDS):
             for arg in args:
-                hider.hide_literals(arg.start, arg.end)
+                hider.hide_literals(*_span(arg))
         return
     if directive.endswith(("_header", "_trailer", "_param")) and len(args) >= 2:
-        _header_value(hider, args[0].value, args[1].start, args[1].end)
+        _header_value(hider, _value(args[0]), *_span(args[1]))
     elif directive in ("more_set_headers", "more_set_input_headers"):
         _more_set_headers(hider, args)
-    elif _SECRET_DIRECTIVE.search(directive):
+    elif _secret_directive(directive):
         for arg in args:
-            hider.hide_literals(arg.start, arg.end)
+            hider.hide_literals(*_span(arg))
     elif directive == "env":
         for arg in args:
-            variable, equals, _ = arg.value.partition("=")
+            variable, equals, _ = _value(arg).partition("=")
             if equals and _names_secret(variable):
-                hider.hide_literals(arg.start + len(variable) + 1, arg.end)
-    elif directive == "set" and len(args) >= 2 and _secret_variable(args[0].value):
-        hider.hide_literals(args[1].start, args[1].end)
+                start, end = _span(arg)
+                hider.hide_literals(start + len(variable) + 1, end)
+    elif directive == "set" and len(args) >= 2 and _secret_variable(_value(args[0])):
+        hider.hide_literals(*_span(args[1]))
     elif directive == "if":
         _if_condition(hider, args)
+
+
+def _secret_directive(directive: str) -> bool:
+    """``secure_link_secret``, ``binddn_passwd``, ``secure_link_md5``: arguments all secret."""
+    return directive == "secure_link_md5" or directive.rpartition("_")[2] in _SECRET_SUFFIXES
 
 
 def _header_value(hider: _Hider, header: str, start: int, end: int) -> None:
@@ -399,17 +449,17 @@ def _header_value(hider: _Hider, header: str, start: int, end: int) -> None:
         hider.hide_literals(start, end)
 
 
-def _more_set_headers(hider: _Hider, args: list[_Word]) -> None:
+def _more_set_headers(hider: _Hider, args: list[_Token]) -> None:
     """headers-more's ``more_set_headers [-s status] [-t type] "Name: value" ...``."""
     options = iter(args)
     for arg in options:
-        if arg.value in ("-s", "-t"):
+        if _value(arg) in ("-s", "-t"):
             next(options, None)
             continue
-        text = hider.text[arg.start : arg.end]
-        header, colon, _ = text.partition(":")
+        start, end = _span(arg)
+        header, colon, _ = hider.text[start:end].partition(":")
         if colon:
-            _header_value(hider, header.strip(), arg.start + len(header) + 1, arg.end)
+            _header_value(hider, header.strip(), start + len(header) + 1, end)
 
 
 def _secret_variable(text: str) -> bool:
@@ -424,18 +474,18 @@ def _secret_variable(text: str) -> bool:
     return _names_secret(name)
 
 
-def _if_condition(hider: _Hider, args: list[_Word]) -> None:
+def _if_condition(hider: _Hider, args: list[_Token]) -> None:
     """``if ($http_x_api_key != "k3y")``: what a credential is compared with is one.
 
     A regex (``~``) is a pattern, not a value: ``$http_cookie ~ "session="``.
     """
-    values = [arg.value for arg in args]
+    values = [_value(arg) for arg in args]
     if any(value in _MATCHES for value in values) or not any(map(_secret_variable, values)):
         return
-    for arg in args:
-        if arg.value in _COMPARISONS or _secret_variable(arg.value):
+    for arg, value in zip(args, values, strict=True):
+        if value in _COMPARISONS or _secret_variable(value):
             continue
-        start, end = arg.start, arg.end
+        start, end = _span(arg)
         while start < end and hider.text[start] == "(":
             start += 1
         while end > start and hider.text[end - 1] == ")":
@@ -443,10 +493,10 @@ def _if_condition(hider: _Hider, args: list[_Word]) -> None:
         hider.hide_literals(start, end)
 
 
-def _map_block(words: list[_Word]) -> _Map | None:
-    if len(words) < 3 or words[0].value != "map":
+def _map_block(words: list[_Token]) -> _Map | None:
+    if len(words) < 3 or _value(words[0]) != "map":
         return None
-    return _Map(keys=_secret_variable(words[1].value), values=_secret_variable(words[2].value))
+    return _Map(keys=_secret_variable(_value(words[1])), values=_secret_variable(_value(words[2])))
 
 
 # --- entry points ----------------------------------------------------------------
