@@ -52,7 +52,7 @@ class Baseline:
 
     folder: Path
     accepted: Counter[Key]
-    version: int = BASELINE_VERSION
+    version: int
 
     @classmethod
     def read(cls, path: Path) -> Baseline:

@@ -218,7 +218,7 @@ def _lint(
         # Imported only when needed: a clean run masks nothing.
         from authlint.masking import mask_findings
 
-        # Before any output, the baseline included, sees a message.
+        # Here, once: no output (the baseline included) sees a raw message.
         findings = mask_findings(findings, result.files)
     result.findings = findings
     return result
