@@ -5,6 +5,12 @@ not by its line number, so that lines added above it do not bring it back.
 Identical lines count: a baseline holding one finding on ``add_header X 1;``
 accepts one such finding, and a second copy of the line is new. Parse errors
 (AL001) are never recorded: a file that does not parse always fails the run.
+
+The line is hashed masked (:mod:`authlint.masking`), as it is shown, and the
+message recorded is the masked one: a committed baseline holds no credential,
+nor a hash to test guesses of one against. Version 1 hashed lines as written;
+such a file is still read (most lines have nothing to mask, so their hashes
+are unchanged), and the command asks for it to be written again.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ if TYPE_CHECKING:
     from authlint.model.source import SourceFile
     from authlint.rule import Finding
 
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2
+# Version 1: the same entries, the lines hashed unmasked.
+READABLE_VERSIONS = frozenset({1, BASELINE_VERSION})
 UNBASELINED_RULES = frozenset({"AL001"})
 
 Key = tuple[str, str, str]
@@ -39,11 +47,12 @@ class Baseline:
     """The findings a baseline file accepts, counted by (rule, path, line hash).
 
     Paths are stored relative to the baseline file's folder, so the same
-    baseline works from any current directory.
+    baseline works from any current directory. ``version`` is the file's.
     """
 
     folder: Path
     accepted: Counter[Key]
+    version: int
 
     @classmethod
     def read(cls, path: Path) -> Baseline:
@@ -56,8 +65,12 @@ class Baseline:
         if not isinstance(document, dict):
             document = {}
         entries = document.get("findings")
-        if document.get("version") != BASELINE_VERSION or not isinstance(entries, list):
-            raise BaselineError(f"{path}: not an authlint baseline of version {BASELINE_VERSION}")
+        version = document.get("version")
+        if version not in READABLE_VERSIONS or not isinstance(entries, list):
+            raise BaselineError(
+                f"{path}: not an authlint baseline of version "
+                + " or ".join(map(str, sorted(READABLE_VERSIONS)))
+            )
         accepted: Counter[Key] = Counter()
         for entry in entries:
             fields = [entry.get(key) if isinstance(entry, dict) else None for key in _KEYS]
@@ -65,7 +78,7 @@ class Baseline:
                 raise BaselineError(f"{path}: an entry lacks one of {', '.join(_KEYS)}")
             rule, file, digest = fields
             accepted[(str(rule), str(file), str(digest))] += 1
-        return cls(path.resolve().parent, accepted)
+        return cls(path.resolve().parent, accepted, int(version))
 
     def new_findings(
         self, findings: list[Finding], files: Mapping[str, SourceFile], cwd: Path
@@ -117,7 +130,7 @@ def _key(finding: Finding, files: Mapping[str, SourceFile], cwd: Path, folder: P
     if finding.rule in UNBASELINED_RULES:
         return None
     source = files.get(finding.span.path)
-    text = source.line_text(finding.span.line) if source is not None else ""
+    text = source.masked_line_text(finding.span.line) if source is not None else ""
     return (finding.rule, _relative(finding.span.path, cwd, folder), line_hash(text))
 
 

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 import click
 
 from authlint import __version__
-from authlint.baseline import Baseline, BaselineError, unrecorded, write_baseline
+from authlint.baseline import (
+    BASELINE_VERSION,
+    Baseline,
+    BaselineError,
+    unrecorded,
+    write_baseline,
+)
 from authlint.discovery import PathNotFoundError
 from authlint.nginx.loader import IncludeOptions
 from authlint.parallel import WorkerError, usable_cpus
@@ -364,9 +370,18 @@ def _read_baseline(path: Path | None) -> Baseline | None:
     if path is None:
         return None
     try:
-        return Baseline.read(path)
+        baseline = Baseline.read(path)
     except BaselineError as exc:
         raise click.UsageError(str(exc)) from None
+    if baseline.version < BASELINE_VERSION:
+        click.echo(
+            f"authlint: warning: {path} is a baseline of version {baseline.version}, whose line "
+            "hashes were taken before masking: a finding on a line holding a credential shows "
+            "as new, and the file can help guess that credential; write it again with "
+            "--write-baseline",
+            err=True,
+        )
+    return baseline
 
 
 def _render(

@@ -42,9 +42,11 @@ class Result:
 
     ``rules`` are every known rule, sorted by ID (a SARIF log lists them all);
     ``files`` maps each loaded file's display path to its source, so a
-    reporter can quote or hash the text a finding points at; ``suppressed``
-    counts the findings that comments suppressed; ``notices`` say what the
-    run left unknown as a whole (a warning each, for standard error).
+    reporter can quote or hash the text a finding points at, through the
+    source's masked accessors only; ``suppressed`` counts the findings that
+    comments suppressed; ``notices`` say what the run left unknown as a
+    whole (a warning each, for standard error). The findings' messages and
+    fixes are already masked (:func:`authlint.masking.mask_findings`).
     """
 
     findings: list[Finding] = field(default_factory=list)
@@ -151,9 +153,10 @@ def run_stdin(
             loader = NginxLoader(workspace, root, root, IncludeOptions(mirror=True), written)
             loader.load(written, main=next(iter(written)))
         result = _lint(workspace, rules, selection, rule_options)
-        # The folder is removed on return: keep each file's text for the reporters.
+        # The folder is removed on return: keep each file's text (the findings'
+        # files were masked already, for the messages).
         for source in workspace.files:
-            source.lines()
+            source.text()
     return result
 
 
@@ -222,9 +225,14 @@ def _lint(
     suppressions = [item for item in scan(workspace) if isinstance(item, Suppression)]
     applied = apply(suppressions, found, known)
     result.suppressed = applied.suppressed
-    result.findings = _grouped(
-        sorted([*applied.kept, *reviewed], key=lambda item: item.sort_key), known
-    )
+    findings = _grouped(sorted([*applied.kept, *reviewed], key=lambda item: item.sort_key), known)
+    if findings:
+        # Imported only when needed: a clean run masks nothing.
+        from authlint.masking import mask_findings
+
+        # Here, once: no output (the baseline included) sees a raw message.
+        findings = mask_findings(findings, result.files)
+    result.findings = findings
     return result
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from authlint.fingerprint import line_hash
+
 from test_cli import authlint
 
 SITE = """\
@@ -125,3 +127,48 @@ def test_bad_baseline_is_a_usage_error(tree):
         assert name in run.stderr
     both = authlint("check", "--baseline", "a.json", "--write-baseline", "b.json", cwd=root)
     assert both.status == 2
+
+
+# --- masked lines, and version 1 ---------------------------------------------
+
+FIXED = """\
+server {
+    listen 8080;
+
+    location /svc/ {
+        proxy_set_header Authorization "Basic %s";
+        proxy_pass http://127.0.0.1:9002;
+    }
+}
+"""
+
+
+def test_a_line_is_hashed_masked(tree):
+    """The baseline holds no hash to test guesses against: any password of that length matches."""
+    root = tree({"site.conf": FIXED % "c2VydmljZTpzM2NyZXQ="})
+    authlint("check", "--write-baseline", "baseline.json", cwd=root)
+    document = json.loads((root / "baseline.json").read_text())
+    assert document["version"] == 2
+    assert [entry["line_hash"] for entry in document["findings"]] == [
+        line_hash('proxy_set_header Authorization "Basic ********************";')
+    ]
+    (root / "site.conf").write_text(FIXED % "YWRtaW46aHVudGVyMjI=")
+    run = authlint("check", "--baseline", "baseline.json", cwd=root)
+    assert run.status == 0
+
+
+def test_a_version_1_baseline_is_still_read_with_a_warning(tree):
+    root = tree({"site.conf": SITE})
+    authlint("check", "--write-baseline", "baseline.json", cwd=root)
+    document = json.loads((root / "baseline.json").read_text())
+    # Version 1 files hold the same entries; lines without secrets hash the same.
+    (root / "baseline.json").write_text(json.dumps({**document, "version": 1}))
+    run = authlint("check", "--baseline", "baseline.json", "--format", "json", cwd=root)
+    assert run.status == 0
+    assert findings(run) == []
+    assert "baseline.json is a baseline of version 1" in run.stderr
+    assert "--write-baseline" in run.stderr
+    (root / "baseline.json").write_text(json.dumps(document))
+    current = authlint("check", "--baseline", "baseline.json", cwd=root)
+    assert current.status == 0
+    assert "version" not in current.stderr

@@ -241,6 +241,45 @@ def test_fingerprint_survives_lines_inserted_above(tree):
         assert after[rule]["partialFingerprints"] == before[rule]["partialFingerprints"]
 
 
+def fixed_credential(password: str) -> dict[str, str]:
+    """A site whose AL103 finding is on a line holding ``password``."""
+    return {
+        "site.conf": "server {\n    listen 8080;\n    location / {\n"
+        f'        proxy_set_header Authorization "Basic {password}";\n'
+        "        proxy_pass http://127.0.0.1:9000;\n    }\n}\n"
+    }
+
+
+def test_fingerprint_is_computed_on_the_masked_text(tree):
+    """On purpose: a log gives no hash to test guesses of a credential against."""
+    root = tree(fixed_credential("c2VydmljZTpzM2NyZXQ="))
+    [result] = results(sarif(cwd=root, status=1))
+    text = (root / "site.conf").read_text()
+    fingerprint = result["partialFingerprints"]["primaryLocationLineHash"]
+    masked = primary_location_line_hashes(text.replace("c2VydmljZTpzM2NyZXQ=", "*" * 20))
+    assert fingerprint == masked[3]
+    assert fingerprint != primary_location_line_hashes(text)[3]
+
+
+def test_fingerprint_is_the_same_whatever_the_credential(tree, tmp_path):
+    """Two passwords of one length: one fingerprint, so the log tells them apart no more."""
+    first = tree(fixed_credential("c2VydmljZTpzM2NyZXQ="))
+    second = write(tmp_path / "other", fixed_credential("YWRtaW46aHVudGVyMjI="))
+    fingerprints = [
+        results(sarif(cwd=root, status=1))[0]["partialFingerprints"] for root in (first, second)
+    ]
+    assert fingerprints[0] == fingerprints[1]
+
+
+def test_fingerprint_of_a_crlf_file_without_secrets_is_githubs(tree):
+    """Line ends are read as one LF each, as GitHub hashes them."""
+    text = fixed_credential("")["site.conf"].replace('"Basic "', '""').replace("\n", "\r\n")
+    root = tree({"site.conf": text})
+    [result] = results(sarif(cwd=root, status=1))
+    hashes = primary_location_line_hashes((root / "site.conf").read_bytes().decode())
+    assert result["partialFingerprints"]["primaryLocationLineHash"] == hashes[3]
+
+
 def test_columns_count_utf16_code_units(tree):
     """SARIF columns are UTF-16 code units: the emoji before the finding counts twice."""
     root = tree(EMOJI_BEFORE_FINDING)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from authlint.masking import Masked
     from authlint.model.tree import Node
 
 
@@ -42,11 +43,22 @@ class SourceFile:
     the whole file could be scanned: all that it could set where it is
     included (``None``: anything), and ``partial_nodes`` what was read before
     the error (only to find the files it includes; never linted).
+
+    The text has two sets of accessors. ``text``, ``lines`` and ``line_text``
+    give it as written, for the model. Whatever is written out (reports,
+    fingerprints, baselines) reads it through the ``masked*`` accessors
+    instead: the same text with its credentials hidden
+    (:mod:`authlint.masking`), computed on first use, so only for the files
+    a finding points at. ``utf16_column`` gives a number, not text.
     """
 
     __slots__ = (
         "_line_index",
         "_lines",
+        "_masked",
+        "_masked_lines",
+        "_readable",
+        "_text",
         "abspath",
         "comments",
         "format",
@@ -64,25 +76,65 @@ class SourceFile:
         self.top_level_names: frozenset[str] | None = None
         self.partial_nodes: list[Node] = []
         self.comments: list[Comment] = []
+        self._text: str | None = None
+        self._readable = True
         self._lines: list[str] | None = None
+        self._masked: Masked | None = None
+        self._masked_lines: list[str] | None = None
         self._line_index: dict[int, list[Node]] | None = None
 
     def __repr__(self) -> str:
         return f"SourceFile({self.path!r})"
 
-    def lines(self) -> list[str]:
-        """The file's text split into lines (read on first use)."""
-        if self._lines is None:
+    def text(self) -> str:
+        """The file's text as written (read on first use; empty if it cannot be read)."""
+        if self._text is None:
             try:
-                text = self.abspath.read_text(encoding="utf-8", errors="replace")
+                self._text = self.abspath.read_text(encoding="utf-8", errors="replace")
             except OSError:
-                text = ""
-            self._lines = text.splitlines()
+                self._text = ""
+                self._readable = False
+        return self._text
+
+    def lines(self) -> list[str]:
+        """The file's text split into lines."""
+        if self._lines is None:
+            self._lines = self.text().splitlines()
         return self._lines
 
     def line_text(self, line: int) -> str:
-        lines = self.lines()
-        return lines[line - 1] if 0 < line <= len(lines) else ""
+        return _line(self.lines(), line)
+
+    def masked(self) -> Masked:
+        """The file's text with its credentials hidden, character for character."""
+        if self._masked is None:
+            # Imported on first use: a run without findings never masks.
+            from authlint.masking import mask_source
+
+            self._masked = mask_source(self.text(), self.format)
+        return self._masked
+
+    def masked_text(self) -> str | None:
+        """The masked text, or None if the file could not be read."""
+        text = self.masked().text
+        return text if self._readable else None
+
+    def masked_lines(self) -> list[str]:
+        """The masked text split into lines: the same lines as :meth:`lines`."""
+        if self._masked_lines is None:
+            self._masked_lines = self.masked().text.splitlines()
+        return self._masked_lines
+
+    def masked_line_text(self, line: int) -> str:
+        return _line(self.masked_lines(), line)
+
+    def utf16_column(self, line: int, column: int) -> int:
+        """``column`` (1-based, in characters) in UTF-16 code units: a character past U+FFFF is two.
+
+        Counted on the text as written, as masking makes such a character one ``*``.
+        """
+        before = self.line_text(line)[: column - 1]
+        return column + sum(1 for character in before if ord(character) > 0xFFFF)
 
     def span_of(self, node: Node) -> Span:
         """The span of a directive: from its name to its last argument on that line.
@@ -121,3 +173,7 @@ class SourceFile:
                     stack.extend(reversed(current.children))
             self._line_index = index
         return self._line_index.get(line, [])
+
+
+def _line(lines: list[str], line: int) -> str:
+    return lines[line - 1] if 0 < line <= len(lines) else ""

@@ -5,6 +5,8 @@ is still a valid log, and uploading it is how code scanning learns that
 earlier alerts are fixed. Files are named relative to the repository's root
 (``%SRCROOT%``), as code scanning expects, and each result carries GitHub's
 own line fingerprint, so an alert keeps its identity when lines above it move.
+The fingerprint is computed on the masked text (:mod:`authlint.masking`), on
+purpose: a log must not let anyone test guesses of a config's credentials.
 
 authlint has no public home yet, so the log has no ``informationUri`` and no
 rule ``helpUri`` (both optional) rather than invented ones: a rule's whole
@@ -187,26 +189,20 @@ def _region(span: Span, source: SourceFile | None) -> dict[str, int]:
 
 
 def _utf16_column(source: SourceFile | None, line: int, column: int) -> int:
-    """``column`` (1-based, in characters) in UTF-16 code units: a character past U+FFFF is two."""
-    if source is None:
-        return column
-    before = source.line_text(line)[: column - 1]
-    return column + sum(1 for character in before if ord(character) > 0xFFFF)
+    """``column`` (1-based, in characters) in UTF-16 code units, as SARIF counts them."""
+    return column if source is None else source.utf16_column(line, column)
 
 
 def _line_hashes(source: SourceFile | None) -> list[str] | None:
     """GitHub's fingerprint of each line of a file the run read (None: none, or unreadable).
 
-    Hashed from the bytes on disk, decoded as the upload action decodes them,
-    so the values agree with those it would compute.
+    Hashed, on purpose, from the masked text, so that the log gives no hash
+    to test guesses of a credential against. Masking keeps every character's
+    place, so the hashes line up with the file's lines; on lines near no
+    secret they are those the upload action computes from the file.
     """
-    if source is None:
-        return None
-    try:
-        text = source.abspath.read_bytes().decode("utf-8", errors="replace")
-    except OSError:
-        return None
-    return primary_location_line_hashes(text)
+    text = source.masked_text() if source is not None else None
+    return primary_location_line_hashes(text) if text is not None else None
 
 
 def github_limit_warning(results: int) -> str | None:

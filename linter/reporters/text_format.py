@@ -1,7 +1,7 @@
 """``--format text``: each finding as ``path:line:col: ID severity message``,
 the offending source line with a caret under the span, and the fix.
 
-Source text is masked (:mod:`.masking`) before it is shown. Colour is the
+Source lines are shown masked (:mod:`authlint.masking`). Colour is the
 caller's decision (a terminal, no ``NO_COLOR``); without it the output is
 plain text.
 """
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import click
 
 from authlint.reporters import counted, per_severity, rule_counts
-from authlint.reporters.masking import mask_secrets
 from authlint.rule import Severity
 
 if TYPE_CHECKING:
@@ -73,10 +72,10 @@ def _snippet(finding: Finding, result: Result, paint: _Painter) -> list[str]:
     """The masked source line and a caret line under the span; nothing if the text is unknown."""
     span = finding.span
     source = result.files.get(span.path)
-    text = source.line_text(span.line) if source is not None else ""
+    text = source.masked_line_text(span.line) if source is not None else ""
     if not text.strip():
         return []
-    text = mask_secrets(text.replace("\t", _TAB))
+    text = text.replace("\t", _TAB)
     start = (span.column or len(text) - len(text.lstrip()) + 1) - 1
     end = len(text.rstrip())
     if span.end_column is not None and span.end_line in (None, span.line):
