@@ -474,13 +474,23 @@ SNIPPET_LINE = re.compile(r"^  (?P<number>[1-9]\d*) \| (?P<text>.*)$")
 CARET_LINE = re.compile(r"^  (?P<gutter> +) \| (?P<indent> *)\^+$")
 
 
+# The text report wraps a headline's message and a fix to 100 columns: their
+# later lines are indented by 4 and by 7 spaces.
+HEADLINE_MORE, FIX_MORE = "    ", "       "
+
+
 def text_blocks(stdout: str) -> tuple[list[list[str]], str]:
-    """The text report's findings (headline, optional source and caret lines, fix) and summary."""
+    """The text report's findings (headline, optional source and caret lines, fix) and summary,
+    each wrapped headline and fix joined back into one line."""
     *body, summary = stdout.splitlines()
     blocks: list[list[str]] = []
     for line in body:
-        if FINDING_LINE.match(line):
+        if not line.startswith(" "):
             blocks.append([line])
+        elif line.startswith(FIX_MORE) and blocks[-1][-1].startswith("  fix: "):
+            blocks[-1][-1] += " " + line.strip()
+        elif line.startswith(HEADLINE_MORE) and len(blocks[-1]) == 1:
+            blocks[-1][0] += " " + line.strip()
         else:
             blocks[-1].append(line)
     return blocks, summary

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from functools import cache
@@ -183,7 +184,12 @@ def test_a_proxy_collection_reports_each_unread_include_target_once():
         check=False,
     )
     assert done.returncode in (0, 1), done.stderr
-    headlines = [line for line in done.stdout.splitlines() if " AL004 " in line]
+    # Each finding's text from its first line to its source line, wrapping undone.
+    findings = [
+        " ".join(re.split(r"\n  (?:\d+ \||fix:)", block)[0].split())
+        for block in ("\n" + done.stdout).split("\nlinuxserver__")[1:]
+    ]
+    headlines = [finding for finding in findings if " AL004 " in finding]
     targets = [line.split("include `", 1)[1].split("`", 1)[0] for line in headlines]
     assert len(targets) == len(set(targets))
     assert "/config/nginx/proxy.conf" in targets

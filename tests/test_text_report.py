@@ -23,8 +23,8 @@ def test_caret_sits_under_the_span(tree):
     lines = authlint("check", cwd=root).stdout.splitlines()
     headline = next(i for i, line in enumerate(lines) if " AL101 " in line)
     assert lines[headline].startswith("conf.d/api.conf:11:9: AL101 error ")
-    assert lines[headline + 1] == "  11 |         proxy_set_header X-Request-Id $request_id;"
-    assert lines[headline + 2] == "     |         " + "^" * len(
+    source = lines.index("  11 |         proxy_set_header X-Request-Id $request_id;", headline)
+    assert lines[source + 1] == "     |         " + "^" * len(
         "proxy_set_header X-Request-Id $request_id"
     )
 
@@ -159,3 +159,79 @@ def test_output_to_an_unwritable_place_is_an_error(tree):
     run = authlint("check", "--output", "no-such-dir/report.txt", cwd=root)
     assert run.status == 2
     assert len(run.stderr.splitlines()) == 1
+
+
+# --- a 100-column terminal ------------------------------------------------------
+
+
+def test_every_line_fits_in_100_columns_but_what_cannot_be_split(tree):
+    root = tree(
+        {
+            "conf.d/site.conf": (
+                "server {\n    listen 8080;\n    location /api/ {\n"
+                "        proxy_set_header Authorization \"\";"
+                + " " * 40
+                + "proxy_set_header X-Padding-Header-To-Make-The-Line-Long $request_id;\n"
+                "        proxy_pass http://127.0.0.1:9000;\n    }\n}\n"
+            )
+        }
+    )
+    lines = authlint("check", cwd=root).stdout.splitlines()
+    assert any(" AL102 " in line for line in lines)
+    assert [line for line in lines if len(line) > 100] == []
+
+
+def test_a_long_source_line_is_cut_around_the_span_with_the_caret_under_it(tree):
+    padding = "set $x" + "y" * 150 + " 1;"
+    root = tree(
+        {
+            "site.conf": (
+                "server {\n    location / {\n"
+                f'        {padding} proxy_set_header Authorization ""; {padding}\n'
+                "        proxy_pass http://127.0.0.1:9000;\n    }\n}\n"
+            )
+        }
+    )
+    lines = authlint("check", cwd=root).stdout.splitlines()
+    source = next(line for line in lines if line.startswith("  3 | "))
+    caret = lines[lines.index(source) + 1]
+    assert len(source) == 100
+    assert source[len("  3 | ")] == "…"
+    assert source.endswith("…")
+    start = caret.index("^")
+    assert source[start:].startswith('proxy_set_header Authorization ""')
+    assert caret[start:].startswith("^" * len("proxy_set_header Authorization"))
+    assert set(caret[start:]) == {"^"}
+
+
+def test_control_characters_of_a_config_do_not_reach_the_terminal(tree):
+    # An escape sequence in a config would recolour, move or clear the terminal.
+    root = tree(
+        {
+            "site.conf": (
+                "server {\n    location / {\n"
+                '        proxy_set_header Authorization ""; # \x1b[2J\x1b]0;pwned\x07 \u202e\n'
+                "        proxy_pass http://127.0.0.1:9000;\n    }\n}\n"
+            )
+        }
+    )
+    output = authlint("check", cwd=root).stdout
+    assert "\x1b" not in output
+    assert "\x07" not in output
+    assert "\u202e" not in output
+    assert '  3 |         proxy_set_header Authorization ""; # \ufffd[2J\ufffd]0;' in output
+
+
+def test_wrapping_keeps_code_spans_whole():
+    from authlint.reporters.layout import wrapped
+
+    lines = wrapped(
+        "the include `/config/nginx/proxy-confs/*.subfolder.conf` in `location = /authelia` "
+        "is unknown",
+        "x" * 70,
+        "    ",
+    )
+    assert lines[0] == "x" * 70 + "the include"
+    assert lines[1:] == [
+        "    `/config/nginx/proxy-confs/*.subfolder.conf` in `location = /authelia` is unknown"
+    ]

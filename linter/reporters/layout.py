@@ -7,6 +7,7 @@ at, and prose is wrapped between words with a hanging indent.
 
 from __future__ import annotations
 
+import re
 import textwrap
 import unicodedata
 from dataclasses import dataclass
@@ -15,27 +16,34 @@ WIDTH = 100
 ELLIPSIS = "…"
 
 
+# Stands for a space inside a code span while wrapping: a private-use character.
+_KEPT_SPACE = "\ue000"
+_CODE_SPAN = re.compile(r"`[^`]*`")
+
+
 def wrapped(text: str, first_prefix: str, indent: str, width: int = WIDTH) -> list[str]:
     """``text`` after ``first_prefix``, wrapped to ``width`` with ``indent`` on later lines.
 
-    Words are never split (a long path or code span stays whole, past the
-    width if it must), so that what can be copied still works.
+    Words and `code spans` are never split (past the width if they must), so
+    that what can be copied still works.
     """
-    return textwrap.wrap(
-        text,
+    kept = _CODE_SPAN.sub(lambda span: span[0].replace(" ", _KEPT_SPACE), text)
+    lines = textwrap.wrap(
+        kept,
         width=width,
         initial_indent=first_prefix,
         subsequent_indent=indent,
         break_long_words=False,
         break_on_hyphens=False,
     ) or [first_prefix.rstrip()]
+    return [line.replace(_KEPT_SPACE, " ") for line in lines]
 
 
 @dataclass(frozen=True)
 class Window:
     """The part of a source line shown, and where the marked span falls in it (0-based)."""
 
-    text: str
+    visible: str
     start: int
     end: int
 

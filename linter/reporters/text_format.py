@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from authlint.reporters import counted, per_severity, rule_counts
+from authlint.reporters.layout import WIDTH, printable, window, wrapped
 from authlint.rule import Severity
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 _SEVERITY_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 # Tabs would shift the caret by an unknown width: one space each, as in the caret line.
 _TAB = " "
+# A wrapped fix's later lines start under its first word.
+_FIX = "  fix: "
+_FIX_INDENT = " " * len(_FIX)
 
 
 def render(result: Result, *, color: bool = False, summary: bool = True) -> str:
@@ -29,9 +33,11 @@ def render(result: Result, *, color: bool = False, summary: bool = True) -> str:
     paint = _Painter(color)
     lines: list[str] = []
     for finding in result.findings:
-        lines.append(_headline(finding, paint))
+        lines.extend(_headline(finding, paint))
         lines.extend(_snippet(finding, result, paint))
-        lines.append(f"  {paint('fix:', fg='green', bold=True)} {finding.fix}")
+        lines.extend(
+            _led(finding.fix, _FIX, f"  {paint('fix:', fg='green', bold=True)} ", _FIX_INDENT)
+        )
     if summary:
         lines.append(_summary(result))
     return "".join(f"{line}\n" for line in lines)
@@ -60,32 +66,46 @@ class _Painter:
         return click.style(text, **style) if self.enabled else text  # type: ignore[arg-type]
 
 
-def _headline(finding: Finding, paint: _Painter) -> str:
+def _headline(finding: Finding, paint: _Painter) -> list[str]:
+    """``path:line:col: RULE severity message``, the message wrapped to the width."""
     span = finding.span
-    place = paint(f"{span.path}:{span.line}:{span.column or 1}:", bold=True)
-    severity = paint(finding.severity.value, fg=_SEVERITY_COLOURS[finding.severity])
-    rule = paint(finding.rule, fg=_SEVERITY_COLOURS[finding.severity], bold=True)
-    return f"{place} {rule} {severity} {finding.message}"
+    place = f"{span.path}:{span.line}:{span.column or 1}:"
+    colour = _SEVERITY_COLOURS[finding.severity]
+    rule, severity = finding.rule, finding.severity.value
+    painted = " ".join(
+        (paint(place, bold=True), paint(rule, fg=colour, bold=True), paint(severity, fg=colour))
+    )
+    return _led(finding.message, f"{place} {rule} {severity} ", f"{painted} ", "    ")
+
+
+def _led(text: str, lead: str, painted_lead: str, indent: str) -> list[str]:
+    """``text`` after ``lead`` wrapped to the width, ``lead`` then shown as ``painted_lead``."""
+    lines = wrapped(text, lead, indent)
+    return [painted_lead + lines[0][len(lead) :], *lines[1:]]
 
 
 def _snippet(finding: Finding, result: Result, paint: _Painter) -> list[str]:
-    """The masked source line and a caret line under the span; nothing if the text is unknown."""
+    """The masked source line and a caret line under the span; nothing if the text is unknown.
+
+    A line longer than the width is shown cut around the span.
+    """
     span = finding.span
     source = result.files.get(span.path)
     text = source.masked_line_text(span.line) if source is not None else ""
     if not text.strip():
         return []
-    text = text.replace("\t", _TAB)
+    text = printable(text.replace("\t", _TAB))
     start = (span.column or len(text) - len(text.lstrip()) + 1) - 1
     end = len(text.rstrip())
     if span.end_column is not None and span.end_line in (None, span.line):
         end = min(max(span.end_column - 1, start + 1), len(text))
     number = str(span.line)
     gutter = " " * len(number)
-    caret = " " * start + "^" * max(end - start, 1)
+    shown = window(text, start, end, WIDTH - len(f"  {number} | "))
+    caret = " " * shown.start + "^" * max(shown.end - shown.start, 1)
     bar = paint("|", fg="blue", bold=True)
     return [
-        f"  {paint(number, fg='blue', bold=True)} {bar} {text}",
+        f"  {paint(number, fg='blue', bold=True)} {bar} {shown.visible}".rstrip(),
         f"  {gutter} {bar} {paint(caret, fg=_SEVERITY_COLOURS[finding.severity], bold=True)}",
     ]
 
