@@ -235,3 +235,18 @@ def test_wrapping_keeps_code_spans_whole():
     assert lines[1:] == [
         "    `/config/nginx/proxy-confs/*.subfolder.conf` in `location = /authelia` is unknown"
     ]
+
+
+def test_control_characters_quoted_by_a_message_do_not_reach_the_terminal(tree):
+    root = tree(
+        {
+            "site.conf": (
+                "server {\n    location /a\x1b[2Jb/ {\n"
+                '        proxy_set_header Authorization "";\n'
+                "        proxy_pass http://127.0.0.1:9000;\n    }\n}\n"
+            )
+        }
+    )
+    output = authlint("check", cwd=root).stdout
+    assert "`location /a\ufffd[2Jb/`" in " ".join(output.split())
+    assert "\x1b" not in output

@@ -36,7 +36,12 @@ def render(result: Result, *, color: bool = False, summary: bool = True) -> str:
         lines.extend(_headline(finding, paint))
         lines.extend(_snippet(finding, result, paint))
         lines.extend(
-            _led(finding.fix, _FIX, f"  {paint('fix:', fg='green', bold=True)} ", _FIX_INDENT)
+            _led(
+                printable(finding.fix),
+                _FIX,
+                f"  {paint('fix:', fg='green', bold=True)} ",
+                _FIX_INDENT,
+            )
         )
     if summary:
         lines.append(_summary(result))
@@ -75,7 +80,7 @@ def _headline(finding: Finding, paint: _Painter) -> list[str]:
     painted = " ".join(
         (paint(place, bold=True), paint(rule, fg=colour, bold=True), paint(severity, fg=colour))
     )
-    return _led(finding.message, f"{place} {rule} {severity} ", f"{painted} ", "    ")
+    return _led(printable(finding.message), f"{place} {rule} {severity} ", f"{painted} ", "    ")
 
 
 def _led(text: str, lead: str, painted_lead: str, indent: str) -> list[str]:
