@@ -11,17 +11,21 @@ class ParseError(LoadProblemRule):
     ## What it does
     Reports a file that authlint recognised as a config but could not parse: a
     missing `;`, an unbalanced brace, a directive with the wrong number of
-    arguments, or a file that cannot be read. It also reports where blocks
-    nest deeper than authlint reads: more than 100 blocks in one file, or
-    more than 200 blocks and includes through several files.
+    arguments, text nginx cannot read (UTF-16 or UTF-32, a UTF-8 byte-order
+    mark, a NUL byte), or a file, folder or include that cannot be read (a
+    symbolic link loop, a permission, a name too long). It also reports where
+    authlint stopped reading: blocks nested more than 100 deep in one file,
+    or more than 200 deep through includes, and the include where a run's
+    reading budget ran out (includes that fan out, each file including the
+    next several times).
 
     ## Why is this bad?
     The server would refuse to start or reload with this file. authlint also
     cannot know what the file sets, so it lints nothing that depends on it:
     the rest of the tree is still linted, but findings never rest on a file
-    that was not read. nginx accepts nesting of any depth, but what lies
-    deeper than authlint's limit is not linted, and that must not pass
-    unseen either.
+    that was not read. nginx accepts nesting of any depth, and reads includes
+    however often they repeat, but what lies beyond authlint's limits is not
+    linted, and that must not pass unseen either.
 
     ## Example
     ```nginx
