@@ -9,6 +9,7 @@ silent skip, and the other files are still linted.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -342,6 +343,21 @@ def test_a_folder_that_cannot_be_listed_is_a_finding(tmp_path: Path, monkeypatch
     assert group.unreadable == {private: "Permission denied"}
     result = lint(root, cwd=root)
     assert places(result) == [CANARY_FINDING, ("AL001", "private", 1)]
+
+
+def test_a_device_or_a_pipe_named_on_the_command_line_is_a_finding_not_read(tmp_path: Path) -> None:
+    # Read, /dev/zero would fill the memory and a pipe would block the run.
+    root = write(tmp_path, {"canary.conf": CANARY})
+    (root / "zero.conf").symlink_to("/dev/zero")
+    os.mkfifo(root / "pipe.conf")
+    done = authlint("--format", "json", "zero.conf", "pipe.conf", "canary.conf", cwd=root)
+    assert_no_internal_error(done)
+    findings = [(f["rule"], f["path"], f["message"]) for f in json.loads(done.stdout)["findings"]]
+    assert findings == [
+        ("AL001", "/dev/zero", "cannot be read: not a regular file"),
+        ("AL102", "canary.conf", findings[1][2]),
+        ("AL001", "pipe.conf", "cannot be read: not a regular file"),
+    ]
 
 
 def test_every_named_file_is_accounted_for(tmp_path: Path) -> None:
