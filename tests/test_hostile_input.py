@@ -360,6 +360,13 @@ def test_a_device_or_a_pipe_named_on_the_command_line_is_a_finding_not_read(tmp_
     ]
 
 
+def test_an_include_of_the_root_folder_is_outside_the_tree(tmp_path: Path) -> None:
+    root = write(tmp_path, {"site.conf": "include /;\n"})
+    (finding,) = lint(root, cwd=root).findings
+    assert (finding.rule, finding.span.path, finding.span.line) == ("AL004", "site.conf", 1)
+    assert "--include-map /=DIR" in (finding.fix or "")
+
+
 def test_every_named_file_is_accounted_for(tmp_path: Path) -> None:
     # A file named on the command line is linted or a finding: never "0 files".
     root = write(tmp_path, {"canary.conf": CANARY})

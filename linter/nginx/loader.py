@@ -596,7 +596,8 @@ def _outside_fix(pattern: str) -> str:
             "Scan a folder that holds both this file and the included one, or read it "
             "where it is with `--follow-outside-includes`."
         )
-    folder = next(parent for parent in path.parents if not glob.has_magic(str(parent)))
+    # `include /;` has no parent: the map is then of / itself.
+    folder = next((parent for parent in path.parents if not glob.has_magic(str(parent))), path)
     return (
         f"Map `{_shortened(str(folder))}` onto the folder of the tree that holds its files: "
         f"`--include-map {_shortened(str(folder))}=DIR`; or read it where it is with "
