@@ -367,6 +367,62 @@ def test_an_include_of_the_root_folder_is_outside_the_tree(tmp_path: Path) -> No
     assert "--include-map /=DIR" in (finding.fix or "")
 
 
+# A file name that is not UTF-8: Python holds its byte 0xff as the surrogate U+DCFF.
+NOT_UTF8 = b"x\xff.conf"
+
+
+@pytest.mark.parametrize(
+    ("options", "written", "shown"),
+    [
+        (["--format", "text"], None, b"x\\udcff.conf:3:9: AL102"),
+        (["--format", "json"], None, b'"path": "x\\udcff.conf"'),
+        (["--format", "github"], None, b"::warning file=x\\udcff.conf,line=3"),
+        (["--format", "sarif", "--output", "{out}"], "report", b'"uri": "x%FF.conf"'),
+        (["--format", "text", "--output", "{out}"], "report", b"x\\udcff.conf:3:9"),
+        # Relative to the baseline file, beside the tree.
+        (["--write-baseline", "{out}"], "report", b'"path": "tree/x\\udcff.conf"'),
+        (["--format", "github"], "summary", b"blob/0123/x%FF.conf#L3"),
+    ],
+)
+def test_a_file_name_that_is_not_utf8_reaches_every_writer(
+    tmp_path: Path, options: list[str], written: str | None, shown: bytes
+) -> None:
+    """Its byte is written as a \\udcff escape (a URI's as %FF), in any locale."""
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / os.fsdecode(NOT_UTF8)).write_text(CANARY)
+    out = tmp_path / "report"
+    environment = {
+        **os.environ,
+        # Strict UTF-8 output, as under en_US.UTF-8: a surrogate cannot be written.
+        "PYTHONIOENCODING": "utf-8",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "GITHUB_SERVER_URL": "https://github.invalid",
+        "GITHUB_REPOSITORY": "o/r",
+        "GITHUB_SHA": "0123",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "authlint", "check", "--isolated"]
+        + [option.replace("{out}", str(out)) for option in options],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert_no_internal_error(done)
+    report = done.stdout if written is None else (tmp_path / written).read_bytes()
+    assert shown in report
+    report.decode("utf-8")  # valid UTF-8 throughout
+
+
+def test_a_baseline_of_a_file_name_that_is_not_utf8_matches_it_again(tmp_path: Path) -> None:
+    (tmp_path / os.fsdecode(NOT_UTF8)).write_text(CANARY)
+    assert authlint("--write-baseline", "baseline.json", cwd=tmp_path).returncode == 0
+    done = authlint("--baseline", "baseline.json", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (0, b"No findings in 1 file.\n")
+
+
 def test_every_named_file_is_accounted_for(tmp_path: Path) -> None:
     # A file named on the command line is linted or a finding: never "0 files".
     root = write(tmp_path, {"canary.conf": CANARY})
