@@ -7,8 +7,8 @@ the command line accounted for, with the same output twice, and in time.
 The suite runs the same ``CASES`` cases from ``SEED`` every time, the slow
 mutations seldom; ``AUTHLINT_FUZZ_SEED`` and ``AUTHLINT_FUZZ_CASES`` choose
 others. A failure names its case's seed: ``python tests/benchmarks/fuzz.py
---case SEED`` runs that case again and minimises it; the same script without
-``--case`` is the long mode, for minutes.
+--slow 0.3 --case SEED`` runs that case again and minimises it; the same
+script without ``--case`` is the long mode, for minutes.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from fuzzing import MUTATIONS, SHAPES, Case, case_seeds, check, generate
 SEED = int(os.environ.get("AUTHLINT_FUZZ_SEED", "2026"))
 CASES = int(os.environ.get("AUTHLINT_FUZZ_CASES", "250"))
 # The slow mutations take seconds a case: a few of them fit the suite's time.
+# (A case depends on it: the docstring's command repeats it.)
 SLOW_WEIGHT = 0.3
 ARGS = [b"--isolated", b"--format", b"json"]
 CANARY = b"""\
@@ -50,7 +51,8 @@ def test_mutated_configs_never_break_the_command(tmp_path: Path) -> None:
         for failure in check(case, tmp_path)
     ]
     assert not failures, (
-        f"{len(failures)} failures (run one again: python tests/benchmarks/fuzz.py --case SEED)\n"
+        f"{len(failures)} failures (one again: "
+        f"python tests/benchmarks/fuzz.py --slow {SLOW_WEIGHT} --case SEED)\n"
         + "\n".join(failures[:10])
     )
 
