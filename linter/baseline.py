@@ -115,8 +115,11 @@ def write_baseline(
         key=lambda entry: (entry["path"], entry["rule"], entry["line_hash"], entry["message"])
     )
     document = {"version": BASELINE_VERSION, "tool": "authlint", "findings": entries}
+    # A path that is not UTF-8 is written as \udcXX escapes, which read back as it was.
     (cwd / destination).write_text(
-        json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+        errors="backslashreplace",
     )
     return len(entries)
 

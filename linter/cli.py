@@ -424,12 +424,19 @@ def colour_wanted(environ: Mapping[str, str], stdout_is_terminal: bool) -> bool:
     return stdout_is_terminal
 
 
+# How the writers of reports and summaries write what an encoding cannot hold: a
+# file name that is not UTF-8 (its bytes held as surrogates, PEP 383) shows
+# each such byte as \udcXX, so that the report stays text and its JSON valid.
+UNENCODABLE = "backslashreplace"
+
+
 def _write_report(report: str, output: Path | None) -> None:
     if output is None:
-        sys.stdout.write(report)
+        encoding = sys.stdout.encoding or "utf-8"
+        sys.stdout.write(report.encode(encoding, UNENCODABLE).decode(encoding))
         return
     try:
-        output.write_text(report, encoding="utf-8")
+        output.write_text(report, encoding="utf-8", errors=UNENCODABLE)
     except OSError as exc:
         raise click.FileError(str(output), exc.strerror) from None
 
@@ -445,7 +452,7 @@ def _write_step_summary(result: Result) -> None:
     parts = [environ.get(name) for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")]
     blob_url = "{}/{}/blob/{}".format(*parts) if all(parts) else None
     try:
-        with open(summary_file, "a", encoding="utf-8") as summary:
+        with open(summary_file, "a", encoding="utf-8", errors=UNENCODABLE) as summary:
             summary.write(step_summary.render(result, blob_url=blob_url))
     except OSError as exc:
         # The report itself is out: a summary that cannot be written is only noted.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,8 +57,9 @@ class PathNotFoundError(Exception):
 class ScanGroup:
     """Files linted together: ``boundary`` is the tree their includes may read.
 
-    ``unreadable`` maps the folders that could not be listed, and the entries
-    whose type could not be told (a symbolic link loop), to the reason.
+    ``unreadable`` maps the folders that could not be listed, the entries
+    whose type could not be told (a symbolic link loop), and the files named
+    on the command line that are no regular files (a device), to the reason.
     """
 
     boundary: Path
@@ -90,6 +92,10 @@ def discover(paths: Sequence[Path], cwd: Path, exclude: Globs | None = None) -> 
             found.setdefault(path, []).extend(_walk(path, exclude, problems))
         else:
             boundary = cwd if path.is_relative_to(cwd) else path.parent
+            if _is_special(path):
+                # Reading a device or a pipe may never end (/dev/zero) or block.
+                unreadable.setdefault(boundary, {})[path] = "not a regular file"
+                continue
             found.setdefault(boundary, []).extend([path] if _is_nginx(path, named=True) else [])
     groups: list[ScanGroup] = []
     seen: set[Path] = set()
@@ -145,6 +151,15 @@ def _walk(top: Path, exclude: Globs | None, unreadable: dict[Path, str]) -> Iter
             and _is_nginx(path)
         ):
             yield path
+
+
+def _is_special(path: Path) -> bool:
+    """Whether ``path`` is a device, a pipe or a socket (through any links)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False  # the loader reports why it cannot be read
+    return not stat.S_ISREG(mode)
 
 
 def _reason(error: OSError) -> str:

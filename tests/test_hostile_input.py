@@ -9,6 +9,7 @@ silent skip, and the other files are still linted.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -344,6 +345,84 @@ def test_a_folder_that_cannot_be_listed_is_a_finding(tmp_path: Path, monkeypatch
     assert places(result) == [CANARY_FINDING, ("AL001", "private", 1)]
 
 
+def test_a_device_or_a_pipe_named_on_the_command_line_is_a_finding_not_read(tmp_path: Path) -> None:
+    # Read, /dev/zero would fill the memory and a pipe would block the run.
+    root = write(tmp_path, {"canary.conf": CANARY})
+    (root / "zero.conf").symlink_to("/dev/zero")
+    os.mkfifo(root / "pipe.conf")
+    done = authlint("--format", "json", "zero.conf", "pipe.conf", "canary.conf", cwd=root)
+    assert_no_internal_error(done)
+    findings = [(f["rule"], f["path"], f["message"]) for f in json.loads(done.stdout)["findings"]]
+    assert findings == [
+        ("AL001", "/dev/zero", "cannot be read: not a regular file"),
+        ("AL102", "canary.conf", findings[1][2]),
+        ("AL001", "pipe.conf", "cannot be read: not a regular file"),
+    ]
+
+
+def test_an_include_of_the_root_folder_is_outside_the_tree(tmp_path: Path) -> None:
+    root = write(tmp_path, {"site.conf": "include /;\n"})
+    (finding,) = lint(root, cwd=root).findings
+    assert (finding.rule, finding.span.path, finding.span.line) == ("AL004", "site.conf", 1)
+    assert "--include-map /=DIR" in (finding.fix or "")
+
+
+# A file name that is not UTF-8: Python holds its byte 0xff as the surrogate U+DCFF.
+NOT_UTF8 = b"x\xff.conf"
+
+
+@pytest.mark.parametrize(
+    ("options", "written", "shown"),
+    [
+        (["--format", "text"], None, b"x\\udcff.conf:3:9: AL102"),
+        (["--format", "json"], None, b'"path": "x\\udcff.conf"'),
+        (["--format", "github"], None, b"::warning file=x\\udcff.conf,line=3"),
+        (["--format", "sarif", "--output", "{out}"], "report", b'"uri": "x%FF.conf"'),
+        (["--format", "text", "--output", "{out}"], "report", b"x\\udcff.conf:3:9"),
+        # Relative to the baseline file, beside the tree.
+        (["--write-baseline", "{out}"], "report", b'"path": "tree/x\\udcff.conf"'),
+        (["--format", "github"], "summary", b"blob/0123/x%FF.conf#L3"),
+    ],
+)
+def test_a_file_name_that_is_not_utf8_reaches_every_writer(
+    tmp_path: Path, options: list[str], written: str | None, shown: bytes
+) -> None:
+    """Its byte is written as a \\udcff escape (a URI's as %FF), in any locale."""
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / os.fsdecode(NOT_UTF8)).write_text(CANARY)
+    out = tmp_path / "report"
+    environment = {
+        **os.environ,
+        # Strict UTF-8 output, as under en_US.UTF-8: a surrogate cannot be written.
+        "PYTHONIOENCODING": "utf-8",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "GITHUB_SERVER_URL": "https://github.invalid",
+        "GITHUB_REPOSITORY": "o/r",
+        "GITHUB_SHA": "0123",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "authlint", "check", "--isolated"]
+        + [option.replace("{out}", str(out)) for option in options],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert_no_internal_error(done)
+    report = done.stdout if written is None else (tmp_path / written).read_bytes()
+    assert shown in report
+    report.decode("utf-8")  # valid UTF-8 throughout
+
+
+def test_a_baseline_of_a_file_name_that_is_not_utf8_matches_it_again(tmp_path: Path) -> None:
+    (tmp_path / os.fsdecode(NOT_UTF8)).write_text(CANARY)
+    assert authlint("--write-baseline", "baseline.json", cwd=tmp_path).returncode == 0
+    done = authlint("--baseline", "baseline.json", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (0, b"No findings in 1 file.\n")
+
+
 def test_every_named_file_is_accounted_for(tmp_path: Path) -> None:
     # A file named on the command line is linted or a finding: never "0 files".
     root = write(tmp_path, {"canary.conf": CANARY})
@@ -354,24 +433,6 @@ def test_every_named_file_is_accounted_for(tmp_path: Path) -> None:
     )
     assert {path for _, path, _ in places(result)} == {"canary.conf", "u16.conf", "loop.conf"}
 
-
-@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github"])
-def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(
-    tmp_path: Path, output_format: str
-) -> None:
-    # Linux names are bytes: \xff is no UTF-8, and a strict encoder would fail on it.
-    (tmp_path / os.fsdecode(b"x\xff.conf")).write_text(CANARY)
-    (tmp_path / "canary.conf").write_text(CANARY)
-    report = tmp_path / "report.out"
-    done = authlint("--format", output_format, "--output", str(report), ".", cwd=tmp_path)
-    assert_no_internal_error(done)
-    text = report.read_text(encoding="utf-8")
-    written = {"json": "x\\\\xff.conf", "sarif": "x%5Cxff.conf"}.get(output_format, "x\\xff.conf")
-    assert written in text
-    assert "canary.conf" in text
-    baseline = authlint("--write-baseline", "baseline.json", ".", cwd=tmp_path)
-    assert_no_internal_error(baseline)
-    assert authlint("--baseline", "baseline.json", ".", cwd=tmp_path).returncode == 0
 
 
 def test_an_apache_config_in_utf16_named_on_the_command_line_is_left_alone(

@@ -355,6 +355,27 @@ def test_search_pcre_off_the_main_thread_searches_unbounded():
     assert answers == [True]
 
 
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "^https://a{4294967296}$",  # OverflowError: past Python's largest repeat
+        "^https://a{" + "9" * 5000 + "}$",  # ValueError: too many digits to convert
+        "^https://" + "(" * 1000 + "a" + ")" * 1000 + "$",  # RecursionError
+    ],
+)
+def test_a_regex_python_cannot_compile_is_unknown(pattern):
+    assert compile_pcre(pattern) is None
+    assert check_origin_regex(pattern) == PatternCheck(None, ())
+
+
+def test_a_huge_repeat_builds_no_huge_example_origin():
+    """a{999999999} compiles; an example origin of a gigabyte is not built (nor tried)."""
+    started = time.monotonic()
+    check = check_origin_regex(r"^https://a{999999999}\.example\.com$")
+    assert check == PatternCheck(None, ())
+    assert time.monotonic() - started < 1
+
+
 def test_a_location_regex_too_slow_to_try_makes_the_choice_unknown(tree, quick_limit):
     root = tree({"site.conf": f'server {{ location / {{ }} location ~ "{CATASTROPHIC}" {{ }} }}\n'})
     found = match_location(server_on_any(model(root, cwd=root)), SLOW_SUBJECT)

@@ -1284,6 +1284,43 @@ def test_gigabyte_unit_is_not_a_size(nginx):
     assert buffers.upstream_header_buffer_size.value is None
 
 
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("9223372036854775807", 2**63 - 1),
+        ("9007199254740991k", 9007199254740991 * 1024),
+        ("0" * 5000 + "1", 1),
+        ("9223372036854775808", None),
+        ("9007199254740992k", None),
+        ("9" * 5000, None),
+        ("\u0663k", None),
+    ],
+)
+def test_sizes_past_the_largest_or_in_other_digits_are_not_sizes(nginx, text, size):
+    """nginx: ngx_parse_size refuses a size past NGX_MAX_SIZE_T_VALUE (2**63 - 1 on 64-bit
+    systems) and digits other than 0-9 (`nginx -t`: invalid value; leading zeros are fine).
+    """
+    ws = nginx(f"client_header_buffer_size {text};\nserver {{ location / {{ }} }}")
+    assert at(ws, "location /").buffers.client_header_buffer_size.value == size
+
+
+@pytest.mark.parametrize(
+    ("count", "value"),
+    [
+        ("9223372036854775807", (2**63 - 1, 8192)),
+        ("0004", (4, 8192)),
+        ("9223372036854775808", None),
+        ("9" * 5000, None),
+        ("\u00b2", None),
+    ],
+)
+def test_a_buffer_count_past_the_largest_or_in_other_digits_is_no_count(nginx, count, value):
+    """nginx: ngx_atoi refuses a number past NGX_MAX_INT_T_VALUE and digits other than 0-9
+    (`large_client_header_buffers 9223372036854775808 8k` fails `nginx -t`)."""
+    ws = nginx(f"large_client_header_buffers {count} 8k;\nserver {{ location / {{ }} }}")
+    assert at(ws, "location /").buffers.large_client_header_buffers.value == value
+
+
 def test_header_buffers_inherit_and_read_each_module_buffer_size(nginx):
     """nginx: client header buffers set at server level apply to its locations; the upstream
     header buffer is the module's own *_buffer_size.

@@ -30,6 +30,9 @@ ATTACKER = "attacker.invalid"
 # Second-level labels under which registrations happen (example.co.uk).
 _SHARED_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "edu", "ac"})
 _VARIANT_LIMIT = 32
+# An example origin built from a pattern is dropped past this length: a host
+# name is at most 253 characters, and a{999999999} must not build a gigabyte.
+_WITNESS_LIMIT = 2048
 _POSIX_CLASSES = {
     "alnum": "a-zA-Z0-9",
     "alpha": "a-zA-Z",
@@ -98,7 +101,10 @@ def compile_pcre(pattern: str, flags: int = 0) -> re.Pattern[str] | None:
         warnings.simplefilter("error", FutureWarning)
         try:
             return re.compile(python_regex(pattern), flags)
-        except (re.error, FutureWarning):
+        # Python's parser also raises these for a repeat count past its limits
+        # (a{4294967296}, or too many digits to convert) and for groups nested
+        # a thousand deep.
+        except (re.error, FutureWarning, ValueError, OverflowError, RecursionError):
             return None
 
 
@@ -399,6 +405,8 @@ class _Witness:
         out = ""
         while self.index < len(self.pattern) and self._peek() != ")":
             out += self.quantified(self.atom())
+            if len(out) > _WITNESS_LIMIT:
+                raise ValueError("longer than any origin")
         return out
 
     def atom(self) -> str:
@@ -437,7 +445,10 @@ class _Witness:
             end = self.pattern.index("}", self.index)
             low = self.pattern[self.index + 1 : end].split(",")[0]
             self.index = end + 1
-            atom *= int(low or 0)
+            count = int(low or 0)
+            if count * len(atom) > _WITNESS_LIMIT:
+                raise ValueError("longer than any origin")
+            atom *= count
         else:
             return atom
         if self._peek() in ("?", "+"):

@@ -46,13 +46,17 @@ _FIRST_WORD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?=[\s;{]|$)")
 TEMPLATE_SUFFIXES = frozenset({".sample", ".example", ".dist", ".template"})
 # Template syntax no nginx config holds: `{{ .Env.PORT }}`, `{% if x %}`,
 # `<%= port %>`, `%{PORT}`.
-_TEMPLATE_SYNTAX = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|<%.*?%>|%\{\w+\}")
+# Bounded, so that a search stays linear on a line of a thousand `{{`.
+_TEMPLATE_SYNTAX = re.compile(
+    r"\{\{[^\n]{0,200}?\}\}|\{%[^\n]{0,200}?%\}|<%[^\n]{0,200}?%>|%\{\w{1,200}\}"
+)
 # Placeholders that only a template's name makes one: `<http or https>`
 # standing as a word (a regex's named group, `(?<name>...)`, does not), and an
 # environment variable for envsubst (`${PORT}`, `$NGINX_PORT`; nginx's own
 # variables are lower case).
 _NAMED_TEMPLATE_PLACEHOLDER = re.compile(
-    r"(?:^|(?<=[\s\"']))<[A-Za-z_][^<>;{}\n]*>|\$\{[A-Z][A-Z0-9_]*\}|\$[A-Z][A-Z0-9]*_[A-Z0-9_]+"
+    r"(?:^|(?<=[\s\"']))<[A-Za-z_][^<>;{}\n]{0,200}>|\$\{[A-Z][A-Z0-9_]{0,200}\}"
+    r"|\$[A-Z][A-Z0-9]{0,200}_[A-Z0-9_]{1,200}"
 )
 
 SNIFF_BYTES = 16384

@@ -285,12 +285,12 @@ class NginxLoader:
 
     def _display(self, path: Path) -> str:
         name = self.names.get(path)
-        if name is None:
-            try:
-                name = path.relative_to(self.display_root).as_posix()
-            except ValueError:
-                name = path.as_posix()
-        return printable_path(name)
+        if name is not None:
+            return name
+        try:
+            return path.relative_to(self.display_root).as_posix()
+        except ValueError:
+            return path.as_posix()
 
     def _build_main(self, source: SourceFile) -> None:
         conf_dir = source.abspath.parent
@@ -601,13 +601,6 @@ class NginxLoader:
         return real
 
 
-def printable_path(name: str) -> str:
-    """``name`` as reports write it: a byte of the file name that is not UTF-8 (held
-    as a surrogate) becomes ``\\xNN``, so that every output can encode it, and
-    two such names stay apart."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 def _outside_fix(pattern: str) -> str:
     """How to let authlint read an include outside the tree, in the include's own terms."""
     path = PurePosixPath(pattern)
@@ -616,7 +609,8 @@ def _outside_fix(pattern: str) -> str:
             "Scan a folder that holds both this file and the included one, or read it "
             "where it is with `--follow-outside-includes`."
         )
-    folder = next(parent for parent in path.parents if not glob.has_magic(str(parent)))
+    # `include /;` has no parent: the map is then of / itself.
+    folder = next((parent for parent in path.parents if not glob.has_magic(str(parent))), path)
     return (
         f"Map `{_shortened(str(folder))}` onto the folder of the tree that holds its files: "
         f"`--include-map {_shortened(str(folder))}=DIR`; or read it where it is with "

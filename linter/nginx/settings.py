@@ -46,7 +46,13 @@ from authlint.model.settings import (
     VariableDefinition,
 )
 from authlint.nginx.locations import loopback_listen_ports
-from authlint.nginx.values import is_builtin_variable, only_variable, parse_size, variables_in
+from authlint.nginx.values import (
+    is_builtin_variable,
+    only_variable,
+    parse_number,
+    parse_size,
+    variables_in,
+)
 
 if TYPE_CHECKING:
     from authlint.model.tree import Node
@@ -682,8 +688,8 @@ class NginxSettings:
         large = self._single("large_client_header_buffers")
         large_value: tuple[int, int] | None = (4, 8192)
         if large.origin is not None:
-            number, size = large.origin.arg(0), parse_size(large.origin.arg(1))
-            large_value = (int(number), size) if number.isdigit() and size is not None else None
+            number, size = parse_number(large.origin.arg(0)), parse_size(large.origin.arg(1))
+            large_value = (number, size) if number is not None and size is not None else None
         upstream = self.upstream
         prefix = _MODULE_PREFIX.get(upstream.kind) if upstream is not None else None
         upstream_size: Setting[int | None] = Setting(None)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -173,7 +174,8 @@ def _artifact_location(path: Path) -> dict[str, str]:
     if path.is_absolute():
         # Outside the repository: no base to be relative to.
         return {"uri": path.as_uri()}
-    return {"uri": quote(path.as_posix()), "uriBaseId": SOURCE_ROOT}
+    # Percent-encoded byte for byte, so that a name that is not UTF-8 is its own bytes.
+    return {"uri": quote(os.fsencode(path.as_posix())), "uriBaseId": SOURCE_ROOT}
 
 
 def _region(span: Span, source: SourceFile | None) -> dict[str, int]:

@@ -9,6 +9,7 @@ a last line says how many were left out.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,11 +54,12 @@ def render(result: Result, *, blob_url: str | None = None, budget: int = BUDGET)
         for rule, count in sorted(per_rule.items())
     ]
     lines += ["", "| file | line | rule | message |", "|---|---:|---|---|"]
-    size = sum(len(line.encode()) + 1 for line in lines)
+    # Counted in the bytes written, a name that is not UTF-8 escaped (see cli.UNENCODABLE).
+    size = sum(len(line.encode(errors="backslashreplace")) + 1 for line in lines)
     listed = 0
     for finding in findings:
         row = _row(finding, repository_path(finding.span.path, cwd, root), blob_url)
-        size += len(row.encode()) + 1
+        size += len(row.encode(errors="backslashreplace")) + 1
         if size > budget:
             break
         lines.append(row)
@@ -76,7 +78,8 @@ def _row(finding: Finding, path: Path, blob_url: str | None) -> str:
     line = finding.span.line
     shown = _code(path.as_posix())
     if blob_url is not None and not path.is_absolute():
-        shown = f"[{shown}]({blob_url}/{quote(path.as_posix())}#L{line})"
+        # Percent-encoded byte for byte, so that a name that is not UTF-8 is its own bytes.
+        shown = f"[{shown}]({blob_url}/{quote(os.fsencode(path.as_posix()))}#L{line})"
     return f"| {shown} | {line} | {finding.rule} | {_cell(finding.message)} |"
 
 
