@@ -24,17 +24,9 @@ from authlint.model.workspace import ReadBudget
 from authlint.nginx.loader import IncludeOptions
 
 from conftest import lint, model, write
+from hostile import CANARY, dump, include_bomb, slow_allow_list
 from realserver import nginx_binary
 
-# AL102 fires on line 3 whenever this file is linted.
-CANARY = """\
-server {
-    location / {
-        proxy_set_header Authorization "";
-        proxy_pass http://127.0.0.1:9000;
-    }
-}
-"""
 CANARY_FINDING = ("AL102", "canary.conf", 3)
 MAIN = "events {}\nhttp {\n    include conf.d/*.conf;\n}\n"
 
@@ -63,21 +55,6 @@ def assert_no_internal_error(done: subprocess.CompletedProcess) -> None:
 # --- includes that fan out ----------------------------------------------------------
 
 
-def include_bomb(levels: int) -> dict[str, str]:
-    """Files that each include the next one twice: nginx would read 2**levels copies."""
-    files = {
-        f"bomb/{level:02d}.conf": f"include bomb/{level + 1:02d}.conf;\n" * 2
-        for level in range(levels)
-    }
-    files[f"bomb/{levels:02d}.conf"] = "proxy_set_header X-Depth deep;\n"
-    files["nginx.conf"] = (
-        "events {}\nhttp {\n    server {\n        location / {\n"
-        "            include bomb/00.conf;\n            proxy_pass http://127.0.0.1:9000;\n"
-        "        }\n    }\n}\n"
-    )
-    return files
-
-
 def test_an_include_bomb_stops_at_one_finding_and_the_rest_is_linted(tmp_path: Path) -> None:
     root = write(tmp_path, {**include_bomb(25), "canary.conf": CANARY})
     result = lint(root, cwd=root)
@@ -97,12 +74,7 @@ def test_an_include_bomb_reads_no_more_than_its_allowance(tmp_path: Path) -> Non
 
 
 def test_an_include_bomb_in_an_nginx_dump_stops_too() -> None:
-    files = include_bomb(25)
-    dump = "".join(
-        f"# configuration file /etc/nginx/{name}:\n{text}\n"
-        for name, text in sorted(files.items(), key=lambda item: item[0] != "nginx.conf")
-    )
-    result = run_stdin(dump, IncludeOptions())
+    result = run_stdin(dump(include_bomb(25)), IncludeOptions())
     assert [f.rule for f in result.findings] == ["AL001"]
 
 
@@ -136,20 +108,6 @@ def test_reusing_snippets_everywhere_stays_within_the_allowance(tmp_path: Path) 
 
 
 # --- regexes that backtrack ---------------------------------------------------------
-
-
-def slow_allow_list(regexes: int) -> str:
-    keys = "".join(
-        f'    "~^https://(.*a){{{16 + index % 8}}}\\.x{index}\\.net$" $http_origin;\n'
-        for index in range(regexes)
-    )
-    return (
-        f"map $http_origin $cors {{\n{keys}}}\n"
-        "server {\n    listen 80;\n    location / {\n"
-        "        add_header Access-Control-Allow-Origin $cors always;\n"
-        "        add_header Access-Control-Allow-Credentials true always;\n"
-        "        proxy_pass http://127.0.0.1:9000;\n    }\n}\n"
-    )
 
 
 def test_slow_regexes_share_one_budget_per_run_said_once(tmp_path: Path) -> None:
@@ -432,7 +390,6 @@ def test_every_named_file_is_accounted_for(tmp_path: Path) -> None:
         [root / "canary.conf", root / "u16.conf", root / "loop.conf"], IncludeOptions(), root
     )
     assert {path for _, path, _ in places(result)} == {"canary.conf", "u16.conf", "loop.conf"}
-
 
 
 def test_an_apache_config_in_utf16_named_on_the_command_line_is_left_alone(

@@ -27,6 +27,7 @@ from authlint.nginx.dump import DumpedFile, DumpError, split_dump, written_out
 from authlint.nginx.loader import IncludeOptions
 
 from conftest import FIXTURES, MARKER, write
+from hostile import dump, slow_allow_list
 from realserver import nginx_binary
 
 DUMP = FIXTURES / "stdin" / "nginx-T.txt"
@@ -282,19 +283,7 @@ def test_written_out_is_private_and_removed(tmp_path, monkeypatch):
 
 def slow_dump() -> str:
     """A dump whose lint takes seconds: its CORS allow-list regexes backtrack without end."""
-    keys = "".join(
-        f'        "~^https://(.*a){{{16 + index % 8}}}\\.x{index}\\.net$" $http_origin;\n'
-        for index in range(40)
-    )
-    config = (
-        "events {}\nhttp {\n    map $http_origin $cors {\n"
-        f"{keys}    }}\n"
-        "    server {\n        listen 80;\n        location / {\n"
-        "            add_header Access-Control-Allow-Origin $cors always;\n"
-        "            add_header Access-Control-Allow-Credentials true always;\n"
-        "            proxy_pass http://127.0.0.1:9000;\n        }\n    }\n}\n"
-    )
-    return f"# configuration file /etc/nginx/nginx.conf:\n{config}\n"
+    return dump({"nginx.conf": f"events {{}}\nhttp {{\n{slow_allow_list(40)}}}\n"})
 
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])

@@ -169,8 +169,9 @@ def test_every_line_fits_in_100_columns_but_what_cannot_be_split(tree):
         {
             "conf.d/site.conf": (
                 "server {\n    listen 8080;\n    location /api/ {\n"
-                "        proxy_set_header Authorization \"\";"
-                + " " * 40
+                '        proxy_set_header Authorization "";'
+                + " "
+                * 40
                 + "proxy_set_header X-Padding-Header-To-Make-The-Line-Long $request_id;\n"
                 "        proxy_pass http://127.0.0.1:9000;\n    }\n}\n"
             )

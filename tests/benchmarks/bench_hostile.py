@@ -29,14 +29,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CANARY = """\
-server {
-    location / {
-        proxy_set_header Authorization "";
-        proxy_pass http://127.0.0.1:9000;
-    }
-}
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hostile import CANARY, dump, include_bomb, slow_allow_list
 
 
 @dataclass(frozen=True)
@@ -46,45 +41,16 @@ class Case:
     stdin: str | None = None
 
 
-def bomb(levels: int) -> dict[str, str]:
-    files = {
-        f"bomb/{level:02d}.conf": f"include bomb/{level + 1:02d}.conf;\n" * 2
-        for level in range(levels)
-    }
-    files[f"bomb/{levels:02d}.conf"] = "proxy_set_header X-Depth deep;\n"
-    files["nginx.conf"] = (
-        "events {}\nhttp {\n    server {\n        location / {\n"
-        "            include bomb/00.conf;\n            proxy_pass http://127.0.0.1:9000;\n"
-        "        }\n    }\n}\n"
-    )
-    return files
-
-
-def slow_map(regexes: int) -> str:
-    keys = "".join(
-        f'    "~^https://(.*a){{{16 + index % 8}}}\\.x{index}\\.net$" $http_origin;\n'
-        for index in range(regexes)
-    )
-    return (
-        f"map $http_origin $cors {{\n{keys}}}\n"
-        "server {\n    location / {\n"
-        "        add_header Access-Control-Allow-Origin $cors always;\n"
-        "        add_header Access-Control-Allow-Credentials true always;\n"
-        "        proxy_pass http://127.0.0.1:9000;\n    }\n}\n"
-    )
-
-
-def dump(files: dict[str, str]) -> str:
-    ordered = sorted(files.items(), key=lambda item: item[0] != "nginx.conf")
-    return "".join(f"# configuration file /etc/nginx/{name}:\n{text}\n" for name, text in ordered)
-
-
 CASES = [
-    Case("include bomb, 25 levels", {**bomb(25), "canary.conf": CANARY}),
-    Case("include bomb, 25 levels, `nginx -T` on stdin", {}, dump(bomb(25))),
-    Case("40 backtracking regexes (1.5 KB)", {"slow.conf": slow_map(40), "canary.conf": CANARY}),
+    Case("include bomb, 25 levels", {**include_bomb(25), "canary.conf": CANARY}),
+    Case("include bomb, 25 levels, `nginx -T` on stdin", {}, dump(include_bomb(25))),
     Case(
-        "1,600 backtracking regexes (60 KB)", {"slow.conf": slow_map(1600), "canary.conf": CANARY}
+        "40 backtracking regexes (1.5 KB)",
+        {"slow.conf": slow_allow_list(40), "canary.conf": CANARY},
+    ),
+    Case(
+        "1,600 backtracking regexes (60 KB)",
+        {"slow.conf": slow_allow_list(1600), "canary.conf": CANARY},
     ),
 ]
 
