@@ -732,7 +732,7 @@ def regex(rng: Random, tree: _Tree, target: bytes) -> str:
             b"        proxy_pass http://b;\n    }\n}"
         )
     tree.files[target] = _in_a_block(tree.files.get(target, b""), text, (b"http {",))
-    return f"{where} {pattern.decode()}"
+    return f"{where} {pattern[:40].decode()}"
 
 
 _INCLUDES = [
@@ -1269,18 +1269,21 @@ def _read_as_nginx(path: Path) -> bool:
 # --- minimising -------------------------------------------------------------------------
 
 
-def minimise(case: Case, fails: Callable[[Case], bool], budget: int = 300) -> Case:
+def minimise(
+    case: Case, fails: Callable[[Case], bool], budget: int = 300, seconds: float = 120.0
+) -> Case:
     """A smaller case that ``fails`` too: files, links, lines, words and bytes taken away
     while it does.
 
-    ``budget`` bounds the number of runs tried.
+    ``budget`` bounds the number of cases tried, ``seconds`` the time spent.
     """
     tries = 0
+    deadline = time.monotonic() + seconds
 
     def still(candidate: Case) -> bool:
         nonlocal tries
         tries += 1
-        return tries <= budget and fails(candidate)
+        return tries <= budget and time.monotonic() < deadline and fails(candidate)
 
     named = {name.removeprefix(b"./") for name in _named_files(case)}
     for name in sorted(case.files):

@@ -137,8 +137,9 @@ REGRESSIONS = {
     "buffer-count-in-superscript": named(
         {b"site.conf": b"large_client_header_buffers \xc2\xb2 8k;\nserver {}\n"}
     ),
-    # OverflowError, ValueError and RecursionError from re.compile in AL302-AL304, and an
-    # example origin of a gigabyte built from a{999999999}.
+    # OverflowError, ValueError and RecursionError from re.compile in AL302-AL304, and
+    # example origins of a gigabyte from a{999999999} (a minute) and of four from
+    # (?:a{65535}){65535} (MemoryError).
     **{
         f"origin-regex-{label}": named(
             {
@@ -155,6 +156,7 @@ REGRESSIONS = {
             "repeat-of-5000-digits": b"a{" + b"9" * 5000 + b"}",
             "groups-1000-deep": b"(" * 1000 + b"a" + b")" * 1000,
             "repeat-of-a-gigabyte": b"a{999999999}",
+            "repeats-of-repeats": b"(?:a{65535}){65535}",
         }.items()
     },
 }
