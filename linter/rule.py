@@ -50,7 +50,8 @@ class Family(str, Enum):
 
 
 T = TypeVar("T")
-_SIZE = re.compile(r"^(\d+)([kKmM]?)$")
+# At most 19 digits, as nginx reads sizes (past them, Python's int() refuses too).
+_SIZE = re.compile(r"^([0-9]{1,19})([kKmM]?)$")
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024 * 1024}
 
 

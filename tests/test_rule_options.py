@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from test_cli import authlint
 
 OIDC_SERVER = """\
@@ -49,11 +51,18 @@ def test_option_asks_for_larger_buffers(tree):
     assert places(authlint("check", "--format", "json", cwd=root)) == []
 
 
-def test_bad_option_value_names_the_key(tree):
+@pytest.mark.parametrize(
+    "value",
+    # A committed config is written by whoever opens a pull request: 5,000
+    # digits (past what Python's int() converts) or digits of another script.
+    ['"huge"', '"' + "9" * 5000 + 'k"', '"\u0663k"'],
+    ids=["word", "5000-digits", "arabic-indic-digit"],
+)
+def test_bad_option_value_names_the_key(tree, value):
     root = tree(
         {
             "site.conf": OIDC_SERVER,
-            ".authlint.toml": '[rules.AL501]\nlargest-request-header = "huge"\n',
+            ".authlint.toml": f"[rules.AL501]\nlargest-request-header = {value}\n",
         }
     )
     run = authlint("check", cwd=root)
