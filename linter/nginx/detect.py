@@ -50,6 +50,7 @@ TEMPLATE_SUFFIXES = frozenset({".sample", ".example", ".dist", ".template"})
 _TEMPLATE_SYNTAX = re.compile(
     r"\{\{[^\n]{0,200}?\}\}|\{%[^\n]{0,200}?%\}|<%[^\n]{0,200}?%>|%\{\w{1,200}\}"
 )
+_PLACEHOLDER_SPAN = 4096
 # Placeholders that only a template's name makes one: `<http or https>`
 # standing as a word (a regex's named group, `(?<name>...)`, does not), and an
 # environment variable for envsubst (`${PORT}`, `$NGINX_PORT`; nginx's own
@@ -89,11 +90,14 @@ def placeholder(line: str, in_template: bool) -> str | None:
     """The first template placeholder on ``line``, if any.
 
     Template syntax counts in any file; ``<...>`` and environment variables
-    only ``in_template`` (a file :func:`is_template` names so).
+    only ``in_template`` (a file :func:`is_template` names so). Only the line's
+    first :data:`_PLACEHOLDER_SPAN` characters are searched: a template's lines
+    are short, and a line of a megabyte would cost seconds.
     """
-    found = _TEMPLATE_SYNTAX.search(line)
+    head = line[:_PLACEHOLDER_SPAN]
+    found = _TEMPLATE_SYNTAX.search(head)
     if found is None and in_template:
-        found = _NAMED_TEMPLATE_PLACEHOLDER.search(line)
+        found = _NAMED_TEMPLATE_PLACEHOLDER.search(head)
     return found.group(0) if found else None
 
 
