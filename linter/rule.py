@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from authlint.model.source import Span
 from authlint.model.tree import Node
+from authlint.nginx.values import parse_size
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -50,9 +51,6 @@ class Family(str, Enum):
 
 
 T = TypeVar("T")
-# At most 19 digits, as nginx reads sizes (past them, Python's int() refuses too).
-_SIZE = re.compile(r"^([0-9]{1,19})([kKmM]?)$")
-_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024 * 1024}
 
 
 @dataclass(frozen=True)
@@ -66,8 +64,7 @@ class OptionKind(Generic[T]):
 def _size(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value if value >= 0 else None
-    match = _SIZE.match(value) if isinstance(value, str) else None
-    return int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()] if match else None
+    return parse_size(value) if isinstance(value, str) else None
 
 
 def _integer(value: object) -> int | None:

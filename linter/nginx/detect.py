@@ -62,7 +62,8 @@ _NAMED_TEMPLATE_PLACEHOLDER = re.compile(
 
 SNIFF_BYTES = 16384
 _SAMPLED_STATEMENTS = 20
-# Byte-order marks and the codecs that read past them, longest mark first.
+# Byte-order marks and the codecs that read past them, longest mark first
+# (UTF-32 LE begins as UTF-16 LE does).
 _MARKED_CODECS = (
     (b"\xff\xfe\x00\x00", "utf-32"),
     (b"\x00\x00\xfe\xff", "utf-32"),
@@ -101,6 +102,11 @@ def placeholder(line: str, in_template: bool) -> str | None:
     return found.group(0) if found else None
 
 
+def marked_codec(data: bytes) -> str | None:
+    """The codec that a byte-order mark at the start of ``data`` names, if any."""
+    return next((codec for mark, codec in _MARKED_CODECS if data.startswith(mark)), None)
+
+
 def sniffed_text(head: bytes) -> tuple[str, bool]:
     """The text of a file's first bytes, and whether those bytes are binary to nginx.
 
@@ -110,10 +116,9 @@ def sniffed_text(head: bytes) -> tuple[str, bool]:
     it). Any other NUL byte makes the bytes binary; their text is then no
     config.
     """
-    for mark, codec in _MARKED_CODECS:
-        if head.startswith(mark):
-            text = head.decode(codec, errors="replace")
-            return text, codec != "utf-8-sig"
+    codec = marked_codec(head)
+    if codec is not None:
+        return head.decode(codec, errors="replace"), codec != "utf-8-sig"
     if b"\0" not in head:
         return head.decode("utf-8", errors="replace"), False
     even, odd = head[0::2].count(0), head[1::2].count(0)

@@ -24,6 +24,7 @@ from crossplane.lexer import _balance_braces, _lex_file_object
 
 from authlint.model.source import Comment, SourceFile
 from authlint.model.tree import Node
+from authlint.nginx.detect import marked_codec
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -44,30 +45,15 @@ _LOCATION_BLOCKS = frozenset({"location", "if", "limit_except"})
 # Blocks nested deeper are not read. nginx takes any depth, but the model and
 # the rules walk blocks recursively; real configs nest a handful deep.
 MAX_DEPTH = 100
-# Byte-order marks, longest first (UTF-32 LE begins as UTF-16 LE does).
-_BYTE_ORDER_MARKS = (
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"),
-    (b"\xfe\xff", "UTF-16"),
-)
-_UTF8_MARK = b"\xef\xbb\xbf"
 _SAVE_AS_TEXT = "Save the file as UTF-8 text, without a byte-order mark or NUL bytes."
 
 
-class _NotText(Exception):
-    """A file whose bytes are no config text: ``line`` says where, ``reason`` why."""
+class _Stop(Exception):
+    """Reading the file stops here, for ``error``: what follows is not read."""
 
-    def __init__(self, line: int, reason: str) -> None:
-        super().__init__(line, reason)
-        self.line = line
-        self.reason = reason
-
-
-class _TooDeep(Exception):
-    def __init__(self, line: int) -> None:
-        super().__init__(line)
-        self.line = line
+    def __init__(self, error: ParseError) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 def parse_file(source: SourceFile) -> list[ParseError]:
@@ -104,15 +90,8 @@ def parse_file(source: SourceFile) -> list[ParseError]:
             )
         )
         scanned = False
-    except _TooDeep as exc:
-        errors.append(
-            ParseError(
-                exc.line, f"blocks nested more than {MAX_DEPTH} deep: authlint reads no deeper"
-            )
-        )
-        scanned = False
-    except _NotText as exc:
-        errors.append(ParseError(exc.line, exc.reason, _SAVE_AS_TEXT))
+    except _Stop as exc:
+        errors.append(exc.error)
         scanned = False
     if not errors:
         source.nodes = nodes
@@ -126,7 +105,7 @@ def parse_file(source: SourceFile) -> list[ParseError]:
 def _lex(path: Path) -> Tokens:
     """crossplane's tokens for the file at ``path``: (token, line, quoted).
 
-    Raises :class:`_NotText` before the first token for bytes that are no
+    Raises :class:`_Stop` before the first token for bytes that are no
     config text. Lines end as in Python's universal newlines mode.
     """
     data = path.read_bytes()
@@ -136,7 +115,7 @@ def _lex(path: Path) -> Tokens:
 
 
 def _check_text(data: bytes) -> None:
-    """Raise :class:`_NotText` for a byte-order mark or a NUL byte.
+    """Raise :class:`_Stop` for a byte-order mark or a NUL byte.
 
     nginx reads a config as bytes: a UTF-8 mark becomes part of the first
     directive's name, which nginx then does not know; UTF-16 and UTF-32 text
@@ -144,20 +123,30 @@ def _check_text(data: bytes) -> None:
     paths and lexer cannot hold one (nginx takes it inside quotes, and stops
     at it in a path), so such a file is not read.
     """
-    for mark, encoding in _BYTE_ORDER_MARKS:
-        if data.startswith(mark):
-            raise _NotText(1, f"the file is {encoding} text, which nginx cannot read")
-    if data.startswith(_UTF8_MARK):
-        raise _NotText(
-            1,
-            "the file starts with a UTF-8 byte-order mark, which nginx reads as part of the "
-            "first directive's name (an unknown directive)",
+    codec = marked_codec(data)
+    if codec == "utf-8-sig":
+        raise _Stop(
+            ParseError(
+                1,
+                "the file starts with a UTF-8 byte-order mark, which nginx reads as part of "
+                "the first directive's name (an unknown directive)",
+                _SAVE_AS_TEXT,
+            )
+        )
+    if codec is not None:
+        raise _Stop(
+            ParseError(
+                1, f"the file is {codec.upper()} text, which nginx cannot read", _SAVE_AS_TEXT
+            )
         )
     nul = data.find(b"\0")
     if nul >= 0:
-        raise _NotText(
-            data.count(b"\n", 0, nul) + 1,
-            "this line holds a NUL byte: the file is not text, and authlint does not read it",
+        raise _Stop(
+            ParseError(
+                data.count(b"\n", 0, nul) + 1,
+                "this line holds a NUL byte: the file is not text, and authlint does not read it",
+                _SAVE_AS_TEXT,
+            )
         )
 
 
@@ -207,7 +196,11 @@ def _block(
             token, token_line, quoted = next(tokens)
         opens_block = token == "{" and not quoted
         if opens_block and depth == MAX_DEPTH:
-            raise _TooDeep(line)
+            raise _Stop(
+                ParseError(
+                    line, f"blocks nested more than {MAX_DEPTH} deep: authlint reads no deeper"
+                )
+            )
         if name == "if":
             _strip_parentheses(args)
         reason = _argument_error(source, name, args, line, token, context)
