@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from authlint.rules.linter.parse_error import ParseError
+from authlint.rules.diagnostics.parse_error import ParseError
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Sequence

@@ -72,7 +72,7 @@ def test_wheel_holds_rules_stock_files_grammars_and_the_command(tmp_path: Path) 
         "authlint/__main__.py",
         "authlint/nginx/loader.py",
         "authlint/rules/forwarding/authorization_removed.py",
-        "authlint/rules/linter/parse_error.py",
+        "authlint/rules/diagnostics/parse_error.py",
         "authlint/grammars/__init__.py",
         "authlint/nginx/stock/proxy_params",
         "authlint/nginx/stock/snippets/fastcgi-php.conf",

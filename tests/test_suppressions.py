@@ -18,7 +18,7 @@ from authlint.engine import run as run_engine
 from authlint.nginx.loader import IncludeOptions
 from authlint.reporters import renderer
 from authlint.rule import load_rules
-from authlint.rules.linter.unused_suppression import UnusedSuppression
+from authlint.rules.diagnostics.unused_suppression import UnusedSuppression
 from authlint.selection import Selection
 from authlint.suppression import Suppression, scan
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from authlint.model.workspace import ProblemKind
 from authlint.rule import Severity
-from authlint.rules.linter import LoadProblemRule
+from authlint.rules.diagnostics import LoadProblemRule
 
 
 class IncludeOutsideTree(LoadProblemRule):
