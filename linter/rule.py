@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
+from authlint.model.settings import Facet
 from authlint.model.source import Span
 from authlint.model.tree import Node
 from authlint.nginx.values import parse_size
@@ -153,6 +154,9 @@ class Rule(ABC):
     suppressible: ClassVar[bool] = True
     # The options users may set for this rule; the engine passes their values.
     options: ClassVar[tuple[RuleOption[Any], ...]] = ()
+    # The settings the rule reads: it runs on every format that provides them
+    # all (none: every format, as the diagnostics do).
+    needs: ClassVar[frozenset[Facet]] = frozenset()
     # A grouped finding's other places, one and many: "(and 1 more place)".
     repeats_as: ClassVar[tuple[str, str]] = ("place", "places")
 

@@ -22,6 +22,18 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+class Facet(str, Enum):
+    """A group of settings a format may provide; a rule names the ones it reads."""
+
+    ROUTING = "routing"
+    FORWARDING = "forwarding"
+    AUTHENTICATION = "authentication"
+    RESPONSE_HEADERS = "response-headers"
+    CORS = "cors"
+    CACHE = "cache"
+    HEADER_LIMITS = "header-limits"
+
+
 @dataclass(slots=True)
 class Setting(Generic[T]):
     """One effective value, where it comes from, and whether it is known."""
