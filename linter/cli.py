@@ -25,7 +25,7 @@ from authlint.baseline import (
     write_baseline,
 )
 from authlint.discovery import PathNotFoundError
-from authlint.nginx.loader import IncludeOptions
+from authlint.formats import IncludeOptions
 from authlint.parallel import WorkerError, usable_cpus
 from authlint.progress import ProgressBar, show_progress
 from authlint.reporters import FORMATS, counted, renderer, text_format
@@ -342,6 +342,13 @@ def check(
         warning = github_limit_warning(len(result.findings))
         if warning is not None:
             _note(f"warning: {warning}", quiet)
+    if result.unclaimed:
+        from authlint.formats import FORMATS
+        from authlint.reporters.layout import printable
+
+        reads = ", ".join(item.reading for item in FORMATS)
+        for path in result.unclaimed:
+            _note(f"warning: {printable(path)} is not linted: authlint reads {reads}", quiet)
     # What the run as a whole left unknown is said even with --quiet.
     for notice in result.notices:
         click.echo(f"authlint: warning: {notice}", err=True)

@@ -8,20 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from authlint.nginx.detect import (
-    CONFIG_DIRS,
-    NGINX_NAMES,
-    NGINX_SUFFIXES,
-    SNIFF_BYTES,
-    TEMPLATE_SUFFIXES,
-    looks_like_apache,
-    looks_like_nginx,
-    sniffed_text,
-)
+from authlint.formats import FORMATS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
+    from authlint.formats import Format
     from authlint.globs import Globs
 
 SKIPPED_DIRS = frozenset(
@@ -41,12 +33,6 @@ SKIPPED_DIRS = frozenset(
         ".direnv",
     }
 )
-# Suffixes worth reading to see whether a file is nginx; ".sample" and the
-# like are looked through (``site.conf.sample``).
-_CONFIG_SUFFIXES = frozenset({".conf", ".nginx", ".nginxconf", ".vhost", ".inc", ".site", ""})
-# YAML is never nginx, even a Kubernetes ConfigMap whose nginx config would
-# pass the content sniff: pre-commit names every YAML file of a repository.
-_YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 
 
 class PathNotFoundError(Exception):
@@ -57,18 +43,21 @@ class PathNotFoundError(Exception):
 class ScanGroup:
     """Files linted together: ``boundary`` is the tree their includes may read.
 
-    ``unreadable`` maps the folders that could not be listed, the entries
+    ``files`` maps each format's name to the files it claimed, in order;
+    ``unclaimed`` are the files named on the command line that no format
+    claims. ``unreadable`` maps the folders that could not be listed, the entries
     whose type could not be told (a symbolic link loop), and the files named
     on the command line that are no regular files (a device), to the reason.
     """
 
     boundary: Path
-    nginx: list[Path] = field(default_factory=list)
+    files: dict[str, list[Path]] = field(default_factory=dict)
+    unclaimed: list[Path] = field(default_factory=list)
     unreadable: dict[Path, str] = field(default_factory=dict)
 
 
 def discover(paths: Sequence[Path], cwd: Path, exclude: Globs | None = None) -> list[ScanGroup]:
-    """Group the nginx files under ``paths`` by the tree they were found in.
+    """Group the config files under ``paths`` by the tree they were found in.
 
     A directory is its own tree. Files named one by one (as pre-commit passes
     them) share the current directory as their tree when they are inside it,
@@ -77,7 +66,7 @@ def discover(paths: Sequence[Path], cwd: Path, exclude: Globs | None = None) -> 
     Files and folders that ``exclude`` matches are skipped, named ones too
     (pre-commit names files one by one, and the excludes must still hold).
     """
-    found: dict[Path, list[Path]] = {}
+    found: dict[Path, list[tuple[Path, Format | None]]] = {}
     unreadable: dict[Path, dict[Path, str]] = {}
     for given in paths:
         # realpath, not Path.resolve: that raises on a symbolic link loop.
@@ -96,7 +85,7 @@ def discover(paths: Sequence[Path], cwd: Path, exclude: Globs | None = None) -> 
                 # Reading a device or a pipe may never end (/dev/zero) or block.
                 unreadable.setdefault(boundary, {})[path] = "not a regular file"
                 continue
-            found.setdefault(boundary, []).extend([path] if _is_nginx(path, named=True) else [])
+            found.setdefault(boundary, []).append((path, _claimant(path, named=True)))
     groups: list[ScanGroup] = []
     seen: set[Path] = set()
     for boundary in sorted({*found, *unreadable}, key=lambda folder: len(folder.parts)):
@@ -105,15 +94,21 @@ def discover(paths: Sequence[Path], cwd: Path, exclude: Globs | None = None) -> 
             group = ScanGroup(boundary)
             groups.append(group)
         group.unreadable.update(unreadable.get(boundary, {}))
-        for file in found.get(boundary, []):
+        for file, claimant in found.get(boundary, []):
             if file not in seen:
                 seen.add(file)
-                group.nginx.append(file)
+                if claimant is None:
+                    group.unclaimed.append(file)
+                else:
+                    group.files.setdefault(claimant.name, []).append(file)
     return groups
 
 
-def _walk(top: Path, exclude: Globs | None, unreadable: dict[Path, str]) -> Iterator[Path]:
-    """nginx files under ``top`` (resolved), in sorted order; symlinked folders are not entered.
+def _walk(
+    top: Path, exclude: Globs | None, unreadable: dict[Path, str]
+) -> Iterator[tuple[Path, Format]]:
+    """Config files under ``top`` (resolved) and their formats, in sorted order; symlinked
+    folders are not entered.
 
     A folder that cannot be listed, and an entry whose type cannot be told,
     go to ``unreadable`` with the reason, and the walk goes on.
@@ -131,10 +126,11 @@ def _walk(top: Path, exclude: Globs | None, unreadable: dict[Path, str]) -> Iter
             is_file = not is_dir and entry.is_file()
         except OSError as exc:
             # A symbolic link loop: a config by its name is reported, not skipped.
-            if _worth_reading(entry.name, top.name) and not entry.name.startswith("."):
+            if _candidates(entry.name, top.name) and not entry.name.startswith("."):
                 unreadable[path] = _reason(exc)
             continue
-        # Hidden files are skipped as nginx's own `include *.conf` skips them.
+        # Hidden files are skipped as nginx's own `include *.conf` skips them
+        # (Apache's `.htaccess` will be claimed by its name).
         if entry.name.startswith(".") and not is_dir:
             continue
         if is_dir:
@@ -144,13 +140,10 @@ def _walk(top: Path, exclude: Globs | None, unreadable: dict[Path, str]) -> Iter
                 and not (exclude is not None and exclude.match(path, is_dir=True))
             ):
                 yield from _walk(path, exclude, unreadable)
-        elif (
-            is_file
-            and _worth_reading(entry.name, top.name)
-            and not (exclude is not None and exclude.match(path))
-            and _is_nginx(path)
-        ):
-            yield path
+        elif is_file and not (exclude is not None and exclude.match(path)):
+            claimant = _claimant(path, named=False, folder=top.name)
+            if claimant is not None:
+                yield path, claimant
 
 
 def _is_special(path: Path) -> bool:
@@ -166,31 +159,13 @@ def _reason(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
-def _worth_reading(name: str, folder: str) -> bool:
-    if folder in CONFIG_DIRS or name in NGINX_NAMES or name.endswith("_params"):
-        return True
-    stem, suffix = os.path.splitext(name)
-    if suffix in TEMPLATE_SUFFIXES:
-        suffix = os.path.splitext(stem)[1]
-    return suffix in _CONFIG_SUFFIXES or name == "mime.types"
+def _candidates(name: str, folder: str) -> list[Format]:
+    """The formats whose files may be called ``name`` in a folder called ``folder``."""
+    return [item for item in FORMATS if item.worth_reading(name, folder)]
 
 
-def _is_nginx(path: Path, named: bool = False) -> bool:
-    """Whether to read ``path`` as nginx: by its name, else by its content.
-
-    A file that nginx would read by its name, or that was ``named`` on the
-    command line, is read even when its bytes are no config text (UTF-16, a
-    NUL byte), so that the parser reports it; found in a walk, such a file
-    is read only if its text, decoded, looks like nginx.
-    """
-    if path.name in NGINX_NAMES or path.suffix in NGINX_SUFFIXES:
-        return True
-    if path.suffix in _YAML_SUFFIXES:
-        return False
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(SNIFF_BYTES)
-    except OSError:
-        return True  # let the loader report why it cannot be read
-    text, binary = sniffed_text(head)
-    return looks_like_nginx(text) or (named and binary and not looks_like_apache(text))
+def _claimant(path: Path, named: bool, folder: str | None = None) -> Format | None:
+    """The first format that claims ``path``; a named file is offered to every format,
+    a file found in a walk only to those its name suits."""
+    offered = FORMATS if named else _candidates(path.name, folder or path.parent.name)
+    return next((item for item in offered if item.claims(path, named)), None)

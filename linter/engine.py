@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from authlint.discovery import discover
+from authlint.formats import FORMATS, IncludeOptions, standard_input
 from authlint.model.origins import RUN_SECONDS, regex_clock
-from authlint.model.workspace import Workspace
-from authlint.nginx.loader import IncludeOptions, NginxLoader
-from authlint.nginx.parse_ahead import parse_ahead
+from authlint.model.source import Span, display_path
+from authlint.model.workspace import LoadProblem, ProblemKind, Workspace
 from authlint.progress import Progress
 from authlint.rule import Finding, Rule, Run, RunRule, load_rules
 from authlint.suppression import Suppression, apply, scan
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from authlint.globs import Globs
-    from authlint.model.source import SourceFile, Span
+    from authlint.model.source import SourceFile
     from authlint.selection import Selection
 
 
@@ -45,8 +45,9 @@ class Result:
     reporter can quote or hash the text a finding points at, through the
     source's masked accessors only; ``suppressed`` counts the findings that
     comments suppressed; ``notices`` say what the run left unknown as a
-    whole (a warning each, for standard error). The findings' messages and
-    fixes are already masked (:func:`authlint.masking.mask_findings`).
+    whole (a warning each, for standard error); ``unclaimed`` are the files
+    named on the command line that no format reads, which were not linted.
+    The findings' messages and fixes are already masked (:func:`authlint.masking.mask_findings`).
     """
 
     findings: list[Finding] = field(default_factory=list)
@@ -56,6 +57,7 @@ class Result:
     files: dict[str, SourceFile] = field(default_factory=dict)
     suppressed: int = 0
     notices: list[str] = field(default_factory=list)
+    unclaimed: list[str] = field(default_factory=list)
 
 
 def load(
@@ -67,23 +69,44 @@ def load(
     jobs: int = 1,
     progress: Progress | None = None,
 ) -> Workspace:
-    """The model of every nginx file under ``paths``, less those ``exclude`` matches.
+    """The model of every config file under ``paths``, less those ``exclude`` matches.
 
-    ``jobs`` processes share the parse of the files.
+    Each format present loads the files it claimed, group by group; ``jobs``
+    processes share the parse of the files. Files named on the command line
+    that no format claims are listed in the workspace's ``unclaimed``.
     """
     progress = progress or Progress()
     workspace = Workspace()
     groups = discover(paths, cwd, exclude)
+    for group in groups:
+        for path, reason in sorted(group.unreadable.items()):
+            workspace.problems.append(
+                LoadProblem(
+                    ProblemKind.PARSE_ERROR,
+                    Span(display_path(path, cwd), 1),
+                    f"cannot be read: {reason}",
+                    "Repair or remove it, or exclude it from the scan (`exclude`).",
+                )
+            )
+        workspace.unclaimed.extend(display_path(path, cwd) for path in group.unclaimed)
     # In the order the loaders read them. A symlink is left to the loader,
     # which knows a file by its real path.
-    files = [path for group in groups for path in sorted(group.nginx) if not path.is_symlink()]
-    progress.start("files", len(files))
-    with parse_ahead(files, jobs, progress) as parse:
-        for group in groups:
-            loader = NginxLoader(workspace, group.boundary, cwd, includes, parse=parse)
-            for path, reason in sorted(group.unreadable.items()):
-                loader.report_unreadable(path, reason)
-            loader.load(group.nginx)
+    claimed = {
+        item: [
+            path
+            for group in groups
+            for path in sorted(group.files.get(item.name, ()))
+            if not path.is_symlink()
+        ]
+        for item in FORMATS
+        if any(item.name in group.files for group in groups)
+    }
+    progress.start("files", sum(len(files) for files in claimed.values()))
+    for item, files in claimed.items():
+        with item.loading(files, cwd, includes, jobs, progress) as load_group:
+            for group in groups:
+                if item.name in group.files:
+                    load_group(workspace, group.boundary, group.files[item.name])
     return workspace
 
 
@@ -112,7 +135,9 @@ def run(
     progress = progress or Progress()
     with _collector_paused():
         workspace = load(paths, includes, cwd, exclude, jobs=jobs, progress=progress)
-        return _lint(workspace, rules, selection, rule_options, progress)
+        result = _lint(workspace, rules, selection, rule_options, progress)
+    result.unclaimed = workspace.unclaimed
+    return result
 
 
 STDIN_NAME = "<stdin>"
@@ -137,21 +162,7 @@ def run_stdin(
     :class:`~authlint.nginx.dump.DumpError` for a dump that cannot be read
     safely.
     """
-    # Imported here: a run over files has no use for it, nor for tempfile's import time.
-    from authlint.nginx.dump import DumpedFile, split_dump, written_out
-
-    dumped = split_dump(text)
-    # Plain text is written out as a file of its own, alone in its tree.
-    files = dumped if dumped is not None else [DumpedFile("/stdin", text)]
-    with _collector_paused(), written_out(files) as (root, written):
-        workspace = Workspace()
-        if dumped is None:
-            names = dict.fromkeys(written, name)
-            NginxLoader(workspace, root, root, includes, names).load(written)
-        else:
-            # Only the dump is read: the options that reach outside a tree do not apply.
-            loader = NginxLoader(workspace, root, root, IncludeOptions(mirror=True), written)
-            loader.load(written, main=next(iter(written)))
+    with _collector_paused(), standard_input(text, name, includes) as workspace:
         result = _lint(workspace, rules, selection, rule_options)
         # The folder is removed on return: keep each file's text (the findings'
         # files were masked already, for the messages).

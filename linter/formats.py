@@ -1,28 +1,118 @@
-"""The registry of config formats: which files each reads and which settings it fills."""
+"""The registry of config formats: which files each reads, how, and which settings it fills.
+
+A format is a package (``authlint.nginx`` today) that gives one :class:`Format`.
+Discovery hands each file to the first format that claims it; the engine has
+each format present load its files into the workspace's scopes; a rule runs on
+every format that provides the facets it reads (:func:`claimed_formats`).
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from authlint.model.settings import Facet
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from contextlib import AbstractContextManager
+    from pathlib import Path
+    from typing import Protocol
+
+    from authlint.model.workspace import Workspace
+    from authlint.progress import Progress
     from authlint.rule import Rule
+
+    class GroupLoader(Protocol):
+        """Loads the files of one scanned tree that the format claimed."""
+
+        def __call__(self, workspace: Workspace, boundary: Path, files: Sequence[Path]) -> None: ...
 
 
 @dataclass(frozen=True)
-class Format:
-    """One config format: ``name`` is the scopes' ``format``; ``provides`` the facets it fills."""
+class IncludeOptions:
+    """How includes may leave the scanned tree (any format that includes files).
+
+    ``maps`` maps absolute prefixes (``/etc/nginx``) to folders; ``follow_outside``
+    allows reading includes outside the tree as they are written. ``mirror``
+    says the tree is a copy of ``/`` (a server's config written out from
+    ``nginx -T``): an absolute include then resolves in the copy, at its own
+    path, and nowhere else.
+    """
+
+    maps: tuple[tuple[str, Path], ...] = ()
+    follow_outside: bool = False
+    mirror: bool = False
+
+
+class Format(ABC):
+    """One config format.
+
+    ``name`` is what its scopes and files carry as ``format``; ``provides``
+    the facets of :class:`~authlint.model.settings.Settings` it fills;
+    ``fix_hints`` the fix, in its own terms, for the rules whose generic fix
+    does not say what to write; ``reading`` what a user is told it reads.
+    """
 
     name: str
+    reading: str
     provides: frozenset[Facet]
+    fix_hints: Mapping[str, str]
+
+    @abstractmethod
+    def worth_reading(self, name: str, folder: str) -> bool:
+        """Whether a file called ``name`` in a folder called ``folder`` may be one of this
+        format's (cheap: no file is opened)."""
+
+    @abstractmethod
+    def claims(self, path: Path, named: bool) -> bool:
+        """Whether to read ``path`` as this format (it may open it to look at its head).
+
+        ``named``: the user named the file on the command line.
+        """
+
+    @abstractmethod
+    def loading(
+        self,
+        files: Sequence[Path],
+        cwd: Path,
+        includes: IncludeOptions,
+        jobs: int,
+        progress: Progress,
+    ) -> AbstractContextManager[GroupLoader]:
+        """A loader for this run's scan groups; ``files`` are all it will be given, in order,
+        so that ``jobs`` processes can share their parse; ``progress`` advances per file."""
 
 
-NGINX = Format("nginx", frozenset(Facet))
-FORMATS: tuple[Format, ...] = (NGINX,)
+def _registered() -> tuple[Format, ...]:
+    # Imported here: each format package imports this module for its base class.
+    from authlint.nginx.format import NGINX
+
+    return (NGINX,)
+
+
+FORMATS: tuple[Format, ...] = _registered()
+
+
+def standard_input(
+    text: str, name: str, includes: IncludeOptions
+) -> AbstractContextManager[Workspace]:
+    """The model of a config read from standard input, while it lasts: nginx's, the only
+    format whose server prints its whole config (``nginx -T``)."""
+    from authlint.nginx.dump import standard_input_loaded
+
+    return standard_input_loaded(text, name, includes)
 
 
 def claimed_formats(rule: type[Rule]) -> tuple[str, ...]:
     """The formats a rule runs on: those that provide every facet it reads."""
     return tuple(item.name for item in FORMATS if rule.needs <= item.provides)
+
+
+def fix_hint(format_name: str, rule_id: str) -> str | None:
+    """The format's own fix for a rule, if it has one."""
+    for item in FORMATS:
+        if item.name == format_name:
+            return item.fix_hints.get(rule_id)
+    return None

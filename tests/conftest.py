@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from authlint.engine import Result, load, run
+from authlint.formats import IncludeOptions
 from authlint.model.scope import Scope
 from authlint.model.workspace import Workspace
-from authlint.nginx.loader import IncludeOptions
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"

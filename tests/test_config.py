@@ -22,9 +22,9 @@ import pytest
 
 from authlint.config import MAX_CONFIG_BYTES, Config, ConfigError, load_config
 from authlint.engine import run
+from authlint.formats import IncludeOptions
 from authlint.model.source import Span
 from authlint.model.workspace import Workspace
-from authlint.nginx.loader import IncludeOptions
 from authlint.rule import (
     BOOLEAN,
     INTEGER,

@@ -44,7 +44,7 @@ def found(root: Path, *paths: Path, cwd: Path | None = None) -> list[str]:
     return [
         file.relative_to(real).as_posix() if file.is_relative_to(real) else file.as_posix()
         for group in groups
-        for file in group.nginx
+        for file in group.files.get("nginx", ())
     ]
 
 
@@ -203,7 +203,7 @@ def test_files_given_one_by_one_share_the_current_directory_as_their_tree(tree) 
     groups = discover([Path("b/site.conf"), Path("a/site.conf")], root.resolve())
     assert len(groups) == 1
     assert groups[0].boundary == root.resolve()
-    assert [path.relative_to(root.resolve()).as_posix() for path in groups[0].nginx] == [
+    assert [path.relative_to(root.resolve()).as_posix() for path in groups[0].files["nginx"]] == [
         "b/site.conf",
         "a/site.conf",
     ]

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from authlint.nginx.format import NginxFormat
+
 from fuzzing import MUTATIONS, SHAPES, Case, case_seeds, check, generate
 
 SEED = int(os.environ.get("AUTHLINT_FUZZ_SEED", "2026"))
@@ -98,7 +100,7 @@ def test_the_checks_see_output_that_changes(tmp_path: Path, monkeypatch) -> None
 
 
 def test_the_checks_see_a_named_file_left_out(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("authlint.discovery._is_nginx", lambda path, named=False: False)
+    monkeypatch.setattr(NginxFormat, "claims", lambda self, path, named: False)
     (failure,) = check(named({b"site.conf": CANARY}), tmp_path)
     assert failure.kind == "named file not accounted for"
 

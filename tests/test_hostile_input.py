@@ -19,9 +19,9 @@ import pytest
 
 from authlint.discovery import discover
 from authlint.engine import run, run_stdin
+from authlint.formats import IncludeOptions
 from authlint.model.origins import RUN_SECONDS, SEARCH_SECONDS, regex_clock, search_pcre
 from authlint.model.workspace import ReadBudget
-from authlint.nginx.loader import IncludeOptions
 
 from conftest import lint, model, write
 from hostile import CANARY, dump, include_bomb, slow_allow_list

@@ -22,8 +22,9 @@ import pytest
 
 import authlint.nginx.parse_ahead as parse_ahead_module
 from authlint.engine import Result, run
+from authlint.formats import IncludeOptions
 from authlint.model.source import SourceFile
-from authlint.nginx.loader import FORMAT, IncludeOptions
+from authlint.nginx.loader import FORMAT
 from authlint.nginx.parse_ahead import ParsedFile, parse_ahead
 from authlint.nginx.parser import parse_file
 from authlint.parallel import WorkerError, worker_context, worker_pool

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from authlint.engine import Result, run
+from authlint.formats import IncludeOptions
 from authlint.model.scope import ScopeKind
-from authlint.nginx.loader import MAX_NESTING, IncludeOptions
+from authlint.nginx.loader import MAX_NESTING
 from authlint.nginx.parser import MAX_DEPTH
 
 from conftest import lint, model, scope_at, write

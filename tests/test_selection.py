@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from authlint.engine import run
+from authlint.formats import IncludeOptions
 from authlint.globs import GlobError, Globs
-from authlint.nginx.loader import IncludeOptions
 from authlint.rule import load_rules
 from authlint.selection import (
     PARSE_ERROR,

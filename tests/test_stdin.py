@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from authlint.engine import run_stdin
+from authlint.formats import IncludeOptions
 from authlint.nginx.dump import DumpedFile, DumpError, split_dump, written_out
-from authlint.nginx.loader import IncludeOptions
 
 from conftest import FIXTURES, MARKER, write
 from hostile import dump, slow_allow_list

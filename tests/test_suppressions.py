@@ -15,7 +15,7 @@ import pytest
 
 from authlint.engine import Result
 from authlint.engine import run as run_engine
-from authlint.nginx.loader import IncludeOptions
+from authlint.formats import IncludeOptions
 from authlint.reporters import renderer
 from authlint.rule import load_rules
 from authlint.rules.diagnostics.unused_suppression import UnusedSuppression

@@ -26,6 +26,14 @@ class Span:
     end_column: int | None = None
 
 
+def display_path(path: Path, root: Path) -> str:
+    """How a report names ``path``: relative to ``root`` where it is inside it, else whole."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 @dataclass(frozen=True, slots=True)
 class Comment:
     """A comment kept from the source (``text`` without the comment marker)."""

@@ -78,10 +78,12 @@ class Workspace:
     """The model of one run.
 
     ``roots`` are the top scopes (one per nginx main config, or per standalone
-    snippet, which is read as if included in ``http``).
+    snippet, which is read as if included in ``http``). ``unclaimed`` are the
+    display paths of the files named on the command line that no format reads.
     """
 
     files: list[SourceFile] = field(default_factory=list)
+    unclaimed: list[str] = field(default_factory=list)
     roots: list[Scope] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     reading: ReadBudget = field(default_factory=ReadBudget)

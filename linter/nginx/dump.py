@@ -27,6 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from authlint.formats import IncludeOptions
+from authlint.model.workspace import Workspace
+from authlint.nginx.loader import NginxLoader
+
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
@@ -51,6 +55,31 @@ class DumpedFile:
 
     path: str
     text: str
+
+
+@contextmanager
+def standard_input_loaded(text: str, name: str, includes: IncludeOptions) -> Iterator[Workspace]:
+    """The model of ``text``, while the files it is written out to last.
+
+    The output of ``nginx -T`` is the server's whole config: its files are
+    loaded as one tree from its main config, each include resolving in the
+    dump as nginx resolved it, and reported at their paths on the server.
+    Any other text is one file reported as ``name``, alone in an empty tree,
+    its includes resolving as a standalone file's would. Raises
+    :class:`DumpError` for a dump that cannot be read safely.
+    """
+    dumped = split_dump(text)
+    files = dumped if dumped is not None else [DumpedFile("/stdin", text)]
+    with written_out(files) as (root, written):
+        workspace = Workspace()
+        if dumped is None:
+            names = dict.fromkeys(written, name)
+            NginxLoader(workspace, root, root, includes, names).load(written)
+        else:
+            # Only the dump is read: the options that reach outside a tree do not apply.
+            loader = NginxLoader(workspace, root, root, IncludeOptions(mirror=True), written)
+            loader.load(written, main=next(iter(written)))
+        yield workspace
 
 
 def split_dump(text: str) -> list[DumpedFile] | None:

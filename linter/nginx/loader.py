@@ -16,8 +16,9 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from authlint.formats import IncludeOptions
 from authlint.model.scope import Layer, Scope, ScopeKind, UnreadInclude
-from authlint.model.source import SourceFile, Span
+from authlint.model.source import SourceFile, Span, display_path
 from authlint.model.tree import Node
 from authlint.model.workspace import LoadProblem, ProblemKind, ReadBudget, Workspace
 from authlint.nginx.detect import CONFIG_DIRS, is_template, placeholder
@@ -74,22 +75,6 @@ STOCK_FILES = frozenset(
     }
 )
 _MAIN_BLOCKS = frozenset({"http", "events"})
-
-
-@dataclass(frozen=True)
-class IncludeOptions:
-    """How includes may leave the scanned tree.
-
-    ``maps`` maps absolute prefixes (``/etc/nginx``) to folders; ``follow_outside``
-    allows reading includes outside the tree as they are written. ``mirror``
-    says the tree is a copy of ``/`` (a server's config written out from
-    ``nginx -T``): an absolute include then resolves in the copy, at its own
-    path, and nowhere else.
-    """
-
-    maps: tuple[tuple[str, Path], ...] = ()
-    follow_outside: bool = False
-    mirror: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -245,17 +230,6 @@ class NginxLoader:
             )
         )
 
-    def report_unreadable(self, path: Path, reason: str) -> None:
-        """A file or folder of the tree that could not be read (a symbolic link loop, ...)."""
-        self.workspace.problems.append(
-            LoadProblem(
-                ProblemKind.PARSE_ERROR,
-                Span(self._display(path), 1),
-                f"cannot be read: {reason}",
-                "Repair or remove it, or exclude it from the scan (`exclude`).",
-            )
-        )
-
     def _parse_problems(self, source: SourceFile, errors: list[ParseError]) -> None:
         """Each error as AL001; a template's as one AL007, at its first placeholder.
 
@@ -285,12 +259,7 @@ class NginxLoader:
 
     def _display(self, path: Path) -> str:
         name = self.names.get(path)
-        if name is not None:
-            return name
-        try:
-            return path.relative_to(self.display_root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return name if name is not None else display_path(path, self.display_root)
 
     def _build_main(self, source: SourceFile) -> None:
         conf_dir = source.abspath.parent

@@ -34,7 +34,7 @@ from pathlib import Path
 import crossplane
 
 from authlint.engine import run
-from authlint.nginx.loader import IncludeOptions
+from authlint.formats import IncludeOptions
 from authlint.reporters import renderer
 
 MAIN = """\
