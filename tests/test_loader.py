@@ -14,7 +14,7 @@ import pytest
 
 from authlint.engine import Result, run
 from authlint.formats import IncludeOptions
-from authlint.model.scope import ScopeKind
+from authlint.nginx import blocks
 from authlint.nginx.loader import MAX_NESTING
 from authlint.nginx.parser import MAX_DEPTH
 
@@ -70,17 +70,17 @@ def only(result: Result, rule: str) -> str:
 def test_a_main_config_is_parsed_with_its_includes(tree) -> None:
     root = tree({"nginx.conf": main_conf("include conf.d/*.conf;"), "conf.d/site.conf": CANARY})
     workspace = model(root, cwd=root)
-    assert [scope.kind for scope in workspace.roots] == [ScopeKind.MAIN]
+    assert [scope.kind for scope in workspace.roots] == [blocks.MAIN]
     http = workspace.roots[0].children[0]
-    assert http.kind is ScopeKind.HTTP
-    assert [child.kind for child in http.children] == [ScopeKind.SERVER]
+    assert http.kind == blocks.HTTP
+    assert [child.kind for child in http.children] == [blocks.SERVER]
     assert places(lint(root, cwd=root)) == [("AL104", "conf.d/site.conf", CANARY_LINE)]
 
 
 def test_an_events_block_alone_makes_a_main_config(tree) -> None:
     root = tree({"nginx.conf": "events {}\n", "other/main.conf": "events {\n}\n"})
     workspace = model(root, cwd=root)
-    assert [scope.kind for scope in workspace.roots] == [ScopeKind.MAIN, ScopeKind.MAIN]
+    assert [scope.kind for scope in workspace.roots] == [blocks.MAIN, blocks.MAIN]
 
 
 def test_an_included_file_is_linted_in_context_and_not_again_on_its_own(tree) -> None:
@@ -127,8 +127,8 @@ def test_main_and_included_file_given_together_yield_no_duplicates(tree) -> None
 def test_a_standalone_conf_d_file_is_linted_as_if_included_in_http(tree) -> None:
     root = tree({"conf.d/site.conf": CANARY})
     workspace = model(root, cwd=root)
-    assert [scope.kind for scope in workspace.roots] == [ScopeKind.HTTP]
-    assert [scope.kind for scope in workspace.roots[0].children] == [ScopeKind.SERVER]
+    assert [scope.kind for scope in workspace.roots] == [blocks.HTTP]
+    assert [scope.kind for scope in workspace.roots[0].children] == [blocks.SERVER]
     assert places(lint(root, cwd=root)) == [("AL104", "conf.d/site.conf", CANARY_LINE)]
 
 
@@ -152,7 +152,7 @@ def test_a_standalone_snippet_of_locations_is_read_inside_an_implied_server(tree
     api = scope_at(workspace, "location /api/")
     assert admin.parent is api.parent
     assert admin.parent is not None
-    assert admin.parent.kind is ScopeKind.SERVER
+    assert admin.parent.kind == blocks.SERVER
     assert admin.parent.node is None  # implied
     assert admin.parent.parent is workspace.roots[0]
     assert places(lint(root, cwd=root)) == [("AL104", "snippets/admin.conf", 4)]
@@ -228,7 +228,7 @@ def test_glob_matches_are_read_in_sorted_order(tree) -> None:
         }
     )
     workspace = model(root, cwd=root)
-    servers = [scope.hosts for scope in workspace.scopes() if scope.kind is ScopeKind.SERVER]
+    servers = [scope.hosts for scope in workspace.scopes() if scope.kind == blocks.SERVER]
     assert servers == [("B.example",), ("a.example",), ("b.example",), ("c.example",)]
 
 

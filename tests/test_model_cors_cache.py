@@ -39,8 +39,8 @@ from authlint.model.origins import (
     python_regex,
     search_pcre,
 )
-from authlint.model.scope import ScopeKind
 from authlint.model.settings import OriginKind, UpstreamKind
+from authlint.nginx import blocks
 from authlint.nginx.locations import match_location, proxied_location
 from authlint.nginx.servers import select_server
 
@@ -954,7 +954,7 @@ def test_no_matching_location_is_none(tree):
 
 
 def server_on_any(workspace):
-    (server,) = [scope for scope in workspace.scopes() if scope.kind is ScopeKind.SERVER]
+    (server,) = [scope for scope in workspace.scopes() if scope.kind == blocks.SERVER]
     return server
 
 
@@ -1054,7 +1054,7 @@ def in_server(workspace, port, label):
     (found,) = [
         scope
         for scope in workspace.scopes()
-        if scope.label == label and scope.enclosing(ScopeKind.SERVER) is server
+        if scope.label == label and scope.enclosing(blocks.SERVER) is server
     ]
     return found
 
@@ -1108,7 +1108,7 @@ def proxied(tree, location, servers):
     front = next(
         scope
         for scope in workspace.scopes()
-        if scope.kind is ScopeKind.LOCATION and "front" in scope.label
+        if scope.kind == blocks.LOCATION and "front" in scope.label
     )
     return proxied_location(front)
 
@@ -1164,7 +1164,7 @@ def servers_on(workspace, port):
     return [
         scope
         for scope in workspace.scopes()
-        if scope.kind is ScopeKind.SERVER
+        if scope.kind == blocks.SERVER
         and str(port) in [node.arg(0).rpartition(":")[2] for node in scope.own.get("listen", ())]
     ]
 
@@ -1591,7 +1591,7 @@ def test_cors_add_header_inside_if_on_origin_is_selected(
         }}
         """
     )
-    (if_scope,) = [scope for scope in ws.scopes() if scope.kind is ScopeKind.IF]
+    (if_scope,) = [scope for scope in ws.scopes() if scope.kind == blocks.IF]
     (origin,) = if_scope.settings.cors.allowed_origins
     assert origin.kind is OriginKind.SELECTED
     (filter_,) = origin.filters

@@ -11,9 +11,9 @@ from textwrap import dedent
 
 import pytest
 
-from authlint.model.scope import ScopeKind
 from authlint.model.settings import AuthorizationState, OriginKind, UpstreamKind
 from authlint.model.workspace import ProblemKind
+from authlint.nginx import blocks
 
 from conftest import model, scope_at
 
@@ -68,7 +68,7 @@ def test_proxy_set_header_is_inherited_by_a_location_without_its_own(nginx):
     ws = nginx(SERVER_AND_TWO_LOCATIONS)
     headers = at(ws, "location /default/").request_headers
     assert names(headers.entries) == ["X-Server-Level", "Authorization"]
-    assert headers.defined_in is single(ws, ScopeKind.SERVER)
+    assert headers.defined_in is single(ws, blocks.SERVER)
     assert headers.shadowed == ()
     assert headers.known
 
@@ -99,7 +99,7 @@ def test_proxy_set_header_http_list_reaches_location_through_server(nginx):
     )
     headers = at(ws, "location /inherit/").request_headers
     assert names(headers.entries) == ["X-Http-Level"]
-    assert headers.defined_in is single(ws, ScopeKind.HTTP)
+    assert headers.defined_in is single(ws, blocks.HTTP)
 
 
 def test_proxy_set_header_at_server_replaces_http_list_for_its_locations(nginx):
@@ -214,7 +214,7 @@ def test_add_header_at_location_replaces_server_add_headers(nginx):
     )
     default = at(ws, "location /default/").response_headers
     assert names(default.entries) == ["X-Server-Resp", "X-Frame-Options"]
-    assert default.defined_in is single(ws, ScopeKind.SERVER)
+    assert default.defined_in is single(ws, blocks.SERVER)
     assert default.discarded == ()
     override = at(ws, "location /override/").response_headers
     assert names(override.entries) == ["X-Loc-Resp"]
@@ -319,7 +319,7 @@ def test_if_block_inherits_proxy_pass_and_request_headers_from_its_location(ngin
     """
     ws = nginx(IF_CONFIG)
     in_if = scope_at(ws, "if $arg_x")
-    assert in_if.kind is ScopeKind.IF
+    assert in_if.kind == blocks.IF
     upstream = in_if.settings.upstream
     assert upstream.kind is UpstreamKind.PROXY
     assert upstream.target == UPSTREAM
@@ -363,7 +363,7 @@ def test_limit_except_inherits_proxy_pass_from_its_location(nginx):
         """
     )
     limited = scope_at(ws, "limit_except GET")
-    assert limited.kind is ScopeKind.LIMIT_EXCEPT
+    assert limited.kind == blocks.LIMIT_EXCEPT
     assert limited.settings.upstream.kind is UpstreamKind.PROXY
     assert limited.settings.upstream.target == UPSTREAM
     assert names(limited.settings.request_headers.entries) == ["X-Loc"]
@@ -396,9 +396,9 @@ def test_http_and_server_levels_have_no_upstream(nginx):
     content handler; http and server have none.
     """
     ws = nginx("server { location / { proxy_pass http://127.0.0.1:8081; } }")
-    assert single(ws, ScopeKind.SERVER).settings.upstream is None
-    assert single(ws, ScopeKind.HTTP).settings.upstream is None
-    assert single(ws, ScopeKind.SERVER).settings.request_headers is None
+    assert single(ws, blocks.SERVER).settings.upstream is None
+    assert single(ws, blocks.HTTP).settings.upstream is None
+    assert single(ws, blocks.SERVER).settings.request_headers is None
 
 
 def test_return_at_location_makes_upstream_static(nginx):
@@ -1348,7 +1348,7 @@ def test_obsolete_http2_header_size_directives_are_listed(nginx):
     (large_client_header_buffers applies instead).
     """
     ws = nginx("server { http2_max_field_size 16k; http2_max_header_size 32k; location / { } }")
-    obsolete = single(ws, ScopeKind.SERVER).settings.buffers.obsolete
+    obsolete = single(ws, blocks.SERVER).settings.buffers.obsolete
     assert [node.name for node in obsolete] == ["http2_max_field_size", "http2_max_header_size"]
 
 

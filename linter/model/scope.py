@@ -13,24 +13,22 @@ if TYPE_CHECKING:
     from authlint.model.tree import Node
 
 
-class Layer(str, Enum):
-    """Which layer on the request's path a scope belongs to."""
+class ScopeRole(str, Enum):
+    """What a scope is on a request's way, in terms every format shares.
 
-    CDN = "cdn"
-    PROXY = "proxy"
-    SERVER = "server"
-    APP = "app"
+    ``ROOT``: the whole server (nginx's main level and ``http``, Apache's
+    server config). ``HOST``: a virtual server (nginx ``server``, Apache
+    ``<VirtualHost>``, an Ingress host). ``ROUTE``: what a request's path
+    selects (nginx ``location``, Apache ``<Directory>``/``<Location>``, a
+    CloudFront cache behaviour, an Ingress path). ``CONDITION``: a part of a
+    route that applies to some requests only (nginx ``if``, ``limit_except``;
+    Apache ``<If>``, ``<Limit>``).
+    """
 
-
-class ScopeKind(str, Enum):
-    """The kind of block a scope is; each format uses its own subset."""
-
-    MAIN = "main"
-    HTTP = "http"
-    SERVER = "server"
-    LOCATION = "location"
-    IF = "if"
-    LIMIT_EXCEPT = "limit_except"
+    ROOT = "root"
+    HOST = "host"
+    ROUTE = "route"
+    CONDITION = "condition"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,72 +46,42 @@ class UnreadInclude:
         return self.names is None or name in self.names
 
 
-@dataclass(slots=True)
-class Lookup:
-    """The directives that are in effect for a name in a scope after inheritance (read-only).
-
-    ``scope`` is the scope whose own directives these are (``None`` when no
-    level sets the name, so the server's default applies). ``known`` is false
-    when a file that was not read (an unresolved include, a file that failed
-    to parse) could have set or changed the name at a level on the way.
-    """
-
-    nodes: tuple[Node, ...]
-    scope: Scope | None
-    known: bool
-
-    def last_arg(self, default: str | None = None) -> str | None:
-        """The first argument of the last directive, as a single-valued setting."""
-        return self.nodes[-1].arg(0) if self.nodes and self.nodes[-1].args else default
-
-
-NOT_SET = Lookup((), None, True)
-
-
 class Scope:
     """A place that handles a request (nginx ``http``/``server``/``location``/``if``, ...).
 
-    ``directives`` are the scope's own directives in order, with included files
-    spliced in where nginx would read them; ``own`` indexes them by name.
-    ``unread`` lists the includes at this level whose content is unknown.
-    ``settings`` holds the effective settings once the format's loader has
+    ``role`` is what it is in every format's terms; ``kind`` the format's own
+    name for it (``location``, ``Directory``), for labels. ``directives`` are
+    the scope's own directives in order, with included files spliced in where
+    the server would read them; ``own`` indexes them by name; ``unread`` lists
+    the includes at this level whose content is unknown. These three are the
+    format's raw material: rules read the ``settings`` the format computes
+    from them (its inheritance, defaults and merging) once its loader has
     attached them.
     """
 
     __slots__ = (
         "_hosts",
-        "_lookups",
         "children",
         "directives",
         "format",
         "kind",
-        "layer",
         "node",
         "own",
         "parent",
-        "path",
+        "role",
         "settings",
         "unread",
     )
 
     def __init__(
-        self,
-        format: str,
-        kind: ScopeKind,
-        layer: Layer,
-        node: Node | None,
-        parent: Scope | None,
-        *,
-        path: str | None = None,
+        self, format: str, kind: str, role: ScopeRole, node: Node | None, parent: Scope | None
     ) -> None:
         self.format = format
         self.kind = kind
-        self.layer = layer
+        self.role = role
         self.node = node
         self.parent = parent
         self._hosts: tuple[str, ...] | None = None
-        self._lookups: dict[str, Lookup] = {}
-        self.path = path
         self.children: list[Scope] = []
         self.directives: list[Node] = []
         self.own: dict[str, list[Node]] = {}
@@ -123,7 +91,7 @@ class Scope:
             parent.children.append(self)
 
     def __repr__(self) -> str:
-        return f"Scope({self.kind.value}, {self.label})"
+        return f"Scope({self.kind}, {self.label})"
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -143,7 +111,7 @@ class Scope:
     def label(self) -> str:
         """How a message names this scope: ``location /api/``, ``server api.example.com``."""
         if self.node is None:
-            return f"{self.kind.value} (implied)"
+            return f"{self.kind} (implied)"
         args = self.node.args or self.hosts[:1]
         text = " ".join(arg if arg else '""' for arg in args)
         return f"{self.node.name} {text}".rstrip()
@@ -162,37 +130,20 @@ class Scope:
             yield scope
             stack.extend(reversed(scope.children))
 
-    def enclosing(self, kind: ScopeKind) -> Scope | None:
-        """The nearest scope of ``kind``, this one included."""
+    def enclosing(self, kind: str) -> Scope | None:
+        """The nearest scope of the format's ``kind``, this one included."""
         scope: Scope | None = self
-        while scope is not None and scope.kind is not kind:
+        while scope is not None and scope.kind != kind:
+            scope = scope.parent
+        return scope
+
+    def enclosing_role(self, role: ScopeRole) -> Scope | None:
+        """The nearest scope in ``role``, this one included."""
+        scope: Scope | None = self
+        while scope is not None and scope.role is not role:
             scope = scope.parent
         return scope
 
     def may_set(self, name: str) -> bool:
         """Whether an unread include at this level could set ``name``."""
         return any(unread.may_set(name) for unread in self.unread)
-
-    def lookup(self, name: str) -> Lookup:
-        """Inherit ``name`` by replacement: the nearest level that sets it wins.
-
-        This is how nginx merges every directive it inherits, the array-type
-        ones (``proxy_set_header``, ``add_header``, ``fastcgi_param``, ...)
-        included: a level with its own occurrences takes none of its parent's.
-        Results are kept per scope, so siblings share their parent's look-up;
-        look names up only once the scope tree is complete.
-        """
-        found = self._lookups.get(name)
-        if found is None:
-            nodes = self.own.get(name)
-            unread = bool(self.unread) and self.may_set(name)
-            if nodes:
-                found = Lookup(tuple(nodes), self, not unread)
-            elif unread:
-                found = Lookup((), self, False)
-            elif self.parent is None:
-                found = NOT_SET
-            else:
-                found = self.parent.lookup(name)
-            self._lookups[name] = found
-        return found

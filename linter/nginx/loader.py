@@ -17,10 +17,11 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from authlint.formats import IncludeOptions
-from authlint.model.scope import Layer, Scope, ScopeKind, UnreadInclude
+from authlint.model.scope import Scope, UnreadInclude
 from authlint.model.source import SourceFile, Span, display_path
 from authlint.model.tree import Node
 from authlint.model.workspace import LoadProblem, ProblemKind, ReadBudget, Workspace
+from authlint.nginx import blocks
 from authlint.nginx.detect import CONFIG_DIRS, is_template, placeholder
 from authlint.nginx.parser import parse_file
 from authlint.nginx.settings import NginxSettings
@@ -50,14 +51,14 @@ CONF_PREFIXES = (
 )
 
 # Block directives that open a scope, by the kind of the enclosing scope.
-_CHILD_SCOPES: dict[ScopeKind, dict[str, ScopeKind]] = {
-    ScopeKind.MAIN: {"http": ScopeKind.HTTP},
-    ScopeKind.HTTP: {"server": ScopeKind.SERVER},
-    ScopeKind.SERVER: {"location": ScopeKind.LOCATION, "if": ScopeKind.IF},
-    ScopeKind.LOCATION: {
-        "location": ScopeKind.LOCATION,
-        "if": ScopeKind.IF,
-        "limit_except": ScopeKind.LIMIT_EXCEPT,
+_CHILD_SCOPES: dict[str, dict[str, str]] = {
+    blocks.MAIN: {"http": blocks.HTTP},
+    blocks.HTTP: {"server": blocks.SERVER},
+    blocks.SERVER: {"location": blocks.LOCATION, "if": blocks.IF},
+    blocks.LOCATION: {
+        "location": blocks.LOCATION,
+        "if": blocks.IF,
+        "limit_except": blocks.LIMIT_EXCEPT,
     },
 }
 _LOCATION_LEVEL = frozenset({"location", "if"})
@@ -264,12 +265,12 @@ class NginxLoader:
     def _build_main(self, source: SourceFile) -> None:
         conf_dir = source.abspath.parent
         prefixes = _Prefixes((conf_dir,), tuple(self._up_to_boundary(conf_dir)), guessed=False)
-        self._build(source, prefixes, ScopeKind.MAIN)
+        self._build(source, prefixes, blocks.MAIN)
 
     def _build_standalone(self, source: SourceFile) -> None:
-        self._build(source, self._guessed_prefixes(source), ScopeKind.HTTP)
+        self._build(source, self._guessed_prefixes(source), blocks.HTTP)
 
-    def _build(self, source: SourceFile, prefixes: _Prefixes, kind: ScopeKind) -> None:
+    def _build(self, source: SourceFile, prefixes: _Prefixes, kind: str) -> None:
         """The scope tree of one root file; a root that does not parse gives none."""
         context = _Context(prefixes, (source,))
         self._covered.add(source.abspath)
@@ -278,7 +279,7 @@ class NginxLoader:
             # out of its context either.
             self._cover(source.partial_nodes, context)
             return
-        root = Scope(FORMAT, kind, Layer.PROXY, None, None)
+        root = Scope(FORMAT, kind, blocks.ROLES[kind], None, None)
         root.settings = NginxSettings(root)
         self._populate(root, source.nodes, context)
         self.workspace.roots.append(root)
@@ -348,12 +349,12 @@ class NginxLoader:
                 continue
             kind = child_kinds.get(name)
             parent = scope
-            if kind is None and scope.kind is ScopeKind.HTTP and name in _LOCATION_LEVEL:
+            if kind is None and scope.kind == blocks.HTTP and name in _LOCATION_LEVEL:
                 # A snippet read as if included in http may hold a server's
                 # locations: read them inside an implied server.
                 if implied_server is None:
-                    implied_server = self._scope(ScopeKind.SERVER, None, scope)
-                parent, kind = implied_server, _CHILD_SCOPES[ScopeKind.SERVER][name]
+                    implied_server = self._scope(blocks.SERVER, None, scope)
+                parent, kind = implied_server, _CHILD_SCOPES[blocks.SERVER][name]
             if kind is None:
                 self._cover_includes(node.children, context)
                 continue
@@ -362,16 +363,13 @@ class NginxLoader:
                 continue
             child = self._scope(kind, node, parent)
             self._populate(child, node.children, context.inside_block())
-            if kind is ScopeKind.SERVER:
+            if kind == blocks.SERVER:
                 child.hosts = tuple(
                     arg for name_node in child.own.get("server_name", []) for arg in name_node.args
                 )
 
-    def _scope(self, kind: ScopeKind, node: Node | None, parent: Scope) -> Scope:
-        path = None
-        if kind is ScopeKind.LOCATION and node is not None and node.args:
-            path = node.args[-1]
-        scope = Scope(FORMAT, kind, Layer.PROXY, node, parent, path=path)
+    def _scope(self, kind: str, node: Node | None, parent: Scope) -> Scope:
+        scope = Scope(FORMAT, kind, blocks.ROLES[kind], node, parent)
         scope.settings = NginxSettings(scope)
         return scope
 

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 
 from authlint.model.origins import RegexTooSlow, compile_pcre, search_pcre
-from authlint.model.scope import Scope, ScopeKind
+from authlint.model.scope import Scope
+from authlint.nginx import blocks
 from authlint.nginx.servers import select_server
 
 _REGEX_MODIFIERS = {"~": 0, "~*": re.IGNORECASE}
@@ -61,7 +62,7 @@ def _search(parent: Scope, uri: str) -> _Found:
     locations = [
         (child, *_modifier_and_pattern(child))
         for child in parent.children
-        if child.kind is ScopeKind.LOCATION and child.node is not None and child.node.args
+        if child.kind == blocks.LOCATION and child.node is not None and child.node.args
     ]
     best: Scope | None = None
     best_length = -1
@@ -143,8 +144,8 @@ def proxied_location(scope: Scope) -> LocationMatch | None:
     :func:`~authlint.nginx.servers.select_server` does.
     """
     upstream = scope.settings.upstream
-    location = scope.enclosing(ScopeKind.LOCATION)
-    http = scope.enclosing(ScopeKind.HTTP)
+    location = scope.enclosing(blocks.LOCATION)
+    http = scope.enclosing(blocks.HTTP)
     if upstream is None or upstream.origin is None or location is None or http is None:
         return None
     url = _PROXIED_URL.match(upstream.target)

@@ -20,11 +20,10 @@ facts this module encodes (verified on nginx 1.22 unless noted):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from authlint.model.origins import RegexTooSlow, compile_pcre, search_pcre
-from authlint.model.scope import NOT_SET, Lookup, Scope, ScopeKind
+from authlint.model.scope import Scope
 from authlint.model.settings import (
     AllowedOrigin,
     Authentication,
@@ -45,6 +44,8 @@ from authlint.model.settings import (
     UpstreamKind,
     VariableDefinition,
 )
+from authlint.nginx import blocks
+from authlint.nginx.inheritance import NOT_SET, Inheriting, Lookup, inherited, memoized
 from authlint.nginx.locations import loopback_listen_ports
 from authlint.nginx.values import (
     is_builtin_variable,
@@ -95,28 +96,9 @@ _OBSOLETE_BUFFERS = ("http2_max_field_size", "http2_max_header_size")
 _AUTH_DIRECTIVES = frozenset(
     {"auth_basic", "auth_basic_user_file", "auth_request", "auth_jwt", "satisfy"}
 )
-_NONAME_KINDS = frozenset({ScopeKind.IF, ScopeKind.LIMIT_EXCEPT})
-_HANDLER_KINDS = frozenset({ScopeKind.LOCATION, *_NONAME_KINDS})
+_NONAME_KINDS = frozenset({blocks.IF, blocks.LIMIT_EXCEPT})
+_HANDLER_KINDS = frozenset({blocks.LOCATION, *_NONAME_KINDS})
 _DEPTH_LIMIT = 8
-
-
-_Value = TypeVar("_Value")
-
-
-class memoized(Generic[_Value]):
-    """``functools.cached_property`` without its lock (taken on every first access
-    before Python 3.12): settings are computed once per scope and read from the
-    instance's ``__dict__`` afterwards.
-    """
-
-    def __init__(self, method: Callable[[Any], _Value]) -> None:
-        self.method = method
-        self.name = method.__name__
-
-    def __get__(self, instance: object, owner: type | None = None) -> _Value:
-        value = self.method(instance)
-        instance.__dict__[self.name] = value
-        return value
 
 
 class _OwnList(NamedTuple):
@@ -165,11 +147,11 @@ def _forwarding(
     return AuthorizationForwarding(AuthorizationState.PASSES, None, False, known)
 
 
-class NginxSettings:
+class NginxSettings(Inheriting):
     """The effective settings of one nginx scope, computed on first use."""
 
     def __init__(self, scope: Scope) -> None:
-        self.scope = scope
+        super().__init__(scope)
         self._own_lists: dict[str, _OwnList] = {}
 
     def _single(self, name: str, default: str | None = None) -> Setting[str | None]:
@@ -178,7 +160,7 @@ class NginxSettings:
         An explicit value is known even beside an unread include: nginx refuses
         a duplicate, so the include cannot have set it again.
         """
-        found = self.scope.lookup(name)
+        found = self.lookup(name)
         if not found.nodes:
             return Setting(default, None, found.known)
         node = found.nodes[-1]
@@ -188,7 +170,7 @@ class NginxSettings:
     def _flag(self, name: str | None, default: bool) -> Setting[bool]:
         if name is None:
             return Setting(default)
-        found = self.scope.lookup(name)
+        found = self.lookup(name)
         if not found.nodes:
             return Setting(default, None, found.known)
         node = found.nodes[-1]
@@ -216,7 +198,7 @@ class NginxSettings:
         # location's own (also for its `if` blocks), and a server-level one,
         # which answers before a location is even chosen.
         answering = [scope] if parent is None else [scope, parent]
-        server = scope.enclosing(ScopeKind.SERVER)
+        server = scope.enclosing(blocks.SERVER)
         if server is not None:
             answering.append(server)
         for level in answering:
@@ -256,11 +238,11 @@ class NginxSettings:
 
     def _list_lookups(self, list_name: str) -> tuple[Lookup, Lookup]:
         """The list in effect here, and the outer one its level replaced."""
-        found = self.scope.lookup(list_name)
+        found = self.lookup(list_name)
         defined_in = found.scope
         if defined_in is None or defined_in.parent is None:
             return found, NOT_SET
-        return found, defined_in.parent.lookup(list_name)
+        return found, inherited(defined_in.parent).lookup(list_name)
 
     @memoized
     def authorization(self) -> AuthorizationForwarding | None:
@@ -320,7 +302,7 @@ class NginxSettings:
         """The servers below this scope (an ``http``) by the loopback ports they listen on."""
         index: dict[str, list[Scope]] = {}
         for server in self.scope.walk():
-            if server.kind is ScopeKind.SERVER:
+            if server.kind == blocks.SERVER:
                 for port in loopback_listen_ports(server):
                     index.setdefault(port, []).append(server)
         return {port: tuple(servers) for port, servers in index.items()}
@@ -330,7 +312,7 @@ class NginxSettings:
         """Only nginx's own subrequests and redirects reach this scope: it or a location
         around it is ``internal``."""
         return any(
-            level.kind is ScopeKind.LOCATION and "internal" in level.own
+            level.kind == blocks.LOCATION and "internal" in level.own
             for level in (self.scope, *self.scope.ancestors())
         )
 
@@ -342,7 +324,7 @@ class NginxSettings:
         if own.value or not own.known:
             return own
         for child in self.scope.children:
-            if child.kind is ScopeKind.LIMIT_EXCEPT:
+            if child.kind == blocks.LIMIT_EXCEPT:
                 limited = child.settings.authentication.server_authenticates
                 if limited.value or not limited.known:
                     return limited
@@ -355,7 +337,7 @@ class NginxSettings:
         outer = scope.parent.settings.response_headers if scope.parent is not None else None
         outer_entries = outer.entries if outer is not None else ()
         outer_known = outer.known if outer is not None else True
-        mode = (scope.lookup("add_header_inherit").last_arg() or "on").lower()
+        mode = (self.lookup("add_header_inherit").last_arg() or "on").lower()
         own = tuple(
             ResponseHeader(node.arg(0), node.arg(1), node.arg(2).lower() == "always", node)
             for node in scope.own.get("add_header", ())
@@ -384,7 +366,7 @@ class NginxSettings:
         prefix = _MODULE_PREFIX.get(upstream.kind) if upstream is not None else None
         if prefix is None:
             return Setting(frozenset())
-        found = self.scope.lookup(f"{prefix}_hide_header")
+        found = self.lookup(f"{prefix}_hide_header")
         names = frozenset(node.arg(0).lower() for node in found.nodes)
         return Setting(names, found.nodes[0] if found.nodes else None, found.known)
 
@@ -429,7 +411,7 @@ class NginxSettings:
     def _guard_of(self, node: Node) -> Node | None:
         """The ``if`` directive whose block holds ``node`` (an ``add_header``), if any."""
         for level in (self.scope, *self.scope.ancestors()):
-            if level.kind is ScopeKind.IF and any(node is own for own in level.directives):
+            if level.kind == blocks.IF and any(node is own for own in level.directives):
                 return level.node
         return None
 
@@ -586,17 +568,13 @@ class NginxSettings:
         methods).
         """
         scope = self.scope
-        if scope.kind is ScopeKind.LIMIT_EXCEPT and _lists_options(scope.node):
+        if scope.kind == blocks.LIMIT_EXCEPT and _lists_options(scope.node):
             return scope.node
-        location = scope.enclosing(ScopeKind.LOCATION)
-        server = scope.enclosing(ScopeKind.SERVER)
+        location = scope.enclosing(blocks.LOCATION)
+        server = scope.enclosing(blocks.SERVER)
         for level in (location, server):
             for child in level.children if level is not None else ():
-                if (
-                    child.kind is ScopeKind.IF
-                    and "return" in child.own
-                    and _tests_options(child.node)
-                ):
+                if child.kind == blocks.IF and "return" in child.own and _tests_options(child.node):
                     return child.node
         return None
 
@@ -607,17 +585,17 @@ class NginxSettings:
         in this scope, the scopes around it, and the ``if`` blocks among them.
         """
         variable = "$" + name.lower().lstrip("$")
-        http = self.scope.enclosing(ScopeKind.HTTP)
+        http = self.scope.enclosing(blocks.HTTP)
         found = [
             _map_definition(node, variable)
             for node in (http.own.get("map", ()) if http is not None else ())
             if len(node.args) >= 2 and node.args[1].lower() == variable
         ]
         chain = [self.scope, *self.scope.ancestors()]
-        ifs = [child for level in chain for child in level.children if child.kind is ScopeKind.IF]
+        ifs = [child for level in chain for child in level.children if child.kind == blocks.IF]
         levels = list(dict.fromkeys(chain + ifs))
         for level in levels:
-            guard = level.node if level.kind is ScopeKind.IF else None
+            guard = level.node if level.kind == blocks.IF else None
             found.extend(
                 VariableDefinition(kind, variable, node.arg(1), node, guard=guard)
                 for kind in ("set", "auth_request_set")
@@ -647,19 +625,19 @@ class NginxSettings:
         prefix = _MODULE_PREFIX[upstream.kind]
         default_key = _PROXY_CACHE_KEY if upstream.kind is UpstreamKind.PROXY else None
         zone = self.cache_zone
-        valid_found = self.scope.lookup(f"{prefix}_cache_valid")
+        valid_found = self.lookup(f"{prefix}_cache_valid")
         valid = tuple(
             CacheValid(tuple(node.args[:-1]) or _CACHE_VALID_DEFAULT_STATUSES, node.args[-1], node)
             for node in valid_found.nodes
             if node.args
         )
-        ignored = self._words(self.scope.lookup(f"{prefix}_ignore_headers"))
-        methods = self._words(self.scope.lookup(f"{prefix}_cache_methods"))
+        ignored = self._words(self.lookup(f"{prefix}_ignore_headers"))
+        methods = self._words(self.lookup(f"{prefix}_cache_methods"))
         return CachePolicy(
             zone=zone,
             key=self._single(f"{prefix}_cache_key", default_key),
-            bypass=self._words(self.scope.lookup(f"{prefix}_cache_bypass")),
-            no_cache=self._words(self.scope.lookup(f"{prefix}_no_cache")),
+            bypass=self._words(self.lookup(f"{prefix}_cache_bypass")),
+            no_cache=self._words(self.lookup(f"{prefix}_no_cache")),
             valid=Setting(valid, valid_found.nodes[0] if valid else None, valid_found.known),
             ignore_headers=Setting(
                 frozenset(word.lower() for word in ignored.value), ignored.origin, ignored.known
@@ -674,7 +652,7 @@ class NginxSettings:
         )
 
     def _zone_definition(self, prefix: str, zone: str | None) -> Node | None:
-        http = self.scope.enclosing(ScopeKind.HTTP)
+        http = self.scope.enclosing(blocks.HTTP)
         if zone is None or http is None:
             return None
         for node in http.own.get(f"{prefix}_cache_path", ()):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.scope import ScopeKind
+from authlint.model.scope import ScopeRole
 from authlint.rule import SIZE, Finding, Rule, RuleOption, Severity
 
 if TYPE_CHECKING:
@@ -79,8 +79,8 @@ class RequestHeaderTooLarge(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         expected = self.option(LARGEST_REQUEST_HEADER)
-        for server in workspace.scopes("nginx"):
-            if server.kind is not ScopeKind.SERVER:
+        for server in workspace.scopes():
+            if server.role is not ScopeRole.HOST:
                 continue
             buffers = server.settings.buffers
             first, large = buffers.client_header_buffer_size, buffers.large_client_header_buffers

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.scope import ScopeKind
+from authlint.model.scope import ScopeRole
 from authlint.nginx.locations import match_location
 from authlint.rule import Finding, Rule, Severity
 from authlint.rules.caching import per_user
@@ -61,7 +61,7 @@ class AuthRequestCacheShared(Rule):
         reported: set[int] = set()
         for scope in workspace.answering_scopes():
             auth_request = scope.settings.authentication.auth_request
-            server = scope.enclosing(ScopeKind.SERVER)
+            server = scope.enclosing_role(ScopeRole.HOST)
             if not auth_request.value or auth_request.origin is None or server is None:
                 continue
             answered = match_location(server, auth_request.value)
