@@ -1,8 +1,12 @@
-"""The effective settings of a scope, after the format's inheritance rules.
+"""The effective settings of a scope: what the server does there, in every format's terms.
 
-Every value carries the directive that produced it (``origin``; ``None`` means
-the server's default) and whether it is ``known``: a value that an unread file
-could have changed is not known, and no finding may rest on it.
+Each format computes them with its own inheritance, merging and defaults
+(nginx's in ``authlint.nginx``); rules read only these. A value says what
+the server does, never which directive did it: it carries the node that
+decided it (``origin``; ``None`` means the server's default, unless a member
+says where its default lives) for messages, and whether it is ``known``: a
+value that an unread file could have changed is not known, and no finding
+may rest on it.
 
 Values are read-only by convention. The ones built for every scope are plain
 slotted dataclasses rather than frozen ones, which cost three times as much to
@@ -52,6 +56,8 @@ class UpstreamKind(str, Enum):
     SCGI = "scgi"
     GRPC = "grpc"
     MEMCACHED = "memcached"
+    # Apache's mod_cgi and mod_cgid: a process per request, given CGI variables.
+    CGI = "cgi"
     STATIC = "static"
 
 
@@ -109,11 +115,15 @@ class AuthorizationState(str, Enum):
 class AuthorizationForwarding:
     """Whether the client's ``Authorization`` reaches the upstream, and why.
 
-    ``origin`` is the directive that decides it (``None``: the default, the
-    header passes). ``literal`` marks a replacement by a fixed value (no
-    variables). ``shadowed`` is what an outer level's header list would have
-    done, had this scope's own list not replaced it; it is set only when that
-    outer list mentions ``Authorization``.
+    ``origin`` is the directive that decides it; ``None`` when the format's
+    default lets the header pass. A format whose default removes or replaces
+    the header (Apache hides it from CGI and FastCGI, CloudFront drops it
+    outside the cache key) gives the node that holds that default (the
+    handler line) as ``origin``, with ``by_default`` set and ``reason`` saying
+    why, in a few words fit for a message. ``literal`` marks a replacement by
+    a fixed value (no variables). ``shadowed`` is what an outer level's header
+    list would have done, had this scope's own list not replaced it; it is
+    set only when that outer list mentions ``Authorization``.
     """
 
     state: AuthorizationState
@@ -121,50 +131,91 @@ class AuthorizationForwarding:
     literal: bool
     known: bool
     shadowed: AuthorizationForwarding | None = None
+    by_default: bool = False
+    reason: str | None = None
+
+
+class AuthKind(str, Enum):
+    """How a server checks credentials."""
+
+    BASIC = "basic"
+    DIGEST = "digest"
+    # A subrequest to another location or service decides (nginx auth_request).
+    SUBREQUEST = "subrequest"
+    JWT = "jwt"
+    # An outside URL decides (ingress-nginx auth-url, Traefik forwardAuth).
+    EXTERNAL = "external"
+    # A provider-specific check (an identity provider's module, a gateway plugin).
+    PROVIDER = "provider"
+
+
+@dataclass(slots=True)
+class AuthCheck:
+    """One credential check of a scope.
+
+    ``enforced`` is false where the check is declared but does not run (nginx
+    skips Basic auth without a user file); ``target`` is where a subrequest
+    or an outside URL goes; ``methods`` the request methods it covers
+    (``None``: all).
+    """
+
+    kind: AuthKind
+    origin: Node | None
+    enforced: bool
+    known: bool
+    target: str | None = None
+    methods: frozenset[str] | None = None
 
 
 @dataclass(slots=True)
 class Authentication:
-    """Who checks credentials in a scope.
+    """Who checks credentials in a scope: its checks, and how they combine.
 
-    ``basic_realm`` is ``None`` when ``auth_basic`` is off or unset;
-    ``auth_request`` holds the subrequest URI, ``None`` when off or unset;
-    ``jwt`` the ``auth_jwt`` realm (NGINX Plus).
+    ``any_suffices`` is true where passing any one access rule is enough
+    (nginx ``satisfy any``, Apache ``<RequireAny>``), so a check may be
+    skipped; ``known`` is false when an unread file could add or change a
+    check.
     """
 
-    basic_realm: Setting[str | None]
-    basic_user_file: Setting[str | None]
-    auth_request: Setting[str | None]
-    jwt: Setting[str | None]
-    satisfy: Setting[str]
+    checks: tuple[AuthCheck, ...]
+    any_suffices: Setting[bool]
+    known: bool
+
+    def check(self, kind: AuthKind) -> AuthCheck | None:
+        """The scope's check of ``kind``, if it has one."""
+        return next((check for check in self.checks if check.kind is kind), None)
 
     @property
     def basic(self) -> Setting[bool]:
-        """Basic auth is checked: a realm and a user file are both in effect.
-
-        nginx skips Basic auth when either is missing, so a realm alone is no
-        authentication at all.
-        """
-        enabled = self.basic_realm.value is not None and self.basic_user_file.value is not None
-        known = self.basic_realm.known and (
-            self.basic_realm.value is None or self.basic_user_file.known
-        )
-        return Setting(enabled, self.basic_realm.origin, known)
+        """Basic auth runs here (declared, with a user store where the format needs one)."""
+        check = self.check(AuthKind.BASIC)
+        if check is None:
+            return Setting(False, None, self.known)
+        return Setting(check.enforced, check.origin, check.known)
 
     @property
     def server_authenticates(self) -> Setting[bool]:
-        """The server itself checks credentials here (Basic, a subrequest, or JWT)."""
-        basic = self.basic
-        parts = (basic, self.auth_request, self.jwt)
-        for part in parts:
-            if part.value and part.known:
-                return Setting(True, part.origin, True)
-        return Setting(False, None, all(part.known for part in parts))
+        """The server itself checks credentials here (any check that runs)."""
+        for check in self.checks:
+            if check.enforced and check.known:
+                return Setting(True, check.origin, True)
+        return Setting(False, None, self.known)
+
+    @property
+    def every_request_authenticated(self) -> bool:
+        """Every request without valid credentials is refused before the response is made:
+        a Basic or Digest check runs, and passing another access rule does not suffice."""
+        refusing = any(
+            check.kind in (AuthKind.BASIC, AuthKind.DIGEST) and check.enforced and check.known
+            for check in self.checks
+        )
+        return refusing and not self.any_suffices.value
 
 
 @dataclass(slots=True)
 class ResponseHeader:
-    """A response header the server adds (``add_header``); ``always`` also on errors."""
+    """A response header the server adds; ``always``: also on the error answers it makes
+    itself (nginx ``add_header ... always``, Apache ``Header always``)."""
 
     name: str
     value: str
@@ -176,8 +227,9 @@ class ResponseHeader:
 class ResponseHeaders:
     """The headers a scope adds to responses, after inheritance.
 
-    ``discarded`` are the outer level's headers that this scope's own list
-    replaced.
+    ``defined_in`` is the scope whose own list this is; ``discarded`` are the
+    outer level's headers that this scope's own list replaced (formats that
+    merge lists discard none).
     """
 
     entries: tuple[ResponseHeader, ...]
@@ -190,27 +242,6 @@ class ResponseHeaders:
         return tuple(entry for entry in self.entries if entry.name.lower() == wanted)
 
 
-@dataclass(frozen=True, slots=True)
-class VariableDefinition:
-    """Where a variable gets its value.
-
-    ``kind`` is ``map``, ``set`` or ``auth_request_set``. For a map, ``source``
-    is the mapped expression, ``entries`` the (key, value) lines and ``default``
-    its default (nginx's is the empty string); for ``set``, ``source`` is the
-    value and ``guard`` the enclosing ``if`` directive (its condition in its
-    arguments), if any.
-    """
-
-    kind: str
-    variable: str
-    source: str
-    origin: Node
-    entries: tuple[tuple[str, str], ...] = ()
-    default: str = ""
-    guard: Node | None = None
-    complete: bool = True
-
-
 class OriginKind(str, Enum):
     """How a scope chooses the ``Access-Control-Allow-Origin`` value."""
 
@@ -221,33 +252,41 @@ class OriginKind(str, Enum):
     UNKNOWN = "unknown"
 
 
+class RegexDialect(str, Enum):
+    """The regex syntax an origin pattern is written in (each format adds its own:
+    RE2 for Envoy, Go's for Traefik, globs for CloudFront)."""
+
+    PCRE = "pcre"
+
+
 @dataclass(frozen=True, slots=True)
 class OriginFilter:
     """A test the request's Origin passes before it is echoed: an exact value or a regex.
 
-    ``origin`` is the ``map`` or ``if`` that holds it.
+    ``origin`` is the node that holds it (an nginx ``map`` line or ``if``).
     """
 
     pattern: str
     regex: bool
     ignore_case: bool
     origin: Node
+    dialect: RegexDialect
 
 
 @dataclass(frozen=True, slots=True)
 class AllowedOrigin:
     """One ``Access-Control-Allow-Origin`` header and how its value is chosen.
 
-    ``REFLECTED``: the request's ``Origin`` is echoed whatever it is.
-    ``SELECTED``: it is echoed only when it passes one of ``filters`` (the
-    allow-list, for rules to judge). ``definitions`` are the variables the
-    value goes through.
+    ``REFLECTED``: the request's ``Origin`` is echoed whatever it is;
+    ``fallback`` is then the node whose default echoes it, where a lookup
+    table decides (an nginx ``map``). ``SELECTED``: it is echoed only when it
+    passes one of ``filters`` (the allow-list, for rules to judge).
     """
 
     header: ResponseHeader
     kind: OriginKind
-    definitions: tuple[VariableDefinition, ...]
     filters: tuple[OriginFilter, ...] = ()
+    fallback: Node | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,8 +307,8 @@ class CorsPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class CacheValid:
-    """One ``*_cache_valid`` line: the statuses it covers (or ``any``) and for how long."""
+class CacheLifetime:
+    """How long the server's cache keeps answers of some statuses (or ``any``)."""
 
     statuses: tuple[str, ...]
     time: str
@@ -278,85 +317,142 @@ class CacheValid:
 
 @dataclass(frozen=True, slots=True)
 class CachePolicy:
-    """The upstream cache of a scope (``proxy_cache`` and friends).
+    """The cache of a scope's upstream answers (nginx ``proxy_cache``, Apache ``mod_cache``).
 
-    ``zone`` is ``None`` when caching is off. ``key`` is ``None`` when the
-    module has no default key and none is set (fastcgi, uwsgi, scgi).
-    ``zone_definition`` is the ``*_cache_path`` that declares the zone.
+    ``store`` names where answers are kept (``None``: not cached). ``key``
+    is the key as written (``None`` when there is no default and none is
+    set), and ``key_per_user`` whether it holds the client's credential
+    (``None``: unknown). ``skip_lookup`` and ``skip_store`` are the
+    conditions under which a request does not read the cache, or its answer
+    is not stored, each with whether one of them changes with the client's
+    credentials. ``lifetimes`` say which statuses are kept for how long by
+    the server's own say; ``ignored_headers`` the upstream's response headers
+    the cache disregards (lower case); ``methods`` the methods it caches.
+    ``setting_names`` are the format's own names for the key and the
+    store-skipping setting, for messages about one that is missing.
     """
 
-    zone: Setting[str | None]
+    store: Setting[str | None]
     key: Setting[str | None]
-    bypass: Setting[tuple[str, ...]]
-    no_cache: Setting[tuple[str, ...]]
-    valid: Setting[tuple[CacheValid, ...]]
-    ignore_headers: Setting[frozenset[str]]
+    key_per_user: bool | None
+    skip_lookup: Setting[tuple[str, ...]]
+    skip_lookup_on_credentials: bool | None
+    skip_store: Setting[tuple[str, ...]]
+    skip_store_on_credentials: bool | None
+    lifetimes: Setting[tuple[CacheLifetime, ...]]
+    ignored_headers: Setting[frozenset[str]]
     methods: Setting[frozenset[str]]
-    zone_definition: Node | None
+    setting_names: CacheSettingNames
 
 
 @dataclass(frozen=True, slots=True)
-class HeaderBuffers:
-    """Header size limits in bytes: the client's request and the upstream's response."""
+class CacheSettingNames:
+    """A format's names for the cache settings a message may say are missing."""
 
-    client_header_buffer_size: Setting[int | None]
-    large_client_header_buffers: Setting[tuple[int, int] | None]
-    upstream_header_buffer_size: Setting[int | None]
-    obsolete: tuple[Node, ...]
+    key: str
+    skip_store: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderLimits:
+    """The largest request header line a hop accepts from clients, in bytes (line ending
+    included), and the largest header block it accepts from its upstream.
+
+    ``request_line``'s origin is the setting that decides it, where one does.
+    """
+
+    request_line: Setting[int | None]
+    upstream_response: Setting[int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The scope that answers a request (``None``: none does).
+
+    ``known`` is false when the choice could not be made for sure (a regex
+    that could not be tried, an unread file that could add a route);
+    ``redirects``: the server answers with a redirect itself, under
+    ``scope``'s settings, and passes nothing on.
+    """
+
+    scope: Scope | None
+    known: bool
+    redirects: bool = False
 
 
 class Settings(Protocol):
-    """What every format's settings provide for a scope."""
+    """What a format computes for each scope: what the server does there.
+
+    ``Facet`` groups the members; a format that provides a facet fills its
+    members with meaning, and a format that lacks one gives the neutral value
+    (nothing added, nothing cached).
+    """
+
+    # Routing
+    @property
+    def upstream(self) -> Upstream | None:
+        """Who answers requests here; ``None`` above the level that routes them."""
+
+    def route(self, path: str) -> Route:
+        """The scope of this scope's host that answers a request for ``path``."""
 
     @property
-    def upstream(self) -> Upstream | None: ...
+    def upstream_route(self) -> Route | None:
+        """Where the upstream is this same server (a loopback address it listens on): the
+        scope that answers the request passed on; ``None`` otherwise."""
 
+    @property
+    def subrequests_only(self) -> bool:
+        """Only the server's own subrequests and internal redirects reach this scope."""
+
+    # Forwarding
     @property
     def request_headers(self) -> RequestHeaders | None: ...
 
     @property
     def authorization(self) -> AuthorizationForwarding | None: ...
 
+    def credentials_sent_upstream(self) -> tuple[HeaderEntry, ...]:
+        """The header entries that send the client's credentials upstream, as the config
+        shows it (not the header the client sends itself)."""
+
+    # Authentication
     @property
     def authentication(self) -> Authentication: ...
 
     @property
-    def authenticates_some_methods(self) -> Setting[bool]: ...
+    def authenticates_some_methods(self) -> Setting[bool]:
+        """Credentials are checked here for some methods at least."""
 
     @property
-    def internal(self) -> bool: ...
+    def preflight_answered_by(self) -> Node | None:
+        """What answers a CORS preflight (``OPTIONS``) before authentication, if anything."""
 
-    @property
-    def loopback_servers(self) -> dict[str, tuple[Scope, ...]]: ...
-
+    # Response headers and CORS
     @property
     def response_headers(self) -> ResponseHeaders: ...
 
     @property
-    def hidden_upstream_headers(self) -> Setting[frozenset[str]]: ...
+    def hidden_upstream_headers(self) -> Setting[frozenset[str]]:
+        """The upstream's response headers not passed to the client (lower case)."""
 
     @property
-    def expires(self) -> Setting[str | None]: ...
+    def added_freshness(self) -> Setting[bool]:
+        """The server gives its answers here a lifetime that lets caches store them
+        (nginx ``expires 1h``; the origin is the setting that does)."""
 
     @property
     def cors(self) -> CorsPolicy: ...
 
+    # Caching
     @property
-    def cache_zone(self) -> Setting[str | None]: ...
+    def cache_store(self) -> Setting[str | None]:
+        """Where the cache keeps answers here (``None``: not cached): cheaper than
+        :attr:`cache`, for rules that first ask whether anything is cached."""
 
     @property
     def cache(self) -> CachePolicy | None: ...
 
+    # Header limits
     @property
-    def buffers(self) -> HeaderBuffers: ...
-
-    @property
-    def preflight_answered_by(self) -> Node | None: ...
-
-    def variable_definitions(self, name: str) -> tuple[VariableDefinition, ...]: ...
-
-    def depends_on_credential(self, text: str) -> bool | None: ...
-
-    def carries_credential(self, text: str) -> bool | None: ...
-
-    def credentials_sent_upstream(self) -> tuple[HeaderEntry, ...]: ...
+    def header_limits(self) -> HeaderLimits: ...

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+from authlint.model.settings import Setting
+from authlint.nginx.values import parse_size
+
 if TYPE_CHECKING:
     from authlint.model.scope import Scope
     from authlint.model.tree import Node
@@ -84,6 +87,42 @@ class Inheriting:
                 found = inherited(scope.parent).lookup(name)
             self._lookups[name] = found
         return found
+
+    def single(self, name: str, default: str | None = None) -> Setting[str | None]:
+        """A single-valued directive; ``off`` reads as ``None``.
+
+        An explicit value is known even beside an unread include: nginx refuses
+        a duplicate, so the include cannot have set it again.
+        """
+        found = self.lookup(name)
+        if not found.nodes:
+            return Setting(default, None, found.known)
+        node = found.nodes[-1]
+        value = " ".join(node.args)
+        return Setting(None if value == "off" else value, node, True)
+
+    def flag(self, name: str | None, default: bool) -> Setting[bool]:
+        """An ``on``/``off`` directive (``None``: the module has none, the default holds)."""
+        if name is None:
+            return Setting(default)
+        found = self.lookup(name)
+        if not found.nodes:
+            return Setting(default, None, found.known)
+        node = found.nodes[-1]
+        return Setting(node.arg(0).lower() == "on", node, True)
+
+    def words(self, name: str) -> Setting[tuple[str, ...]]:
+        """Every argument of every occurrence in effect, in order."""
+        found = self.lookup(name)
+        words = tuple(arg for node in found.nodes for arg in node.args)
+        return Setting(words, found.nodes[0] if found.nodes else None, found.known)
+
+    def size(self, name: str, default: int) -> Setting[int | None]:
+        """A size in bytes (``None``: one nginx would refuse)."""
+        found = self.single(name)
+        if found.origin is None:
+            return Setting(default, None, found.known)
+        return Setting(parse_size(found.origin.arg(0)), found.origin, found.known)
 
 
 def inherited(scope: Scope) -> Inheriting:

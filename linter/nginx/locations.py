@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from authlint.model.origins import RegexTooSlow, compile_pcre, search_pcre
-from authlint.model.scope import Scope
+from authlint.model.settings import Route
 from authlint.nginx import blocks
 from authlint.nginx.servers import select_server
+
+if TYPE_CHECKING:
+    from authlint.model.scope import Scope
+    from authlint.nginx.settings import NginxSettings
 
 _REGEX_MODIFIERS = {"~": 0, "~*": re.IGNORECASE}
 _STATIC_MODIFIERS = frozenset({"", "^~", "="})
@@ -29,30 +34,21 @@ _PASSING = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LocationMatch:
-    """The location nginx would choose (``None``: no location matches).
+def match_location(server: Scope, uri: str) -> Route:
+    """The location of ``server`` (a server or location scope) that handles ``uri``.
 
     ``known`` is false when a regex location could not be read as a Python
     regex before a match was found, or when an unread include in the searched
     blocks could hold another location. ``redirects``: nginx answers with a
-    301 to the URI with a slash added, under ``scope``'s configuration (its
+    301 to the URI with a slash added, under the location's configuration (its
     ``add_header`` apply), and nothing is passed on.
     """
-
-    scope: Scope | None
-    known: bool
-    redirects: bool = False
-
-
-def match_location(server: Scope, uri: str) -> LocationMatch:
-    """The location of ``server`` (a server or location scope) that handles ``uri``."""
     found = _search(server, uri)
-    return LocationMatch(found.scope, found.known, found.redirects)
+    return Route(found.scope, found.known, found.redirects)
 
 
 @dataclass(frozen=True, slots=True)
-class _Found(LocationMatch):
+class _Found(Route):
     decided: bool = False  # by an exact name, a regex or a redirect: no other search
 
 
@@ -133,7 +129,7 @@ _LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
 _REACHABLE = frozenset({"", "*", "0.0.0.0", "[::]", *_LOOPBACK})
 
 
-def proxied_location(scope: Scope) -> LocationMatch | None:
+def proxied_location(scope: Scope) -> Route | None:
     """The location of a server in the same config that ``scope`` proxies to, if any.
 
     Followed only for a ``proxy_pass`` to a loopback address (or an
@@ -154,14 +150,14 @@ def proxied_location(scope: Scope) -> LocationMatch | None:
         return None
     scheme, host, port, uri = url.groups()
     ports = _loopback_ports(http, host, port or ("443" if scheme == "https" else "80"))
-    listening = http.settings.loopback_servers
+    listening = cast("NginxSettings", http.settings).loopback_servers
     servers = [server for port in sorted(ports) for server in listening.get(port, ())]
     if not servers:
         return None
     sent_host = _host_sent(scope, host)
     chosen = select_server(servers, sent_host)
     if chosen is None:
-        return LocationMatch(None, False)
+        return Route(None, False)
     return match_location(chosen, uri or pattern)
 
 

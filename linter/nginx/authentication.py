@@ -1,0 +1,119 @@
+"""Who checks credentials in an nginx scope.
+
+- ``auth_basic`` and ``auth_basic_user_file`` inherit independently; Basic
+  auth is only checked when both are in effect; ``auth_basic off`` cancels it.
+- ``auth_request`` and ``auth_jwt`` (NGINX Plus) inherit like any directive;
+  ``off`` cancels them.
+- ``satisfy any`` lets a request through when any access module allows it.
+- A ``limit_except`` block's checks apply to the methods it does not list.
+- An ``if ($request_method = OPTIONS) { return ...; }`` answers preflights in
+  the rewrite phase, before the access phase where credentials are checked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from authlint.model.origins import RegexTooSlow, compile_pcre, search_pcre
+from authlint.model.settings import AuthCheck, Authentication, AuthKind, Setting
+from authlint.nginx import blocks
+from authlint.nginx.values import only_variable
+
+if TYPE_CHECKING:
+    from authlint.model.tree import Node
+    from authlint.nginx.settings import NginxSettings
+
+_AUTH_DIRECTIVES = frozenset(
+    {"auth_basic", "auth_basic_user_file", "auth_request", "auth_jwt", "satisfy"}
+)
+
+
+def authentication(settings: NginxSettings) -> Authentication:
+    scope = settings.scope
+    if scope.parent is not None and not scope.unread and not _AUTH_DIRECTIVES & scope.own.keys():
+        return scope.parent.settings.authentication  # all of it inherited
+    realm = settings.single("auth_basic")
+    user_file = settings.single("auth_basic_user_file")
+    subrequest = settings.single("auth_request")
+    jwt = settings.single("auth_jwt")
+    satisfy = settings.single("satisfy")
+    basic_known = realm.known and (realm.value is None or user_file.known)
+    checks = []
+    if realm.value is not None:
+        enforced = user_file.value is not None
+        checks.append(AuthCheck(AuthKind.BASIC, realm.origin, enforced, basic_known))
+    for kind, setting in ((AuthKind.SUBREQUEST, subrequest), (AuthKind.JWT, jwt)):
+        if setting.value:
+            checks.append(AuthCheck(kind, setting.origin, True, setting.known, setting.value))
+    # nginx reads the value in any case.
+    any_suffices = (satisfy.value or "all").lower() == "any"
+    return Authentication(
+        tuple(checks),
+        Setting(any_suffices, satisfy.origin, satisfy.known),
+        known=basic_known and subrequest.known and jwt.known,
+    )
+
+
+def authenticates_some_methods(settings: NginxSettings) -> Setting[bool]:
+    """nginx checks credentials here for all methods, or for those a ``limit_except``
+    block does not list (its checks apply to every other method)."""
+    own = settings.authentication.server_authenticates
+    if own.value or not own.known:
+        return own
+    for child in settings.scope.children:
+        if child.kind == blocks.LIMIT_EXCEPT:
+            limited = child.settings.authentication.server_authenticates
+            if limited.value or not limited.known:
+                return limited
+    return own
+
+
+def internal(settings: NginxSettings) -> bool:
+    """Only nginx's own subrequests and redirects reach this scope: it or a location
+    around it is ``internal``."""
+    return any(
+        level.kind == blocks.LOCATION and "internal" in level.own
+        for level in (settings.scope, *settings.scope.ancestors())
+    )
+
+
+def preflight_answered_by(settings: NginxSettings) -> Node | None:
+    """What keeps a CORS preflight (``OPTIONS``) from this scope's authentication.
+
+    An ``if ($request_method = OPTIONS)`` with a ``return`` in the location
+    or its server (the rewrite phase runs before the access phase), or a
+    ``limit_except`` that lists ``OPTIONS`` (its checks apply to the other
+    methods).
+    """
+    scope = settings.scope
+    if scope.kind == blocks.LIMIT_EXCEPT and _lists_options(scope.node):
+        return scope.node
+    location = scope.enclosing(blocks.LOCATION)
+    server = scope.enclosing(blocks.SERVER)
+    for level in (location, server):
+        for child in level.children if level is not None else ():
+            if child.kind == blocks.IF and "return" in child.own and _tests_options(child.node):
+                return child.node
+    return None
+
+
+def _lists_options(node: Node | None) -> bool:
+    return node is not None and "OPTIONS" in (arg.upper() for arg in node.args)
+
+
+def _tests_options(node: Node | None) -> bool:
+    """``if ($request_method = OPTIONS)`` and its regex spellings."""
+    condition = node.args if node is not None else []
+    if len(condition) != 3 or only_variable(condition[0]) != "request_method":
+        return False
+    operator, value = condition[1], condition[2].strip("'\"")
+    if operator == "=":
+        return value == "OPTIONS"
+    if operator in ("~", "~*"):
+        compiled = compile_pcre(value, re.IGNORECASE if operator == "~*" else 0)
+        try:
+            return compiled is not None and search_pcre(compiled, "OPTIONS")
+        except RegexTooSlow:
+            return True  # unknown: no finding may rest on preflights reaching authentication
+    return False

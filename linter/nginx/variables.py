@@ -1,0 +1,160 @@
+"""Where an nginx variable gets its value, and whether a value carries the client's
+credentials.
+
+``map`` blocks of ``http`` define variables lazily, for any scope;
+``set`` and ``auth_request_set`` in a scope, the scopes around it, and the
+``if`` blocks among them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from authlint.nginx import blocks
+from authlint.nginx.values import is_builtin_variable, variables_in
+
+if TYPE_CHECKING:
+    from authlint.model.settings import HeaderEntry
+    from authlint.model.tree import Node
+    from authlint.nginx.settings import NginxSettings
+
+MAP_KEYWORDS = frozenset({"default", "hostnames", "volatile", "include"})
+# How deep a chain of variables is followed before its value is unknown.
+DEPTH_LIMIT = 8
+_CREDENTIAL_VARIABLES = frozenset({"http_authorization", "remote_user", "http_cookie"})
+_CREDENTIAL_WORDS = ("auth", "token", "api_key", "apikey", "session")
+
+
+@dataclass(frozen=True, slots=True)
+class VariableDefinition:
+    """Where a variable gets its value.
+
+    ``kind`` is ``map``, ``set`` or ``auth_request_set``. For a map, ``source``
+    is the mapped expression, ``entries`` the (key, value) lines and ``default``
+    its default (nginx's is the empty string); for ``set``, ``source`` is the
+    value and ``guard`` the enclosing ``if`` directive (its condition in its
+    arguments), if any.
+    """
+
+    kind: str
+    variable: str
+    source: str
+    origin: Node
+    entries: tuple[tuple[str, str], ...] = ()
+    default: str = ""
+    guard: Node | None = None
+    complete: bool = True
+
+
+def variable_definitions(settings: NginxSettings, name: str) -> tuple[VariableDefinition, ...]:
+    """Where ``$name`` can get its value for a request handled by this scope."""
+    scope = settings.scope
+    variable = "$" + name.lower().lstrip("$")
+    http = scope.enclosing(blocks.HTTP)
+    found = [
+        _map_definition(node, variable)
+        for node in (http.own.get("map", ()) if http is not None else ())
+        if len(node.args) >= 2 and node.args[1].lower() == variable
+    ]
+    chain = [scope, *scope.ancestors()]
+    ifs = [child for level in chain for child in level.children if child.kind == blocks.IF]
+    levels = list(dict.fromkeys(chain + ifs))
+    for level in levels:
+        guard = level.node if level.kind == blocks.IF else None
+        found.extend(
+            VariableDefinition(kind, variable, node.arg(1), node, guard=guard)
+            for kind in ("set", "auth_request_set")
+            for node in level.own.get(kind, ())
+            if node.arg(0).lower() == variable
+        )
+    return tuple(found)
+
+
+def credential_in(
+    settings: NginxSettings, text: str, values_only: bool, depth: int = 0, user_name: bool = True
+) -> bool | None:
+    """Whether a value changes with the client's credentials (``values_only``: holds the
+    credential itself, one value per user).
+
+    ``$http_authorization``, ``$remote_user``, cookies, JWT claims, and what an
+    ``auth_request`` subrequest said about the client; a ``map`` from a
+    credential to constants (``1``, ``0``) depends on one but carries none.
+    ``None`` when it uses a variable defined nowhere in view (a snippet read
+    without the config that defines it): then nobody knows. ``user_name``:
+    whether the name nginx authenticated (``$remote_user``) counts.
+    """
+    unknown = False
+    for name in variables_in(text):
+        if _is_credential_variable(name) and (user_name or name != "remote_user"):
+            return True
+        definitions = settings.variable_definitions(name)
+        if not definitions or depth >= DEPTH_LIMIT:
+            unknown = unknown or depth >= DEPTH_LIMIT or not is_builtin_variable(name)
+            continue
+        for definition in definitions:
+            if definition.kind == "auth_request_set":
+                return True
+            unknown = unknown or not definition.complete
+            if definition.kind == "set":
+                values = [definition.source]
+            else:
+                values = [value for _, value in definition.entries] + [definition.default]
+                source = credential_in(
+                    settings, definition.source, values_only, depth + 1, user_name
+                )
+                if source and (not values_only or any(variables_in(v) for v in values)):
+                    return True
+                unknown = unknown or source is None
+            for value in values:
+                found = credential_in(settings, value, values_only, depth + 1, user_name)
+                if found:
+                    return True
+                unknown = unknown or found is None
+    return None if unknown else False
+
+
+def any_credential(settings: NginxSettings, conditions: tuple[str, ...]) -> bool | None:
+    """Whether one of the conditions depends on the client's credentials (``None``: unknown)."""
+    results = [credential_in(settings, condition, values_only=False) for condition in conditions]
+    if any(results):
+        return True
+    return None if None in results else False
+
+
+def credentials_sent_upstream(settings: NginxSettings) -> tuple[HeaderEntry, ...]:
+    """The header entries that, as the config shows, send credentials upstream.
+
+    ``$remote_user`` alone does not count: it is the name nginx checked
+    (empty unless nginx authenticates), as in the stock ``fastcgi_params``.
+    """
+    headers = settings.request_headers
+    if headers is None:
+        return ()
+    return tuple(
+        entry
+        for entry in headers.entries
+        if credential_in(settings, entry.value, values_only=True, user_name=False)
+    )
+
+
+def _map_definition(node: Node, variable: str) -> VariableDefinition:
+    entries: list[tuple[str, str]] = []
+    default = ""
+    complete = True
+    for child in node.children or ():
+        if child.name == "default":
+            default = child.arg(0)
+        elif child.name == "include":
+            complete = False
+        elif child.name not in MAP_KEYWORDS:
+            entries.append((child.name, child.arg(0)))
+    return VariableDefinition(
+        "map", variable, node.arg(0), node, tuple(entries), default, complete=complete
+    )
+
+
+def _is_credential_variable(name: str) -> bool:
+    if name in _CREDENTIAL_VARIABLES or name.startswith(("cookie_", "jwt_")):
+        return True
+    return name.startswith("http_") and any(word in name for word in _CREDENTIAL_WORDS)
