@@ -185,6 +185,30 @@ class Rule(ABC):
         return Finding(self.id, self.severity, self.family, message, fix or self.fix, span, group)
 
 
+class Once:
+    """The nodes a rule has reported, so that it reports each once.
+
+    ``once.first(node)`` is true the first time and false from then on;
+    ``once.seen(node)`` asks without claiming, to skip a node early. By
+    identity: two directives alike at two places are two nodes.
+    """
+
+    def __init__(self) -> None:
+        # Holding the nodes keeps their ids from being reused by others.
+        self._seen: dict[int, Node] = {}
+
+    def seen(self, node: Node) -> bool:
+        """Whether ``node`` was already given to :meth:`first`."""
+        return id(node) in self._seen
+
+    def first(self, node: Node) -> bool:
+        """True the first time ``node`` is given here, False from then on."""
+        if id(node) in self._seen:
+            return False
+        self._seen[id(node)] = node
+        return True
+
+
 @dataclass(frozen=True)
 class Run:
     """What a :class:`RunRule` examines besides the model.

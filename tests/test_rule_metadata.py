@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from authlint.rule import DOC_SECTIONS, Family, Rule, Severity, load_rules
+from authlint.rule import DOC_SECTIONS, Family, Once, Rule, Severity, load_rules
+
+from conftest import model, write
 
 RULES = load_rules()
 
@@ -77,3 +80,17 @@ def test_docstring_has_the_house_sections_in_order(rule: type[Rule]) -> None:
 )
 def test_family_is_the_hundreds_digit(rule_id: str, family: Family) -> None:
     assert Family.of(rule_id) is family
+
+
+def test_once_knows_each_node_by_identity(tmp_path: Path) -> None:
+    workspace = model(write(tmp_path, {"nginx.conf": "user nginx;\nuser nginx;\n"}) / "nginx.conf")
+    nodes = workspace.files[0].nodes
+    assert nodes is not None
+    first, second = nodes
+    once = Once()
+    assert not once.seen(first)
+    assert once.first(first)
+    assert once.seen(first)
+    assert not once.first(first)
+    assert not once.seen(second)
+    assert once.first(second)
