@@ -36,9 +36,12 @@ class Severity(str, Enum):
 
 
 class Family(str, Enum):
-    """A rule's family; the hundreds digit of its ID says which."""
+    """A rule's family; the hundreds digit of its ID (the family's ``digit``) says which."""
 
-    LINTER = "linter"
+    # authlint's diagnostics about its own run (AL0xx), under rules/diagnostics/.
+    # The value is older than that name and stays: it is what reports print
+    # ("family": "linter" in JSON, a SARIF tag) and what users filter on.
+    DIAGNOSTICS = "linter"
     FORWARDING = "forwarding"
     BASIC_AUTH = "basic-auth"
     CORS = "cors"
@@ -46,9 +49,26 @@ class Family(str, Enum):
     BUFFERS = "buffers"
     HYGIENE = "hygiene"
 
+    @property
+    def digit(self) -> int:
+        """The hundreds digit of the family's rule IDs: 3 for ``AL3xx``."""
+        return _FAMILY_DIGITS[self]
+
     @classmethod
     def of(cls, rule_id: str) -> Family:
-        return list(cls)[int(rule_id[2])]
+        return _FAMILY_OF_DIGIT[int(rule_id[2])]
+
+
+_FAMILY_DIGITS = {
+    Family.DIAGNOSTICS: 0,
+    Family.FORWARDING: 1,
+    Family.BASIC_AUTH: 2,
+    Family.CORS: 3,
+    Family.CACHING: 4,
+    Family.BUFFERS: 5,
+    Family.HYGIENE: 6,
+}
+_FAMILY_OF_DIGIT = {digit: family for family, digit in _FAMILY_DIGITS.items()}
 
 
 T = TypeVar("T")

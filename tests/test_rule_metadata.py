@@ -69,7 +69,7 @@ def test_docstring_has_the_house_sections_in_order(rule: type[Rule]) -> None:
 @pytest.mark.parametrize(
     ("rule_id", "family"),
     [
-        ("AL001", Family.LINTER),
+        ("AL001", Family.DIAGNOSTICS),
         ("AL101", Family.FORWARDING),
         ("AL201", Family.BASIC_AUTH),
         ("AL301", Family.CORS),
@@ -80,6 +80,14 @@ def test_docstring_has_the_house_sections_in_order(rule: type[Rule]) -> None:
 )
 def test_family_is_the_hundreds_digit(rule_id: str, family: Family) -> None:
     assert Family.of(rule_id) is family
+
+
+def test_each_family_has_its_own_digit() -> None:
+    assert sorted(family.digit for family in Family) == list(range(len(Family)))
+    for family in Family:
+        assert Family.of(f"AL{family.digit}01") is family
+    # Reports print the value: the diagnostics' family is still "linter".
+    assert Family.DIAGNOSTICS.value == "linter"
 
 
 def test_once_knows_each_node_by_identity(tmp_path: Path) -> None:
