@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 from authlint.model.settings import Facet
 from authlint.model.source import Span
 from authlint.model.tree import Node
-from authlint.nginx.values import parse_size
+from authlint.sizes import parse_size
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping

@@ -46,13 +46,8 @@ from authlint.model.settings import (
     VariableDefinition,
 )
 from authlint.nginx.locations import loopback_listen_ports
-from authlint.nginx.values import (
-    is_builtin_variable,
-    only_variable,
-    parse_number,
-    parse_size,
-    variables_in,
-)
+from authlint.nginx.values import is_builtin_variable, only_variable, variables_in
+from authlint.sizes import parse_number, parse_size
 
 if TYPE_CHECKING:
     from authlint.model.tree import Node
