@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 from authlint.model.settings import Facet
 from authlint.model.source import Span
 from authlint.model.tree import Node
-from authlint.nginx.values import parse_size
+from authlint.sizes import parse_size
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -36,9 +36,12 @@ class Severity(str, Enum):
 
 
 class Family(str, Enum):
-    """A rule's family; the hundreds digit of its ID says which."""
+    """A rule's family; the hundreds digit of its ID (the family's ``digit``) says which."""
 
-    LINTER = "linter"
+    # authlint's diagnostics about its own run (AL0xx), under rules/diagnostics/.
+    # The value is older than that name and stays: it is what reports print
+    # ("family": "linter" in JSON, a SARIF tag) and what users filter on.
+    DIAGNOSTICS = "linter"
     FORWARDING = "forwarding"
     BASIC_AUTH = "basic-auth"
     CORS = "cors"
@@ -46,9 +49,26 @@ class Family(str, Enum):
     BUFFERS = "buffers"
     HYGIENE = "hygiene"
 
+    @property
+    def digit(self) -> int:
+        """The hundreds digit of the family's rule IDs: 3 for ``AL3xx``."""
+        return _FAMILY_DIGITS[self]
+
     @classmethod
     def of(cls, rule_id: str) -> Family:
-        return list(cls)[int(rule_id[2])]
+        return _FAMILY_OF_DIGIT[int(rule_id[2])]
+
+
+_FAMILY_DIGITS = {
+    Family.DIAGNOSTICS: 0,
+    Family.FORWARDING: 1,
+    Family.BASIC_AUTH: 2,
+    Family.CORS: 3,
+    Family.CACHING: 4,
+    Family.BUFFERS: 5,
+    Family.HYGIENE: 6,
+}
+_FAMILY_OF_DIGIT = {digit: family for family, digit in _FAMILY_DIGITS.items()}
 
 
 T = TypeVar("T")
@@ -183,6 +203,30 @@ class Rule(ABC):
     ) -> Finding:
         span = where.span if isinstance(where, Node) else where
         return Finding(self.id, self.severity, self.family, message, fix or self.fix, span, group)
+
+
+class Once:
+    """The nodes a rule has reported, so that it reports each once.
+
+    ``once.first(node)`` is true the first time and false from then on;
+    ``once.seen(node)`` asks without claiming, to skip a node early. By
+    identity: two directives alike at two places are two nodes.
+    """
+
+    def __init__(self) -> None:
+        # Holding the nodes keeps their ids from being reused by others.
+        self._seen: dict[int, Node] = {}
+
+    def seen(self, node: Node) -> bool:
+        """Whether ``node`` was already given to :meth:`first`."""
+        return id(node) in self._seen
+
+    def first(self, node: Node) -> bool:
+        """True the first time ``node`` is given here, False from then on."""
+        if id(node) in self._seen:
+            return False
+        self._seen[id(node)] = node
+        return True
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from authlint.rule import Family, Rule, load_rules
 REGENERATE = "python -m authlint.ruledocs docs/rules.md"
 
 FAMILY_TITLES = {
-    Family.LINTER: "The linter's own diagnostics",
+    Family.DIAGNOSTICS: "The linter's own diagnostics",
     Family.FORWARDING: "Authorization forwarding",
     Family.BASIC_AUTH: "Duplicate Basic auth",
     Family.CORS: "CORS with credentials",
@@ -35,7 +35,7 @@ _FENCE = "```"
 
 def family_label(family: Family) -> str:
     """A family with its ID range, such as ``cors (AL3xx)``."""
-    return f"{family.value} (AL{list(Family).index(family)}xx)"
+    return f"{family.value} (AL{family.digit}xx)"
 
 
 def anchor(rule: type[Rule]) -> str:
@@ -146,7 +146,7 @@ def render_reference(rules: list[type[Rule]]) -> str:
         "",
         "## Index",
     ]
-    for family in Family:
+    for family in sorted(Family, key=lambda family: family.digit):
         members = [rule for rule in rules if Family.of(rule.id) is family]
         if not members:
             continue

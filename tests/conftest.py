@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from textwrap import dedent
 
 import pytest
 
@@ -12,11 +13,15 @@ from authlint.formats import IncludeOptions
 from authlint.model.scope import Scope
 from authlint.model.workspace import Workspace
 
+from live_config import LIVE_CONFIG
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 RULE_FIXTURES = FIXTURES / "rules"
 EXAMPLES = FIXTURES / "examples"
 CORPUS = REPO.parent / "shared" / "corpus"
+# Where the model tests' configs pass requests to (nothing listens there).
+UPSTREAM = "http://127.0.0.1:9000"
 # A finding expected on a fixture line: a comment naming the rules, `# [AL101]`.
 # The bracket must follow the `#`, so that `# authlint: ignore[AL102]` is no marker.
 MARKER = re.compile(r"#\s*\[(AL\d{3}(?:\]\s*\[AL\d{3})*)\]")
@@ -79,6 +84,26 @@ def tree(tmp_path: Path):
         return write(tmp_path, files)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def live_model(tmp_path_factory):
+    root = tmp_path_factory.mktemp("live-model")
+    (root / "site.conf").write_text(LIVE_CONFIG)
+    return model(root, cwd=root)
+
+
+@pytest.fixture
+def config(tree):
+    """Load ``site.conf`` (and ``extra`` files) from a fresh tree into the model."""
+
+    def load(text, extra=None):
+        files = {"site.conf": dedent(text)}
+        files.update({name: dedent(body) for name, body in (extra or {}).items()})
+        root = tree(files)
+        return model(root, cwd=root)
+
+    return load
 
 
 def pytest_sessionfinish() -> None:

@@ -113,7 +113,7 @@ def test_the_checks_see_a_run_past_its_time(tmp_path: Path, monkeypatch) -> None
 
 # Failures the fuzzer found (and, for the superscript count and the regexes, a look at
 # the code next to what it found), minimised. Each is fixed, and pinned by a test of its
-# own (test_hostile_input.py, test_nginx_semantics.py, test_model_cors_cache.py).
+# own (test_hostile_input.py, test_nginx_semantics.py, test_regex_limits.py).
 REGRESSIONS = {
     # RuntimeError: `include /;` has no parent folder to suggest an --include-map for.
     "include-of-the-root-folder": named({b"site.conf": b"include /;\n"}),

@@ -143,7 +143,9 @@ def test_span_over_several_lines_has_no_columns(tmp_path, monkeypatch):
             "fix it",
             Span("a.conf", 3, 5, 6, 2),
         ),
-        Finding("AL003", Severity.INFO, Family.LINTER, "line only", "fix it", Span("b.conf", 7)),
+        Finding(
+            "AL003", Severity.INFO, Family.DIAGNOSTICS, "line only", "fix it", Span("b.conf", 7)
+        ),
     ]
     output = render(Result(findings=findings, files_scanned=2, rules=tuple(load_rules())))
     assert output.splitlines() == [

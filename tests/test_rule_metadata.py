@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from authlint.rule import DOC_SECTIONS, Family, Rule, Severity, load_rules
+from authlint.rule import DOC_SECTIONS, Family, Once, Rule, Severity, load_rules
+
+from conftest import model, write
 
 RULES = load_rules()
 
@@ -66,7 +69,7 @@ def test_docstring_has_the_house_sections_in_order(rule: type[Rule]) -> None:
 @pytest.mark.parametrize(
     ("rule_id", "family"),
     [
-        ("AL001", Family.LINTER),
+        ("AL001", Family.DIAGNOSTICS),
         ("AL101", Family.FORWARDING),
         ("AL201", Family.BASIC_AUTH),
         ("AL301", Family.CORS),
@@ -77,3 +80,25 @@ def test_docstring_has_the_house_sections_in_order(rule: type[Rule]) -> None:
 )
 def test_family_is_the_hundreds_digit(rule_id: str, family: Family) -> None:
     assert Family.of(rule_id) is family
+
+
+def test_each_family_has_its_own_digit() -> None:
+    assert sorted(family.digit for family in Family) == list(range(len(Family)))
+    for family in Family:
+        assert Family.of(f"AL{family.digit}01") is family
+    # Reports print the value: the diagnostics' family is still "linter".
+    assert Family.DIAGNOSTICS.value == "linter"
+
+
+def test_once_knows_each_node_by_identity(tmp_path: Path) -> None:
+    workspace = model(write(tmp_path, {"nginx.conf": "user nginx;\nuser nginx;\n"}) / "nginx.conf")
+    nodes = workspace.files[0].nodes
+    assert nodes is not None
+    first, second = nodes
+    once = Once()
+    assert not once.seen(first)
+    assert once.first(first)
+    assert once.seen(first)
+    assert not once.first(first)
+    assert not once.seen(second)
+    assert once.first(second)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from authlint.model.settings import HeaderLimits, Setting
 from authlint.nginx.handlers import MODULE_PREFIX
-from authlint.nginx.values import parse_number, parse_size
+from authlint.sizes import parse_number, parse_size
 
 if TYPE_CHECKING:
     from authlint.nginx.settings import NginxSettings

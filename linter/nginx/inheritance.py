@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from authlint.model.settings import Setting
-from authlint.nginx.values import parse_size
+from authlint.sizes import parse_size
 
 if TYPE_CHECKING:
     from authlint.model.scope import Scope

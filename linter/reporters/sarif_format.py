@@ -115,7 +115,7 @@ def _descriptor(rule: type[Rule]) -> dict[str, object]:
         "tags": _tags(rule),
         # The load problems (AL0xx) are facts about the files; the other rules
         # reason about what nginx does, proven on the real server.
-        "precision": "very-high" if Family.of(rule.id) is Family.LINTER else "high",
+        "precision": "very-high" if Family.of(rule.id) is Family.DIAGNOSTICS else "high",
     }
     if SECURITY_TAG in rule.tags:
         properties["security-severity"] = SECURITY_SEVERITIES[rule.severity]

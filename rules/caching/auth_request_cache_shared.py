@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from authlint.model.scope import ScopeRole
 from authlint.nginx.locations import match_location
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import per_user
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class AuthRequestCacheShared(Rule):
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope in workspace.answering_scopes():
             auth_request = scope.settings.authentication.auth_request
             server = scope.enclosing_role(ScopeRole.HOST)
@@ -71,11 +71,10 @@ class AuthRequestCacheShared(Rule):
                 continue
             cache = target.settings.cache
             node = cache.zone.origin if cache is not None else None
-            if cache is None or not cache.zone.value or node is None or id(node) in reported:
+            if cache is None or not cache.zone.value or node is None or once.seen(node):
                 continue
-            if per_user(target, cache) is not False:
+            if per_user(target, cache) is not False or not once.first(node):
                 continue
-            reported.add(id(node))
             yield self.finding(
                 node,
                 f"`{node.name} {node.arg(0)}` caches the answer of the `auth_request` subrequest "

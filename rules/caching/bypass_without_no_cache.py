@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import any_credential, caching_scopes, every_request_authenticated
 
 if TYPE_CHECKING:
@@ -53,18 +53,17 @@ class BypassWithoutNoCache(Rule):
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope, cache in caching_scopes(workspace):
             node = cache.bypass.origin
-            if node is None or id(node) in reported or not cache.no_cache.known:
+            if node is None or once.seen(node) or not cache.no_cache.known:
                 continue
             if any_credential(scope, cache.bypass.value) is not True:
                 continue
             if every_request_authenticated(scope):
                 continue
-            if any_credential(scope, cache.no_cache.value) is not False:
+            if any_credential(scope, cache.no_cache.value) is not False or not once.first(node):
                 continue
-            reported.add(id(node))
             no_cache = node.name.replace("_cache_bypass", "_no_cache")
             yield self.finding(
                 node,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.model.settings import AuthorizationState
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import caching_scopes, per_user, who_authenticates
 
 if TYPE_CHECKING:
@@ -67,16 +67,15 @@ class IgnoresPrivacyHeaders(Rule):
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope, cache in caching_scopes(workspace, clients_only=True):
             node = cache.ignore_headers.origin
             ignored = [name for name in _PRIVACY_HEADERS if name in cache.ignore_headers.value]
-            if node is None or not ignored or id(node) in reported:
+            if node is None or not ignored or once.seen(node):
                 continue
             carried = _credentials_carried(scope)
-            if carried is None or per_user(scope, cache) is not False:
+            if carried is None or per_user(scope, cache) is not False or not once.first(node):
                 continue
-            reported.add(id(node))
             hidden = scope.settings.hidden_upstream_headers.value
             replay = ""
             if "set-cookie" in ignored and "set-cookie" not in hidden:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import caching_scopes
 
 if TYPE_CHECKING:
@@ -54,14 +54,13 @@ class KeyMissing(Rule):
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope, cache in caching_scopes(workspace):
             node = cache.zone.origin
-            if node is None or node.name == "proxy_cache" or id(node) in reported:
+            if node is None or node.name == "proxy_cache":
                 continue
-            if cache.key.value is not None or not cache.key.known:
+            if cache.key.value is not None or not cache.key.known or not once.first(node):
                 continue
-            reported.add(id(node))
             key = node.name + "_key"
             yield self.finding(
                 node,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -66,14 +66,13 @@ class PublicCacheOnAuthenticated(Rule):
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope in workspace.forwarding_scopes():
             authenticates = scope.settings.authentication.server_authenticates
             if not authenticates.value or authenticates.origin is None:
                 continue
             for node, what in _shared_cacheable(scope):
-                if id(node) not in reported:
-                    reported.add(id(node))
+                if once.first(node):
                     yield self.finding(
                         node,
                         f"{what} on the answers of `{scope.label}`, which nginx authenticates "

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import SOURCE_URL, caching_scopes, per_user, who_authenticates
 
 if TYPE_CHECKING:
@@ -71,15 +71,16 @@ class SharedAcrossUsers(Rule):
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope, cache in caching_scopes(workspace, clients_only=True):
             why = who_authenticates(scope)
             node = cache.zone.origin
-            if why is None or node is None or id(node) in reported:
+            if why is None or node is None or once.seen(node):
                 continue
             if per_user(scope, cache) is not False or _left_to_upstream(cache) is not False:
                 continue
-            reported.add(id(node))
+            if not once.first(node):
+                continue
             key = cache.key.value or "one entry for every URL"
             yield self.finding(
                 node,

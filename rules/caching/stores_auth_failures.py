@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import caching_scopes, per_user
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class StoresAuthFailures(Rule):
     tags = ("caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope, cache in caching_scopes(workspace):
             if per_user(scope, cache) is not False:
                 continue
@@ -62,9 +62,8 @@ class StoresAuthFailures(Rule):
                     covered = " and ".join(sorted(statuses & _AUTH_FAILURES))
                 else:
                     continue
-                if id(valid.origin) in reported:
+                if not once.first(valid.origin):
                     continue
-                reported.add(id(valid.origin))
                 yield self.finding(
                     valid.origin,
                     f"`{valid.origin.name} {' '.join(valid.origin.args)}` caches {covered} "

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import credentialed_scopes
 
 if TYPE_CHECKING:
@@ -53,13 +53,12 @@ class AllowHeadersWildcard(Rule):
     states_server_behaviour = False  # the Fetch standard's preflight check, in the browser
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope, cors in credentialed_scopes(workspace):
             for header in cors.allow_headers:
                 names = {name.lower() for name in re.split(r"[\s,]+", header.value) if name}
                 node = header.origin
-                if "*" in names and "authorization" not in names and id(node) not in reported:
-                    reported.add(id(node))
+                if "*" in names and "authorization" not in names and once.first(node):
                     yield self.finding(
                         node,
                         f"`Access-Control-Allow-Headers *` in `{scope.label}` with credentials "

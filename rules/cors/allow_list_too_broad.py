@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from authlint.model.origins import LeakKind, check_origin_regex
 from authlint.model.settings import OriginKind
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import SOURCE_URL, credentialed_scopes
 
 if TYPE_CHECKING:
@@ -63,21 +63,20 @@ class AllowListTooBroad(Rule):
     tags = ("security", "cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope, cors in credentialed_scopes(workspace):
             for allowed in cors.allowed_origins:
                 if allowed.kind is not OriginKind.SELECTED:
                     continue
                 for entry in allowed.filters:
-                    if not entry.regex or id(entry.origin) in reported:
+                    if not entry.regex or once.seen(entry.origin):
                         continue
                     leaks = [
                         leak
                         for leak in check_origin_regex(entry.pattern, entry.ignore_case).leaks
                         if leak.kind in _OWN_LEAKS
                     ]
-                    if leaks:
-                        reported.add(id(entry.origin))
+                    if leaks and once.first(entry.origin):
                         reasons = "; ".join(leak.describe() for leak in leaks)
                         yield self.finding(
                             entry.origin,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import SOURCE_URL
 
 if TYPE_CHECKING:
@@ -47,12 +47,11 @@ class CredentialsNotTrue(Rule):
     states_server_behaviour = False  # the Fetch standard's CORS check, in the browser
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope in workspace.answering_scopes():
             for header in scope.settings.cors.allow_credentials:
                 node = header.origin
-                if header.value != "true" and "$" not in header.value and id(node) not in reported:
-                    reported.add(id(node))
+                if header.value != "true" and "$" not in header.value and once.first(node):
                     yield self.finding(
                         node,
                         f"`Access-Control-Allow-Credentials {header.value or _EMPTY}` is not "

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.nginx.locations import proxied_location
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import ALLOW_CREDENTIALS, ALLOW_ORIGIN
 
 if TYPE_CHECKING:
@@ -64,11 +64,10 @@ class HeaderDuplicated(Rule):
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope in workspace.answering_scopes():
             for header, reason in _duplicates(scope):
-                if id(header.origin) not in reported:
-                    reported.add(id(header.origin))
+                if once.first(header.origin):
                     yield self.finding(
                         header.origin,
                         f"`{header.name}` is sent twice from `{scope.label}` ({reason}): "

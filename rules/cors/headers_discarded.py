@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import is_cors_header
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class HeadersDiscarded(Rule):
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope in workspace.scopes():
             headers = scope.settings.response_headers
             if headers.defined_in is not scope or not headers.known:
@@ -77,9 +77,8 @@ class HeadersDiscarded(Rule):
             if not lost:
                 continue
             cut = scope.own["add_header"][0]
-            if id(cut) in reported:
+            if not once.first(cut):
                 continue
-            reported.add(id(cut))
             outer = next(entry for entry in headers.discarded if entry.name in lost)
             yield self.finding(
                 cut,

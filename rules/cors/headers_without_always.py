@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -58,7 +58,7 @@ class HeadersWithoutAlways(Rule):
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope in workspace.answering_scopes():
             cors = scope.settings.cors
             candidates = [
@@ -67,14 +67,13 @@ class HeadersWithoutAlways(Rule):
                     *(item.header for item in cors.allowed_origins),
                     *cors.allow_credentials,
                 )
-                if not header.always and id(header.origin) not in reported
+                if not header.always and not once.seen(header.origin)
             ]
             refuser = _who_can_refuse(scope) if candidates else None
             if refuser is None:
                 continue
             for header in candidates:
-                if id(header.origin) not in reported:
-                    reported.add(id(header.origin))
+                if once.first(header.origin):
                     yield self.finding(
                         header.origin,
                         f"`add_header {header.name}` has no `always`, so nginx leaves it off "

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from authlint.model.origins import LeakKind, check_origin_regex
 from authlint.model.settings import OriginKind
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import SOURCE_URL, credentialed_scopes
 
 if TYPE_CHECKING:
@@ -56,12 +56,11 @@ class NullOrigin(Rule):
     tags = ("security", "cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope, cors in credentialed_scopes(workspace):
             for allowed in cors.allowed_origins:
                 for node in _allowing_null(allowed):
-                    if id(node) not in reported:
-                        reported.add(id(node))
+                    if once.first(node):
                         yield self.finding(
                             node,
                             f"the `null` origin is allowed with credentials for `{scope.label}`: "

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from authlint.model.origins import LeakKind, check_origin_regex
 from authlint.model.settings import AllowedOrigin, OriginKind
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import SOURCE_URL, credentialed_scopes
 
 if TYPE_CHECKING:
@@ -70,14 +70,13 @@ class OriginReflected(Rule):
     tags = ("security", "cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope, cors in credentialed_scopes(workspace):
             for allowed in cors.allowed_origins:
                 node = allowed.header.origin
                 how = _unfiltered(allowed)
-                if how is None or id(node) in reported:
+                if how is None or not once.first(node):
                     continue
-                reported.add(id(node))
                 yield self.finding(
                     node,
                     f"`Access-Control-Allow-Origin` in `{scope.label}` echoes {how}, with "

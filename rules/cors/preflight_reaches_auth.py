@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -70,15 +70,14 @@ class PreflightReachesAuth(Rule):
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope in workspace.answering_scopes():
             settings = scope.settings
             if not settings.cors.allowed_origins or settings.preflight_answered_by is not None:
                 continue
             check = _authentication_check(scope)
-            if check is None or id(check) in reported:
+            if check is None or not once.first(check):
                 continue
-            reported.add(id(check))
             yield self.finding(
                 check,
                 f"`{check.name}` applies to the CORS preflight (`OPTIONS`) of `{scope.label}`, "

@@ -4,7 +4,7 @@ import re
 from typing import TYPE_CHECKING
 
 from authlint.model.settings import OriginKind
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -62,12 +62,12 @@ class VaryOriginMissing(Rule):
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope in workspace.answering_scopes():
             dynamic = [
                 allowed
                 for allowed in scope.settings.cors.allowed_origins
-                if allowed.kind in _DYNAMIC and id(allowed.header.origin) not in reported
+                if allowed.kind in _DYNAMIC and not once.seen(allowed.header.origin)
             ]
             if not dynamic or not scope.settings.response_headers.known:
                 continue
@@ -76,8 +76,7 @@ class VaryOriginMissing(Rule):
                 continue
             for allowed in dynamic:
                 node = allowed.header.origin
-                if id(node) not in reported:
-                    reported.add(id(node))
+                if once.first(node):
                     yield self.finding(
                         node,
                         f"`Access-Control-Allow-Origin` in `{scope.label}` changes with the "

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.model.settings import OriginKind
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import SOURCE_URL, credentialed_scopes
 
 if TYPE_CHECKING:
@@ -61,12 +61,11 @@ class WildcardWithCredentials(Rule):
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope, cors in credentialed_scopes(workspace):
             for allowed in cors.allowed_origins:
                 node = allowed.header.origin
-                if allowed.kind is OriginKind.WILDCARD and id(node) not in reported:
-                    reported.add(id(node))
+                if allowed.kind is OriginKind.WILDCARD and once.first(node):
                     yield self.finding(
                         node,
                         "`Access-Control-Allow-Origin *` with `Access-Control-Allow-Credentials "

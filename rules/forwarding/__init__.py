@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.rule import Once
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -30,12 +32,11 @@ def where_nginx_does_not_authenticate(
 
     One per directive that decides the state: the first scope it affects.
     """
-    reported: set[int] = set()
+    once = Once()
     for scope, upstream, authorization in forwarding_scopes(workspace):
         origin = authorization.origin
-        if authorization.state is not state or origin is None or id(origin) in reported:
+        if authorization.state is not state or origin is None or once.seen(origin):
             continue
         authenticates = scope.settings.authenticates_some_methods
-        if authenticates.known and not authenticates.value:
-            reported.add(id(origin))
+        if authenticates.known and not authenticates.value and once.first(origin):
             yield scope, upstream, authorization

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.model.settings import AuthorizationState, UpstreamKind
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.forwarding import forwarding_scopes
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class BasicCredentialsForwarded(Rule):
     tags = ("security", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope, upstream, authorization in forwarding_scopes(workspace):
             if upstream.kind not in _PROXIED or upstream.origin is None:
                 continue
@@ -72,9 +72,8 @@ class BasicCredentialsForwarded(Rule):
             basic = scope.settings.authentication.basic
             if not (basic.value and basic.known) or basic.origin is None:
                 continue
-            if id(upstream.origin) in reported:
+            if not once.first(upstream.origin):
                 continue
-            reported.add(id(upstream.origin))
             message = (
                 f"nginx checks Basic credentials in `{scope.label}` (`auth_basic` at "
                 f"{basic.origin.where}) and `{upstream.origin.name}` still forwards the "

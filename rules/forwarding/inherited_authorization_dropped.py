@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.model.settings import AuthorizationState
-from authlint.rule import Finding, Rule, Severity
+from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.forwarding import forwarding_scopes
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class InheritedAuthorizationDropped(Rule):
     tags = ("security", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        reported: set[int] = set()
+        once = Once()
         for scope, _, authorization in forwarding_scopes(workspace):
             outer = authorization.shadowed
             if outer is None or not outer.known or outer.origin is None:
@@ -81,9 +81,8 @@ class InheritedAuthorizationDropped(Rule):
             if headers is None or not headers.entries:
                 continue
             cut = headers.entries[0].origin
-            if id(cut) in reported:
+            if not once.first(cut):
                 continue
-            reported.add(id(cut))
             line = f"`{outer.origin.name} {outer.origin.arg(0)}` from {outer.origin.where}"
             consequence = (
                 "only the `Authorization` header the client sends itself, if any"
