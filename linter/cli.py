@@ -343,12 +343,22 @@ def check(
         if warning is not None:
             _note(f"warning: {warning}", quiet)
     if result.unclaimed:
-        from authlint.formats import FORMATS
+        from authlint.formats import registered
         from authlint.reporters.layout import printable
 
-        reads = ", ".join(item.reading for item in FORMATS)
-        for path in result.unclaimed:
-            _note(f"warning: {printable(path)} is not linted: authlint reads {reads}", quiet)
+        reads = ", ".join(item.reading for item in registered())
+        names = [printable(path) for path in result.unclaimed[:_UNCLAIMED_NAMED]]
+        more = len(result.unclaimed) - len(names)
+        listed = ", ".join(names) + (f", and {more} more" if more else "")
+        # One line however many: pre-commit names every YAML file of a commit.
+        if len(result.unclaimed) == 1:
+            _note(f"warning: {listed} is not linted: authlint reads {reads}", quiet)
+        else:
+            _note(
+                f"warning: {len(result.unclaimed)} files named are not linted, as authlint "
+                f"reads {reads}: {listed}",
+                quiet,
+            )
     # What the run as a whole left unknown is said even with --quiet.
     for notice in result.notices:
         click.echo(f"authlint: warning: {notice}", err=True)
@@ -365,6 +375,10 @@ def check(
     # A file that does not parse was not linted: that never passes.
     unparsed = any(finding.rule == PARSE_ERROR for finding in result.findings)
     return EXIT_FINDINGS if unparsed or (reached and not exit_zero) else EXIT_CLEAN
+
+
+# How many unclaimed files the notice names.
+_UNCLAIMED_NAMED = 3
 
 
 def _note(message: str, quiet: bool) -> None:

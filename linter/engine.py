@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from authlint.discovery import discover
-from authlint.formats import FORMATS, IncludeOptions, standard_input
+from authlint.formats import IncludeOptions, registered, standard_input
 from authlint.model.origins import RUN_SECONDS, regex_clock
 from authlint.model.source import Span, display_path
 from authlint.model.workspace import LoadProblem, ProblemKind, Workspace
@@ -98,7 +98,7 @@ def load(
             for path in sorted(group.files.get(item.name, ()))
             if not path.is_symlink()
         ]
-        for item in FORMATS
+        for item in registered()
         if any(item.name in group.files for group in groups)
     }
     progress.start("files", sum(len(files) for files in claimed.values()))

@@ -8,8 +8,10 @@ every format that provides the facets it reads (:func:`claimed_formats`).
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from authlint.model.settings import Facet
@@ -49,16 +51,21 @@ class IncludeOptions:
 class Format(ABC):
     """One config format.
 
-    ``name`` is what its scopes and files carry as ``format``; ``provides``
-    the facets of :class:`~authlint.model.settings.Settings` it fills;
-    ``fix_hints`` the fix, in its own terms, for the rules whose generic fix
-    does not say what to write; ``reading`` what a user is told it reads.
+    ``name`` is what its scopes and files carry as ``format``; ``server``
+    how messages name the server that reads it; ``reading`` what a user is
+    told it reads; ``provides`` the facets of
+    :class:`~authlint.model.settings.Settings` it fills. ``fix_hints`` are
+    the fixes, in its own terms, of the rules whose generic fix cannot say
+    what to write (``{field}`` placeholders are filled by the rule);
+    ``references`` its documentation of what each rule says.
     """
 
     name: str
+    server: str
     reading: str
     provides: frozenset[Facet]
     fix_hints: Mapping[str, str]
+    references: Mapping[str, str]
 
     @abstractmethod
     def worth_reading(self, name: str, folder: str) -> bool:
@@ -85,14 +92,19 @@ class Format(ABC):
         so that ``jobs`` processes can share their parse; ``progress`` advances per file."""
 
 
-def _registered() -> tuple[Format, ...]:
-    # Imported here: each format package imports this module for its base class.
+@cache
+def registered() -> tuple[Format, ...]:
+    """Every format, in the order they are offered a file."""
+    # Imported on first use: each format package imports this module for its
+    # base class, and a rule's module needs no format to be defined.
     from authlint.nginx.format import NGINX
 
     return (NGINX,)
 
 
-FORMATS: tuple[Format, ...] = _registered()
+@cache
+def _by_name() -> dict[str, Format]:
+    return {item.name: item for item in registered()}
 
 
 def standard_input(
@@ -107,12 +119,36 @@ def standard_input(
 
 def claimed_formats(rule: type[Rule]) -> tuple[str, ...]:
     """The formats a rule runs on: those that provide every facet it reads."""
-    return tuple(item.name for item in FORMATS if rule.needs <= item.provides)
+    return tuple(item.name for item in registered() if rule.needs <= item.provides)
 
 
-def fix_hint(format_name: str, rule_id: str) -> str | None:
+def fix_hint(format_name: str | None, rule_id: str) -> str | None:
     """The format's own fix for a rule, if it has one."""
-    for item in FORMATS:
-        if item.name == format_name:
-            return item.fix_hints.get(rule_id)
-    return None
+    found = _by_name().get(format_name) if format_name is not None else None
+    return found.fix_hints.get(rule_id) if found is not None else None
+
+
+def server_name(format_name: str) -> str:
+    """How messages name the server that reads a format (``nginx``)."""
+    return _by_name()[format_name].server
+
+
+def references(rule: type[Rule]) -> list[str]:
+    """Where what a rule says is documented: its own authority (a standard), then each
+    format's documentation of it."""
+    found = [rule.reference_url] if rule.reference_url else []
+    for item in registered():
+        url = item.references.get(rule.id)
+        if url is not None and url not in found:
+            found.append(url)
+    return found
+
+
+def fix_hints(rule: type[Rule]) -> list[tuple[str, str]]:
+    """Each format's own fix for a rule, as (server, hint); a placeholder the rule fills
+    is shown as ``<name>``."""
+    return [
+        (item.server, re.sub(r"\{(\w+)\}", r"<\1>", item.fix_hints[rule.id]))
+        for item in registered()
+        if rule.id in item.fix_hints
+    ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
+from authlint.formats import fix_hint
 from authlint.model.settings import Facet
 from authlint.model.source import Span
 from authlint.model.tree import Node
@@ -199,10 +200,33 @@ class Rule(ABC):
         """Yield a finding for each problem in the model."""
 
     def finding(
-        self, where: Node | Span, message: str, fix: str | None = None, group: str | None = None
+        self,
+        where: Node | Span,
+        message: str,
+        fix: str | None = None,
+        group: str | None = None,
+        *,
+        fields: Mapping[str, str] | None = None,
+        format: str | None = None,
     ) -> Finding:
+        """A finding at ``where``.
+
+        Its fix is ``fix``, else the fix hint of the format of ``where`` (a
+        node's file, or ``format`` for a place in no node) for this rule, its
+        ``{field}`` placeholders filled from ``fields``, else the rule's own.
+        """
         span = where.span if isinstance(where, Node) else where
-        return Finding(self.id, self.severity, self.family, message, fix or self.fix, span, group)
+        if fix is None:
+            hint = fix_hint(where.file.format if isinstance(where, Node) else format, self.id)
+            fix = self.fix if hint is None else _filled(hint, fields or {})
+        return Finding(self.id, self.severity, self.family, message, fix, span, group)
+
+
+def _filled(hint: str, fields: Mapping[str, str]) -> str:
+    # Not str.format: hints quote configs, whose braces are no placeholders.
+    for name, value in fields.items():
+        hint = hint.replace(f"{{{name}}}", value)
+    return hint
 
 
 class Once:

@@ -15,6 +15,7 @@ import re
 import sys
 from pathlib import Path
 
+from authlint.formats import fix_hints, references
 from authlint.rule import Family, Rule, load_rules
 
 REGENERATE = "python -m authlint.ruledocs docs/rules.md"
@@ -78,7 +79,13 @@ def _proof(rule: type[Rule]) -> str:
 
 
 def _reference(rule: type[Rule]) -> list[str]:
-    return [f"- Reference: <{rule.reference_url}>"] if rule.reference_url else []
+    return [f"- Reference: <{url}>" for url in references(rule)]
+
+
+def _fix(rule: type[Rule]) -> list[str]:
+    """The rule's fix, then each format's own words for it."""
+    hints = fix_hints(rule)
+    return [rule.fix, *([""] if hints else []), *(f"- {server}: {hint}" for server, hint in hints)]
 
 
 def render_rule(rule: type[Rule], level: int = 1) -> str:
@@ -106,7 +113,7 @@ def render_rule(rule: type[Rule], level: int = 1) -> str:
         *_shift_headings(sections, level - 1),
         "",
         f"{'#' * (level + 1)} Fix",
-        rule.fix,
+        *_fix(rule),
         *_options(rule, level + 1),
     ]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
@@ -189,7 +196,7 @@ def render_list_json(rules: list[type[Rule]]) -> str:
             "summary": rule.summary,
             "fix": rule.fix,
             "tags": list(rule.tags),
-            "reference_url": rule.reference_url,
+            "reference_url": next(iter(references(rule)), None),
         }
         for rule in rules
     ]

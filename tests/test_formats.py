@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from authlint.formats import FORMATS, claimed_formats, fix_hint
+from authlint.formats import claimed_formats, fix_hint, registered
 from authlint.rule import load_rules
 
 from test_cli import authlint
@@ -15,7 +15,7 @@ NGINX = "server {\n    listen 80;\n    location / { proxy_pass http://app; }\n}\
 
 
 def test_format_names_are_unique() -> None:
-    names = [item.name for item in FORMATS]
+    names = [item.name for item in registered()]
     assert len(names) == len(set(names))
 
 
@@ -26,7 +26,7 @@ def test_every_rule_runs_on_some_format() -> None:
 
 def test_fix_hints_are_for_known_rules() -> None:
     ids = {rule.id for rule in load_rules()}
-    for item in FORMATS:
+    for item in registered():
         assert set(item.fix_hints) <= ids, item.name
     assert fix_hint("no-such-format", "AL101") is None
 

@@ -21,9 +21,9 @@ def test_default_proxy_cache_key_carries_no_credential(config):
     """
     settings = cache_at(config, f"proxy_cache c1; proxy_pass {UPSTREAM};")
     cache = settings.cache
-    assert settings.carries_credential(cache.key.value) is False
-    assert cache.bypass.value == ()
-    assert cache.no_cache.value == ()
+    assert cache.key_per_user is False
+    assert cache.skip_lookup.value == ()
+    assert cache.skip_store.value == ()
 
 
 def test_cache_key_with_authorization_carries_credential(config):
@@ -35,7 +35,7 @@ def test_cache_key_with_authorization_carries_credential(config):
         f"proxy_cache c1; proxy_cache_key $scheme$proxy_host$request_uri$http_authorization;"
         f" proxy_pass {UPSTREAM};",
     )
-    assert settings.carries_credential(settings.cache.key.value) is True
+    assert settings.cache.key_per_user is True
 
 
 def test_bypass_and_no_cache_words_from_all_lines_in_order(config):
@@ -49,11 +49,11 @@ def test_bypass_and_no_cache_words_from_all_lines_in_order(config):
         f" proxy_pass {UPSTREAM};",
     )
     cache = settings.cache
-    assert cache.bypass.value == ("$cookie_nocache", "$arg_nocache", "$http_authorization")
-    assert cache.bypass.origin.args == ["$cookie_nocache", "$arg_nocache"]
-    assert cache.no_cache.value == ("$http_pragma", "$http_authorization")
-    assert all(settings.depends_on_credential(word) is not None for word in cache.bypass.value)
-    assert settings.depends_on_credential(" ".join(cache.no_cache.value)) is True
+    assert cache.skip_lookup.value == ("$cookie_nocache", "$arg_nocache", "$http_authorization")
+    assert cache.skip_lookup.origin.args == ["$cookie_nocache", "$arg_nocache"]
+    assert cache.skip_store.value == ("$http_pragma", "$http_authorization")
+    assert cache.skip_lookup_on_credentials is True
+    assert cache.skip_store_on_credentials is True
 
 
 def test_cache_conditions_inherited_from_http(config):
@@ -68,11 +68,10 @@ def test_cache_conditions_inherited_from_http(config):
         ),
     )
     cache = settings.cache
-    assert cache.zone.value == "c1"
-    assert cache.zone_definition.name == "proxy_cache_path"
+    assert cache.store.value == "c1"
     assert cache.key.value == "$host$request_uri$cookie_session"
-    assert settings.carries_credential(cache.key.value) is True
-    assert cache.no_cache.value == cache.bypass.value == ("$http_authorization",)
+    assert cache.key_per_user is True
+    assert cache.skip_store.value == cache.skip_lookup.value == ("$http_authorization",)
 
 
 def test_cache_of_if_and_limit_except_blocks_is_their_locations(config):
@@ -92,15 +91,14 @@ def test_cache_of_if_and_limit_except_blocks_is_their_locations(config):
     )
     for label in ("if $arg_x", "limit_except GET"):
         cache = scope_at(ws, label).settings.cache
-        assert cache.zone.value == "c1"
-        assert [(v.statuses, v.time) for v in cache.valid.value] == [(("200",), "5m")]
+        assert cache.store.value == "c1"
+        assert [(v.statuses, v.time) for v in cache.lifetimes.value] == [(("200",), "5m")]
 
 
-def test_cache_with_variable_zone_has_no_zone_definition(config):
-    """nginx: `proxy_cache $zone` chooses the zone at run time: no declaration to point at."""
+def test_cache_with_variable_zone_is_stored(config):
+    """nginx: `proxy_cache $zone` chooses the zone at run time: the answers are cached."""
     cache = cache_at(config, f"proxy_cache $cache_zone; proxy_pass {UPSTREAM};").cache
-    assert cache.zone.value == "$cache_zone"
-    assert cache.zone_definition is None
+    assert cache.store.value == "$cache_zone"
 
 
 def test_cache_of_a_location_that_returns_is_none(config):
@@ -123,11 +121,11 @@ def test_cgi_style_cache_directives(config):
         " fastcgi_pass 127.0.0.1:9000;",
     )
     cache = settings.cache
-    assert cache.zone.value == "f1"
+    assert cache.store.value == "f1"
     assert cache.key.value == "$request_uri$cookie_session"
-    assert cache.bypass.value == cache.no_cache.value == ("$http_authorization",)
-    assert [(v.statuses, v.time) for v in cache.valid.value] == [(("any",), "1m")]
-    assert cache.ignore_headers.value == {"cache-control", "set-cookie"}
+    assert cache.skip_lookup.value == cache.skip_store.value == ("$http_authorization",)
+    assert [(v.statuses, v.time) for v in cache.lifetimes.value] == [(("any",), "1m")]
+    assert cache.ignored_headers.value == {"cache-control", "set-cookie"}
     assert cache.methods.value == {"GET", "HEAD", "POST"}
 
 
@@ -136,6 +134,6 @@ def test_cache_beside_an_unread_include_is_not_known(config):
     cache = cache_at(
         config, f"include /nowhere/cache.conf; proxy_pass {UPSTREAM};", server="proxy_cache c1;"
     ).cache
-    assert not cache.zone.known
-    assert not cache.bypass.known
-    assert not cache.ignore_headers.known
+    assert not cache.store.known
+    assert not cache.skip_lookup.known
+    assert not cache.ignored_headers.known

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from authlint.nginx import blocks
 from authlint.model.settings import OriginKind
+from authlint.nginx import blocks
 
 from conftest import UPSTREAM, scope_at
 from live_config import PREFLIGHTS
@@ -99,8 +99,10 @@ def test_cors_origin_through_a_map(config, map_body, kind):
     )
     (origin,) = origins_at(ws, "location /api/")
     assert origin.kind is kind
-    (definition,) = origin.definitions
-    assert definition.kind == "map"
+    if kind is OriginKind.REFLECTED:
+        # The map's default echoes any origin: messages point at it.
+        assert origin.fallback is not None
+        assert origin.fallback.name == "map"
 
 
 def test_cors_map_filters_keep_their_kind(config):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from authlint.model.settings import UpstreamKind
+from authlint.nginx.variables import credential_in
 
 from conftest import UPSTREAM, scope_at
 
@@ -78,8 +79,8 @@ def test_credential_in_value(config, text, depends, carries):
         """
     )
     settings = scope_at(ws, "location /c/").settings
-    assert settings.depends_on_credential(text) is depends
-    assert settings.carries_credential(text) is carries
+    assert credential_in(settings, text, values_only=False) is depends
+    assert credential_in(settings, text, values_only=True) is carries
 
 
 def test_credentials_sent_upstream_lists_header_entries_with_credentials(config):
@@ -147,21 +148,21 @@ def test_internal_applies_to_the_location_and_its_if_blocks(config):
         }}
         """
     )
-    assert scope_at(ws, "location /auth").settings.internal
-    assert scope_at(ws, "if $http_x").settings.internal
-    assert not scope_at(ws, "location /public/").settings.internal
-    assert not scope_at(ws, "server").settings.internal
+    assert scope_at(ws, "location /auth").settings.subrequests_only
+    assert scope_at(ws, "if $http_x").settings.subrequests_only
+    assert not scope_at(ws, "location /public/").settings.subrequests_only
+    assert not scope_at(ws, "server").settings.subrequests_only
 
 
 def test_internal_location_of_live_config(live_model):
     """The live config's `location /int/` is internal; `location /go-nested` is not."""
-    assert scope_at(live_model, "location /int/").settings.internal
-    assert not scope_at(live_model, "location /go-nested").settings.internal
+    assert scope_at(live_model, "location /int/").settings.subrequests_only
+    assert not scope_at(live_model, "location /go-nested").settings.subrequests_only
 
 
 def test_internal_is_inherited_by_nested_locations(live_model):
     """nginx 1.22: GET /int/nested/ got 404 while an error_page redirect reached it."""
-    assert scope_at(live_model, "location /int/nested/").settings.internal
+    assert scope_at(live_model, "location /int/nested/").settings.subrequests_only
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from textwrap import dedent
 
 import pytest
 
-from authlint.model.settings import AuthorizationState, OriginKind, UpstreamKind
+from authlint.model.settings import AuthKind, AuthorizationState, OriginKind, UpstreamKind
 from authlint.model.workspace import ProblemKind
 from authlint.nginx import blocks
 
@@ -822,9 +822,10 @@ def test_auth_basic_and_user_file_are_inherited(nginx):
     """nginx: auth_basic and auth_basic_user_file set at server level protect a location
     that sets neither (401 realm="server realm").
     """
-    auth = at(nginx(AUTH_CONFIG), "location /inherit/").authentication
-    assert auth.basic_realm.value == "server realm"
-    assert auth.basic_user_file.value == "htpasswd"
+    settings = at(nginx(AUTH_CONFIG), "location /inherit/")
+    auth = settings.authentication
+    assert settings.single("auth_basic").value == "server realm"
+    assert settings.single("auth_basic_user_file").value == "htpasswd"
     assert auth.basic.value
     assert auth.basic.known
     assert auth.server_authenticates.value
@@ -834,10 +835,14 @@ def test_auth_basic_realm_alone_keeps_inherited_user_file(nginx):
     """nginx: auth_basic and auth_basic_user_file inherit independently: a location setting
     only a realm still checks the server's user file.
     """
-    auth = at(nginx(AUTH_CONFIG), "location /realm/").authentication
-    assert auth.basic_realm.value == "other realm"
-    assert auth.basic_user_file.value == "htpasswd"
-    assert auth.basic_user_file.origin.line != auth.basic_realm.origin.line
+    settings = at(nginx(AUTH_CONFIG), "location /realm/")
+    auth = settings.authentication
+    assert settings.single("auth_basic").value == "other realm"
+    assert settings.single("auth_basic_user_file").value == "htpasswd"
+    assert (
+        settings.single("auth_basic_user_file").origin.line
+        != settings.single("auth_basic").origin.line
+    )
     assert auth.basic.value
 
 
@@ -847,9 +852,10 @@ def test_auth_basic_user_file_alone_keeps_inherited_realm(nginx):
     """
     ws = nginx(AUTH_CONFIG)
     for label in ("location /file/", "location /file/nested/"):
-        auth = at(ws, label).authentication
-        assert auth.basic_realm.value == "server realm"
-        assert auth.basic_user_file.value == "htpasswd2"
+        settings = at(ws, label)
+        auth = settings.authentication
+        assert settings.single("auth_basic").value == "server realm"
+        assert settings.single("auth_basic_user_file").value == "htpasswd2"
         assert auth.basic.value
 
 
@@ -857,10 +863,11 @@ def test_auth_basic_off_cancels_inherited_basic_auth(nginx):
     """nginx: "the special value off cancels the effect of the auth_basic directive inherited
     from the previous configuration level" (200 without credentials).
     """
-    auth = at(nginx(AUTH_CONFIG), "location /off/").authentication
-    assert auth.basic_realm.value is None
-    assert auth.basic_realm.origin.args == ["off"]
-    assert auth.basic_user_file.value == "htpasswd"
+    settings = at(nginx(AUTH_CONFIG), "location /off/")
+    auth = settings.authentication
+    assert settings.single("auth_basic").value is None
+    assert settings.single("auth_basic").origin.args == ["off"]
+    assert settings.single("auth_basic_user_file").value == "htpasswd"
     assert not auth.basic.value
     assert auth.basic.known
     assert not auth.server_authenticates.value
@@ -873,9 +880,10 @@ def test_auth_basic_in_limit_except_applies_to_other_methods_only(nginx):
     """
     ws = nginx(AUTH_CONFIG)
     assert not at(ws, "location /le/").authentication.basic.value
-    limited = at(ws, "limit_except GET").authentication
-    assert limited.basic_realm.value == "le realm"
-    assert limited.basic_user_file.value == "htpasswd"
+    limited_settings = at(ws, "limit_except GET")
+    limited = limited_settings.authentication
+    assert limited_settings.single("auth_basic").value == "le realm"
+    assert limited_settings.single("auth_basic_user_file").value == "htpasswd"
     assert limited.basic.value
 
 
@@ -884,9 +892,10 @@ def test_auth_basic_realm_without_user_file_is_no_authentication(nginx):
     (ngx_http_auth_basic_module declines; 200 without credentials).
     """
     ws = nginx(f'server {{ location /r/ {{ auth_basic "x"; proxy_pass {UPSTREAM}; }} }}')
-    auth = at(ws, "location /r/").authentication
-    assert auth.basic_realm.value == "x"
-    assert auth.basic_user_file.value is None
+    settings = at(ws, "location /r/")
+    auth = settings.authentication
+    assert settings.single("auth_basic").value == "x"
+    assert settings.single("auth_basic_user_file").value is None
     assert not auth.basic.value
     assert auth.basic.known
     assert not auth.server_authenticates.value
@@ -927,12 +936,13 @@ def test_auth_request_is_inherited_and_cancelled_by_off(nginx):
         """
     )
     for label in ("location /ar/", "location /ar/inherit/"):
-        auth = at(ws, label).authentication
-        assert auth.auth_request.value == "/auth"
+        settings = at(ws, label)
+        auth = settings.authentication
+        assert auth.check(AuthKind.SUBREQUEST).target == "/auth"
         assert auth.server_authenticates.value
         assert auth.server_authenticates.origin.name == "auth_request"
     off = at(ws, "location /ar/off/").authentication
-    assert off.auth_request.value is None
+    assert off.check(AuthKind.SUBREQUEST) is None
     assert not off.server_authenticates.value
 
 
@@ -955,12 +965,12 @@ def test_satisfy_defaults_to_all_and_is_inherited(nginx):
         }}
         """
     )
-    default = at(ws, "location /all/").authentication.satisfy
-    assert default.value == "all"
+    default = at(ws, "location /all/").authentication.any_suffices
+    assert default.value is False
     assert default.origin is None
     for label in ("location /any/", "location /any/nested/"):
-        satisfy = at(ws, label).authentication.satisfy
-        assert satisfy.value == "any"
+        satisfy = at(ws, label).authentication.any_suffices
+        assert satisfy.value is True
         assert satisfy.origin.args == ["any"]
 
 
@@ -1076,7 +1086,7 @@ def test_proxy_cache_key_defaults_to_scheme_proxy_host_request_uri(nginx):
     cache = cache_of(nginx, f"proxy_cache c1; proxy_pass {UPSTREAM};")
     assert cache.key.value == "$scheme://$proxy_host$request_uri"
     assert cache.key.origin is None
-    assert cache.zone.value == "c1"
+    assert cache.store.value == "c1"
 
 
 def test_explicit_proxy_cache_key_is_inherited(nginx):
@@ -1103,37 +1113,17 @@ def test_cgi_style_cache_has_no_default_key(nginx, prefix, handler):
     `no "fastcgi_cache_key" for "fastcgi_cache"` and every URL shares one entry.
     """
     cache = cache_of(nginx, f"{prefix}_cache z; {handler};")
-    assert cache.zone.value == "z"
+    assert cache.store.value == "z"
     assert cache.key.value is None
 
 
 def test_proxy_cache_off_cancels_inherited_cache(nginx):
     """nginx: proxy_cache off cancels a cache inherited from the previous level."""
     inherited = cache_of(nginx, f"proxy_pass {UPSTREAM};", server_body="proxy_cache c1;")
-    assert inherited.zone.value == "c1"
+    assert inherited.store.value == "c1"
     off = cache_of(nginx, f"proxy_cache off; proxy_pass {UPSTREAM};", server_body="proxy_cache c1;")
-    assert off.zone.value is None
-    assert off.zone.origin.args == ["off"]
-    assert off.zone_definition is None
-
-
-def test_cache_zone_definition_is_the_cache_path_declaring_keys_zone(nginx):
-    """nginx: a zone is declared by *_cache_path ... keys_zone=name:size at http level."""
-    cache = cache_of(
-        nginx,
-        f"proxy_cache c2; proxy_pass {UPSTREAM};",
-        http_body=(
-            "proxy_cache_path /var/cache/a keys_zone=c1:10m;\n"
-            "proxy_cache_path /var/cache/b levels=1:2 keys_zone=c2:10m inactive=1h;"
-        ),
-    )
-    assert cache.zone_definition.args[0] == "/var/cache/b"
-    fastcgi = cache_of(
-        nginx,
-        "fastcgi_cache f1; fastcgi_pass 127.0.0.1:9000;",
-        http_body="fastcgi_cache_path /var/cache/f keys_zone=f1:1m;",
-    )
-    assert fastcgi.zone_definition.name == "fastcgi_cache_path"
+    assert off.store.value is None
+    assert off.store.origin.args == ["off"]
 
 
 def test_proxy_cache_valid_time_only_covers_200_301_302(nginx):
@@ -1141,7 +1131,7 @@ def test_proxy_cache_valid_time_only_covers_200_301_302(nginx):
     cached" (403 and 404 were not cached with proxy_cache_valid 10m).
     """
     cache = cache_of(nginx, f"proxy_cache c1; proxy_cache_valid 10m; proxy_pass {UPSTREAM};")
-    (valid,) = cache.valid.value
+    (valid,) = cache.lifetimes.value
     assert valid.statuses == ("200", "301", "302")
     assert valid.time == "10m"
 
@@ -1155,7 +1145,7 @@ def test_proxy_cache_valid_any_and_explicit_codes(nginx):
         f"proxy_cache c1; proxy_cache_valid any 1m; proxy_cache_valid 404 410 5m;"
         f" proxy_pass {UPSTREAM};",
     )
-    assert [(valid.statuses, valid.time) for valid in cache.valid.value] == [
+    assert [(valid.statuses, valid.time) for valid in cache.lifetimes.value] == [
         (("any",), "1m"),
         (("404", "410"), "5m"),
     ]
@@ -1167,16 +1157,16 @@ def test_proxy_cache_valid_at_location_replaces_server_lines(nginx):
     """
     server = "proxy_cache c1; proxy_cache_valid 404 1m;"
     inherited = cache_of(nginx, f"proxy_pass {UPSTREAM};", server_body=server)
-    assert [valid.statuses for valid in inherited.valid.value] == [("404",)]
+    assert [valid.statuses for valid in inherited.lifetimes.value] == [("404",)]
     own = cache_of(nginx, f"proxy_cache_valid 200 1m; proxy_pass {UPSTREAM};", server_body=server)
-    assert [valid.statuses for valid in own.valid.value] == [("200",)]
+    assert [valid.statuses for valid in own.lifetimes.value] == [("200",)]
 
 
 def test_no_proxy_cache_valid_means_no_time_based_caching(nginx):
     """nginx: without proxy_cache_valid, only responses with caching headers are stored."""
     cache = cache_of(nginx, f"proxy_cache c1; proxy_pass {UPSTREAM};")
-    assert cache.valid.value == ()
-    assert cache.valid.origin is None
+    assert cache.lifetimes.value == ()
+    assert cache.lifetimes.origin is None
 
 
 def test_proxy_ignore_headers_at_location_replaces_server_setting(nginx):
@@ -1185,11 +1175,11 @@ def test_proxy_ignore_headers_at_location_replaces_server_setting(nginx):
     """
     server = "proxy_cache c1; proxy_ignore_headers Cache-Control Set-Cookie;"
     inherited = cache_of(nginx, f"proxy_pass {UPSTREAM};", server_body=server)
-    assert inherited.ignore_headers.value == {"cache-control", "set-cookie"}
+    assert inherited.ignored_headers.value == {"cache-control", "set-cookie"}
     own = cache_of(
         nginx, f"proxy_ignore_headers Expires; proxy_pass {UPSTREAM};", server_body=server
     )
-    assert own.ignore_headers.value == {"expires"}
+    assert own.ignored_headers.value == {"expires"}
 
 
 def test_proxy_no_cache_and_bypass_at_location_replace_server_conditions(nginx):
@@ -1201,16 +1191,16 @@ def test_proxy_no_cache_and_bypass_at_location_replace_server_conditions(nginx):
         " proxy_cache_bypass $http_authorization;"
     )
     inherited = cache_of(nginx, f"proxy_pass {UPSTREAM};", server_body=server)
-    assert inherited.no_cache.value == ("$http_authorization",)
-    assert inherited.bypass.value == ("$http_authorization",)
+    assert inherited.skip_store.value == ("$http_authorization",)
+    assert inherited.skip_lookup.value == ("$http_authorization",)
     own = cache_of(
         nginx,
         f"proxy_no_cache $cookie_nocache; proxy_cache_bypass $cookie_nocache $arg_nocache;"
         f" proxy_pass {UPSTREAM};",
         server_body=server,
     )
-    assert own.no_cache.value == ("$cookie_nocache",)
-    assert own.bypass.value == ("$cookie_nocache", "$arg_nocache")
+    assert own.skip_store.value == ("$cookie_nocache",)
+    assert own.skip_lookup.value == ("$cookie_nocache", "$arg_nocache")
 
 
 def test_proxy_cache_methods_always_include_get_and_head(nginx):
@@ -1237,7 +1227,7 @@ def test_cache_settings_follow_the_upstream_module(nginx):
     )
     assert at(ws, "location /static/").cache is None
     assert at(ws, "location /grpc/").cache is None
-    assert at(ws, "location /php").cache.zone.value is None
+    assert at(ws, "location /php").cache.store.value is None
 
 
 # --- Header buffers -----------------------------------------------------------------------
@@ -1253,7 +1243,6 @@ def test_header_buffer_defaults(nginx):
     assert buffers.client_header_buffer_size.origin is None
     assert buffers.large_client_header_buffers.value == (4, 8192)
     assert buffers.upstream_header_buffer_size.value == 4096
-    assert buffers.obsolete == ()
     assert at(ws, "location /s/").buffers.upstream_header_buffer_size.value is None
 
 
@@ -1343,15 +1332,6 @@ def test_header_buffers_inherit_and_read_each_module_buffer_size(nginx):
     assert at(ws, "location /php").buffers.upstream_header_buffer_size.value == 32768
 
 
-def test_obsolete_http2_header_size_directives_are_listed(nginx):
-    """nginx: http2_max_field_size and http2_max_header_size are obsolete since 1.19.7
-    (large_client_header_buffers applies instead).
-    """
-    ws = nginx("server { http2_max_field_size 16k; http2_max_header_size 32k; location / { } }")
-    obsolete = single(ws, blocks.SERVER).settings.buffers.obsolete
-    assert [node.name for node in obsolete] == ["http2_max_field_size", "http2_max_header_size"]
-
-
 # --- CORS: how Access-Control-Allow-Origin is chosen ---------------------------------------
 
 
@@ -1414,10 +1394,10 @@ def test_cors_origin_through_map_of_http_origin_is_selected(nginx):
         """,
     )
     assert origin.kind is OriginKind.SELECTED
-    (definition,) = origin.definitions
-    assert definition.kind == "map"
-    assert definition.source == "$http_origin"
-    assert definition.default == ""
+    (allowed,) = origin.filters
+    assert allowed.pattern == r"^https://ok\.example$"
+    assert allowed.regex
+    assert allowed.origin.name == r"~^https://ok\.example$"  # the map line
 
 
 def test_cors_origin_set_inside_if_is_selected(nginx):
@@ -1432,9 +1412,9 @@ def test_cors_origin_set_inside_if_is_selected(nginx):
         """,
     )
     assert origin.kind is OriginKind.SELECTED
-    (definition,) = origin.definitions
-    assert definition.kind == "set"
-    assert definition.guard is not None
+    (allowed,) = origin.filters
+    assert allowed.origin.name == "if"
+    assert allowed.pattern == r"^https://ok\.example$"
 
 
 def test_cors_origin_set_unconditionally_is_reflected(nginx):
@@ -1495,8 +1475,9 @@ def test_missing_include_makes_what_it_could_set_unknown(nginx):
     assert not settings.request_headers.known
     assert not settings.authorization.known
     assert not settings.response_headers.known
-    assert not settings.authentication.basic_realm.known
-    assert not settings.cache.zone.known
+    assert not settings.single("auth_basic").known
+    assert not settings.authentication.known
+    assert not settings.cache.store.known
 
 
 def test_explicit_single_valued_directive_beside_missing_include_stays_known(nginx):
@@ -1519,12 +1500,11 @@ def test_explicit_single_valued_directive_beside_missing_include_stays_known(ngi
     settings = at(ws, "location /a/")
     assert settings.upstream.kind is UpstreamKind.PROXY
     auth = settings.authentication
-    assert auth.basic_realm.value == "realm"
-    assert auth.basic_realm.known
-    assert auth.satisfy.known
-    assert settings.cache.zone.known
+    assert auth.basic.origin.args == ["realm"]
+    assert auth.any_suffices.known
+    assert settings.cache.store.known
     # The user file could still come from the include.
-    assert not auth.basic_user_file.known
+    assert not settings.single("auth_basic_user_file").known
     assert not auth.basic.known
 
 

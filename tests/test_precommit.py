@@ -456,7 +456,8 @@ def test_files_pattern_leaves_other_files_alone(path: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(NOT_LINTED))
 def test_a_selected_file_that_authlint_does_not_lint_is_skipped(tmp_path: Path, name: str) -> None:
-    """pre-commit names it on the command line: authlint reads nothing and exits 0."""
+    """pre-commit names it on the command line: authlint reads nothing, says so in one
+    line, and exits 0."""
     assert re.search(HOOKS["authlint"]["files"], name)
     write(tmp_path, {name: NOT_LINTED[name]})
     done = subprocess.run(
@@ -466,7 +467,8 @@ def test_a_selected_file_that_authlint_does_not_lint_is_skipped(tmp_path: Path, 
         text=True,
         check=False,
     )
-    assert (done.returncode, done.stdout, done.stderr) == (0, "No findings in 0 files.\n", "")
+    notice = f"authlint: warning: {name} is not linted: authlint reads nginx configs\n"
+    assert (done.returncode, done.stdout, done.stderr) == (0, "No findings in 0 files.\n", notice)
 
 
 # --- the hooks, run by pre-commit --------------------------------------------
@@ -511,7 +513,12 @@ def test_good_config_passes(hook_repository: HookRepository, tmp_path: Path) -> 
         assert run.status == 0, run.output
         for hook_id in HOOK_IDS:
             assert run.hooks[hook_id].status == "Passed", run.output
-            assert run.hooks[hook_id].output == "No findings in 2 files."
+        # The hook given the files names the repository's own YAML: not linted.
+        assert run.hooks["authlint"].output == (
+            "No findings in 2 files.\nauthlint: warning: .pre-commit-config.yaml is not linted: "
+            "authlint reads nginx configs"
+        )
+        assert run.hooks["authlint-tree"].output == "No findings in 2 files."
     readme = hook_repository.run(infra, "--files", "README.md")
     assert readme.status == 0, readme.output
     assert {hook_id: hook.status for hook_id, hook in readme.hooks.items()} == dict.fromkeys(
@@ -526,7 +533,14 @@ def test_files_authlint_does_not_lint_pass(hook_repository: HookRepository, tmp_
     assert run.status == 0, run.output
     for hook_id in HOOK_IDS:
         assert run.hooks[hook_id].status == "Passed", run.output
-        assert run.hooks[hook_id].output == "No findings in 0 files."
+    first_line, notice = run.hooks["authlint"].output.splitlines()
+    assert first_line == "No findings in 0 files."
+    assert notice.startswith(
+        f"authlint: warning: {len(NOT_LINTED) + 1} files named are not linted, as authlint "
+        "reads nginx configs: "
+    )
+    assert notice.endswith(" more")
+    assert run.hooks["authlint-tree"].output == "No findings in 0 files."
 
 
 @pytest.mark.precommit
@@ -577,7 +591,7 @@ def test_readme_local_config_runs_as_written(tmp_path: Path) -> None:
     run = _run_pre_commit(good, env, "--all-files")
     assert run.status == 0, run.output
     assert run.hooks["authlint"].status == "Passed", run.output
-    assert run.hooks["authlint"].output == "No findings in 2 files."
+    assert run.hooks["authlint"].output.splitlines()[0] == "No findings in 2 files."
 
 
 @pytest.mark.precommit

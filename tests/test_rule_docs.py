@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from authlint.formats import fix_hints, references
 from authlint.rule import DOC_SECTIONS, Family, Rule, load_rules
 from authlint.ruledocs import (
     FAMILY_TITLES,
@@ -146,8 +147,10 @@ def test_rule_page_has_its_metadata_sections_and_examples(rule: type[Rule], leve
         doc.splitlines()[0],
     ):
         assert line in page
-    references = re.findall(r"^- Reference: <(.+)>$", page, re.MULTILINE)
-    assert references == ([rule.reference_url] if rule.reference_url else [])
+    listed = re.findall(r"^- Reference: <(.+)>$", page, re.MULTILINE)
+    assert listed == references(rule)
+    for server, hint in fix_hints(rule):
+        assert f"- {server}: {hint}" in page
     assert all(f"`{tag}`" in page for tag in rule.tags)
     answer = "yes" if rule.states_server_behaviour else "no"
     assert f"- Proven on the real server: {answer}" in page
@@ -210,7 +213,7 @@ def test_rules_json(tmp_path: Path) -> None:
             "summary": rule.summary,
             "fix": rule.fix,
             "tags": list(rule.tags),
-            "reference_url": rule.reference_url,
+            "reference_url": next(iter(references(rule)), None),
         }
         for rule in RULES
     ]

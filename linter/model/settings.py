@@ -358,10 +358,14 @@ class HeaderLimits:
     """The largest request header line a hop accepts from clients, in bytes (line ending
     included), and the largest header block it accepts from its upstream.
 
-    ``request_line``'s origin is the setting that decides it, where one does.
+    ``request_line``'s origin is the setting that decides it, where one does;
+    ``request_line_default`` is what the format accepts when nothing is set,
+    and ``refusal`` the answer a longer line gets, as messages quote it.
     """
 
     request_line: Setting[int | None]
+    request_line_default: int
+    refusal: str
     upstream_response: Setting[int | None]
 
 

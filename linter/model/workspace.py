@@ -29,7 +29,9 @@ class LoadProblem:
 
     ``fix`` replaces the reporting rule's own where that does not fit;
     problems of one kind with the same ``group`` (an include's unread target)
-    are one problem met at several places.
+    are one problem met at several places. ``format`` is the format whose
+    file it is, for the fix in its terms (``None``: the file's format is not
+    known, as for a folder that cannot be listed).
     """
 
     kind: ProblemKind
@@ -37,6 +39,7 @@ class LoadProblem:
     message: str
     fix: str | None = None
     group: str | None = None
+    format: str | None = None
 
 
 @dataclass

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from authlint.nginx.settings import NginxSettings
 
 
+_DEFAULT_LARGE_BUFFER = 8192
+
+
 @dataclass(frozen=True, slots=True)
 class HeaderBuffers:
     """nginx's header buffers in bytes (``None``: a value nginx would refuse)."""
@@ -30,7 +33,7 @@ class HeaderBuffers:
 
 def buffers(settings: NginxSettings) -> HeaderBuffers:
     large = settings.single("large_client_header_buffers")
-    large_value: tuple[int, int] | None = (4, 8192)
+    large_value: tuple[int, int] | None = (4, _DEFAULT_LARGE_BUFFER)
     if large.origin is not None:
         number, size = parse_number(large.origin.arg(0)), parse_size(large.origin.arg(1))
         large_value = (number, size) if number is not None and size is not None else None
@@ -55,5 +58,7 @@ def header_limits(settings: NginxSettings) -> HeaderLimits:
         line = max(first.value, large.value[1])
     return HeaderLimits(
         request_line=Setting(line, large.origin, first.known and large.known),
+        request_line_default=_DEFAULT_LARGE_BUFFER,
+        refusal="400 Request Header Or Cookie Too Large",
         upstream_response=held.upstream_header_buffer_size,
     )

@@ -18,6 +18,7 @@ from authlint.nginx.detect import (
     looks_like_nginx,
     sniffed_text,
 )
+from authlint.nginx.wording import FIX_HINTS, REFERENCES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -39,9 +40,11 @@ class NginxFormat(Format):
     """nginx: files by name (``nginx.conf``, ``*.nginx``, ``conf.d/``...) or by content."""
 
     name = "nginx"
+    server = "nginx"
     reading = "nginx configs"
     provides = frozenset(Facet)
-    fix_hints: Mapping[str, str] = {}
+    fix_hints: Mapping[str, str] = FIX_HINTS
+    references: Mapping[str, str] = REFERENCES
 
     def worth_reading(self, name: str, folder: str) -> bool:
         if folder in CONFIG_DIRS or name in NGINX_NAMES or name.endswith("_params"):

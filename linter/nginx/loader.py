@@ -228,6 +228,7 @@ class NginxLoader:
                 "not read",
                 "Read what it points at with `--follow-outside-includes`, or scan a folder "
                 "that holds it too.",
+                format=FORMAT,
             )
         )
 
@@ -248,12 +249,17 @@ class NginxLoader:
                         Span(source.path, error.line, 1),
                         f"a template (`{_shortened(filled_in)}` is filled in before use): nginx "
                         f"cannot read it as it is ({error.message}), and it is not linted",
+                        format=FORMAT,
                     )
                 )
                 return
         self.workspace.problems.extend(
             LoadProblem(
-                ProblemKind.PARSE_ERROR, Span(source.path, error.line, 1), error.message, error.fix
+                ProblemKind.PARSE_ERROR,
+                Span(source.path, error.line, 1),
+                error.message,
+                error.fix,
+                format=FORMAT,
             )
             for error in errors
         )
@@ -439,6 +445,7 @@ class NginxLoader:
                 f"include `{_shortened(node.arg(0))}` {resolution.reason}{consequence}",
                 resolution.fix,
                 resolution.target,
+                FORMAT,
             )
             self._add_problem(problem, node)
         return resolution.files
@@ -451,7 +458,7 @@ class NginxLoader:
         )
 
     def _report(self, kind: ProblemKind, node: Node, message: str, fix: str | None = None) -> None:
-        self._add_problem(LoadProblem(kind, node.span, message, fix), node)
+        self._add_problem(LoadProblem(kind, node.span, message, fix, format=FORMAT), node)
 
     def _add_problem(self, problem: LoadProblem, node: Node) -> None:
         """Record ``problem`` at ``node``, once per kind however often the node is read."""

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from authlint import __version__
 from authlint.fingerprint import primary_location_line_hashes
+from authlint.formats import references
 from authlint.reporters.repository import repository_path, repository_root
 from authlint.rule import Family, Rule, Severity
 
@@ -121,7 +122,7 @@ def _descriptor(rule: type[Rule]) -> dict[str, object]:
         properties["security-severity"] = SECURITY_SEVERITIES[rule.severity]
     else:
         properties["problem.severity"] = PROBLEM_SEVERITIES[rule.severity]
-    reference = f"\n\nReference: <{rule.reference_url}>" if rule.reference_url else ""
+    reference = "".join(f"\n\nReference: <{url}>" for url in references(rule))
     return {
         "id": rule.id,
         "name": rule.name,

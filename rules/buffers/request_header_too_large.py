@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.formats import server_name
 from authlint.model.scope import ScopeRole
 from authlint.rule import SIZE, Finding, Rule, RuleOption, Severity
 
@@ -10,14 +11,14 @@ if TYPE_CHECKING:
 
     from authlint.model.workspace import Workspace
 
-SOURCE_URL = "https://nginx.org/en/docs/http/ngx_http_core_module.html#large_client_header_buffers"
-# nginx's default buffer: header lines up to 8k, line ending included.
-NGINX_DEFAULT_LINE = 8 * 1024
+# The option's default: nginx's own line limit, 8k, line ending included
+# (Apache's is 8190 bytes).
+DEFAULT_LINE = 8 * 1024
 
 LARGEST_REQUEST_HEADER = RuleOption(
     "largest-request-header",
     SIZE,
-    NGINX_DEFAULT_LINE,
+    DEFAULT_LINE,
     "The longest request header line every server must accept, in bytes, name and line "
     "ending included (8192, 16k). Sites with OIDC or Kerberos tokens need 16k or more.",
 )
@@ -72,8 +73,11 @@ class RequestHeaderTooLarge(Rule):
     name = "request-header-too-large"
     severity = Severity.WARNING
     summary = "Header buffers smaller than the tokens and cookies the server must accept."
-    fix = "Set `large_client_header_buffers 4 16k;` (or larger) in this server or in `http`."
-    reference_url = SOURCE_URL
+    fix = (
+        "Raise the limit to the largest header line the site must accept (16k for OIDC tokens "
+        "with groups)."
+    )
+    reference_url = None
     tags = ("buffers", "nginx")
     options = (LARGEST_REQUEST_HEADER,)
 
@@ -82,23 +86,22 @@ class RequestHeaderTooLarge(Rule):
         for server in workspace.scopes():
             if server.role is not ScopeRole.HOST:
                 continue
-            buffers = server.settings.buffers
-            first, large = buffers.client_header_buffer_size, buffers.large_client_header_buffers
-            if not (first.known and large.known) or first.value is None or large.value is None:
+            limits = server.settings.header_limits
+            fits = limits.request_line.value
+            if not limits.request_line.known or fits is None:
                 continue
-            fits = max(first.value, large.value[1])
             # A snippet's implied server has no line of its own to report at.
-            where = large.origin or server.node
+            where = limits.request_line.origin or server.node
             if fits >= expected or where is None:
                 continue
             need = (
-                f"nginx's default is {expected}"
-                if expected == NGINX_DEFAULT_LINE
+                f"{server_name(server.format)}'s default is {expected}"
+                if expected == limits.request_line_default
                 else f"the site's `largest-request-header` is {expected}"
             )
             yield self.finding(
                 where,
                 f"`{server.label}` accepts request header lines of at most {fits} bytes "
                 f"(line ending included) and {need}: a longer `Authorization` or `Cookie` "
-                "line gets `400 Request Header Or Cookie Too Large` before any authentication",
+                f"line gets `{limits.refusal}` before any authentication",
             )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.formats import server_name
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -11,21 +13,19 @@ if TYPE_CHECKING:
     from authlint.model.settings import CachePolicy
     from authlint.model.workspace import Workspace
 
-SOURCE_URL = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_cache"
-
 
 def caching_scopes(
     workspace: Workspace, clients_only: bool = False
 ) -> Iterator[tuple[Scope, CachePolicy]]:
-    """Scopes whose upstream's answers nginx caches (the zone is known and not off).
+    """Scopes whose upstream's answers the server caches (the store is known and in use).
 
-    ``clients_only`` leaves out ``internal`` locations, which answer nginx's own
-    subrequests (a cached JWKS, a token exchange) rather than users.
+    ``clients_only`` leaves out the scopes only the server's own subrequests
+    reach (a cached JWKS, a token exchange), which answer no user.
     """
     for scope in workspace.forwarding_scopes():
         settings = scope.settings
-        zone = settings.cache_zone
-        if not zone.value or not zone.known or (clients_only and settings.internal):
+        store = settings.cache_store
+        if not store.value or not store.known or (clients_only and settings.subrequests_only):
             continue
         cache = settings.cache
         if cache is not None:
@@ -36,34 +36,19 @@ def per_user(scope: Scope, cache: CachePolicy) -> bool | None:
     """Whether no user gets another's entry: the key holds the credential, or requests
     with one do not read the cache and, unless every request has one, do not fill it
     either. ``None`` when an unread file, or an undefined variable, leaves it open."""
-    if not (cache.key.known and cache.bypass.known and cache.no_cache.known):
+    if not (cache.key.known and cache.skip_lookup.known and cache.skip_store.known):
         return None
-    settings = scope.settings
-    keyed = settings.carries_credential(cache.key.value) if cache.key.value else False
+    keyed = cache.key_per_user
     if keyed:
         return True
-    bypassed = any_credential(scope, cache.bypass.value)
-    not_stored = any_credential(scope, cache.no_cache.value)
-    if bypassed and (not_stored or every_request_authenticated(scope)):
+    bypassed = cache.skip_lookup_on_credentials
+    not_stored = cache.skip_store_on_credentials
+    every_request_authenticated = scope.settings.authentication.every_request_authenticated
+    if bypassed and (not_stored or every_request_authenticated):
         return True
     if None in (keyed, bypassed, not_stored):
         return None
     return False
-
-
-def any_credential(scope: Scope, conditions: tuple[str, ...]) -> bool | None:
-    """Whether one of the conditions depends on the client's credentials (``None``: unknown)."""
-    results = [scope.settings.depends_on_credential(condition) for condition in conditions]
-    if any(results):
-        return True
-    return None if None in results else False
-
-
-def every_request_authenticated(scope: Scope) -> bool:
-    """nginx refuses every request without Basic credentials before the cache."""
-    authentication = scope.settings.authentication
-    basic = authentication.basic
-    return bool(basic.value and basic.known and authentication.satisfy.value == "all")
 
 
 def who_authenticates(scope: Scope) -> str | None:
@@ -71,7 +56,8 @@ def who_authenticates(scope: Scope) -> str | None:
     settings = scope.settings
     authenticates = settings.authenticates_some_methods
     if authenticates.value and authenticates.origin is not None:
-        return f"nginx's `{authenticates.origin.name}` at {authenticates.origin.where}"
+        server = server_name(scope.format)
+        return f"{server}'s `{authenticates.origin.name}` at {authenticates.origin.where}"
     sent = settings.credentials_sent_upstream()
     if sent:
         entry = sent[0]

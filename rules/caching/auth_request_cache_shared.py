@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.scope import ScopeRole
-from authlint.nginx.locations import match_location
+from authlint.model.settings import AuthKind
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import per_user
 
@@ -52,33 +51,34 @@ class AuthRequestCacheShared(Rule):
     id = "AL406"
     name = "auth-request-cache-shared"
     severity = Severity.ERROR
-    summary = "The auth_request verdict is cached for everyone: one user's 'allowed' lets all in."
-    fix = "Key the auth cache on the credential: `proxy_cache_key $http_authorization$cookie_sid;`."
-    reference_url = "https://nginx.org/en/docs/http/ngx_http_auth_request_module.html"
+    summary = (
+        "An auth subrequest's verdict is cached for everyone: one user's 'allowed' lets all in."
+    )
+    fix = "Key the auth cache on the credential (the Authorization header, the session cookie)."
+    reference_url = None
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
         for scope in workspace.answering_scopes():
-            auth_request = scope.settings.authentication.auth_request
-            server = scope.enclosing_role(ScopeRole.HOST)
-            if not auth_request.value or auth_request.origin is None or server is None:
+            check = scope.settings.authentication.check(AuthKind.SUBREQUEST)
+            if check is None or check.target is None or check.origin is None:
                 continue
-            answered = match_location(server, auth_request.value)
+            answered = scope.settings.route(check.target)
             target = answered.scope
-            # A redirected subrequest is answered by nginx itself: nothing is cached.
+            # A redirected subrequest is answered by the server itself: nothing is cached.
             if target is None or not answered.known or answered.redirects:
                 continue
             cache = target.settings.cache
-            node = cache.zone.origin if cache is not None else None
-            if cache is None or not cache.zone.value or node is None or once.seen(node):
+            node = cache.store.origin if cache is not None else None
+            if cache is None or not cache.store.value or node is None or once.seen(node):
                 continue
             if per_user(target, cache) is not False or not once.first(node):
                 continue
             yield self.finding(
                 node,
-                f"`{node.name} {node.arg(0)}` caches the answer of the `auth_request` subrequest "
-                f"(`{auth_request.origin.name} {auth_request.value}` at "
-                f"{auth_request.origin.where}) under a key without the credential "
-                f"(`{cache.key.value}`): the first user allowed lets every later request in",
+                f"`{node.name} {node.arg(0)}` caches the answer of the `{check.origin.name}` "
+                f"subrequest (`{check.origin.name} {check.target}` at {check.origin.where}) under "
+                f"a key without the credential (`{cache.key.value}`): the first user allowed lets "
+                "every later request in",
             )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.rule import Finding, Once, Rule, Severity
-from authlint.rules.caching import any_credential, caching_scopes, every_request_authenticated
+from authlint.rules.caching import caching_scopes
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -48,27 +48,32 @@ class BypassWithoutNoCache(Rule):
     name = "cache-bypass-without-no-cache"
     severity = Severity.ERROR
     summary = "Authenticated requests skip the cache but their answers are still stored."
-    fix = "Add the same condition to `proxy_no_cache` (`fastcgi_no_cache`, ...)."
-    reference_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_no_cache"
+    fix = (
+        "Keep the answers of requests with credentials out of the cache too, on the same condition."
+    )
+    reference_url = None
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
         for scope, cache in caching_scopes(workspace):
-            node = cache.bypass.origin
-            if node is None or once.seen(node) or not cache.no_cache.known:
+            node = cache.skip_lookup.origin
+            if node is None or once.seen(node) or not cache.skip_store.known:
                 continue
-            if any_credential(scope, cache.bypass.value) is not True:
+            if cache.skip_lookup_on_credentials is not True:
                 continue
-            if every_request_authenticated(scope):
+            if scope.settings.authentication.every_request_authenticated:
                 continue
-            if any_credential(scope, cache.no_cache.value) is not False or not once.first(node):
+            if cache.skip_store_on_credentials is not False or not once.first(node):
                 continue
-            no_cache = node.name.replace("_cache_bypass", "_no_cache")
+            skip_store = cache.setting_names.skip_store
             yield self.finding(
                 node,
                 f"`{node.name}` skips the cache for requests with credentials in "
-                f"`{scope.label}`, but no `{no_cache}` keeps their answers out of it: the "
+                f"`{scope.label}`, but no `{skip_store}` keeps their answers out of it: the "
                 "user's page is stored and served to the next anonymous request",
-                f"Add `{no_cache} {' '.join(cache.bypass.value)};` next to it.",
+                fields={
+                    "skip_store_setting": skip_store,
+                    "conditions": " ".join(cache.skip_lookup.value),
+                },
             )

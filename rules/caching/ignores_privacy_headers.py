@@ -60,17 +60,17 @@ class IgnoresPrivacyHeaders(Rule):
     severity = Severity.ERROR
     summary = "The cache ignores the headers that keep private answers and session cookies out."
     fix = (
-        "Stop ignoring them, or skip the cache for requests with credentials "
-        "(`proxy_cache_bypass` and `proxy_no_cache` on the cookie and Authorization)."
+        "Stop ignoring them, or skip the cache, both reading and storing, for requests with "
+        "credentials."
     )
-    reference_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ignore_headers"
+    reference_url = None
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
         for scope, cache in caching_scopes(workspace, clients_only=True):
-            node = cache.ignore_headers.origin
-            ignored = [name for name in _PRIVACY_HEADERS if name in cache.ignore_headers.value]
+            node = cache.ignored_headers.origin
+            ignored = [name for name in _PRIVACY_HEADERS if name in cache.ignored_headers.value]
             if node is None or not ignored or once.seen(node):
                 continue
             carried = _credentials_carried(scope)

@@ -47,25 +47,23 @@ class KeyMissing(Rule):
     name = "cache-key-missing"
     severity = Severity.ERROR
     summary = "A FastCGI, uwsgi or SCGI cache has no key: every URL shares one entry."
-    fix = (
-        "Set `fastcgi_cache_key $scheme$request_method$host$request_uri;` (or the uwsgi/scgi one)."
-    )
-    reference_url = "https://nginx.org/en/docs/http/ngx_http_fastcgi_module.html#fastcgi_cache_key"
+    fix = "Set a cache key: scheme, method, host and URI at least."
+    reference_url = None
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
         for scope, cache in caching_scopes(workspace):
-            node = cache.zone.origin
-            if node is None or node.name == "proxy_cache":
+            node = cache.store.origin
+            if node is None or cache.key.value is not None or not cache.key.known:
                 continue
-            if cache.key.value is not None or not cache.key.known or not once.first(node):
+            if not once.first(node):
                 continue
-            key = node.name + "_key"
+            key = cache.setting_names.key
             yield self.finding(
                 node,
                 f"`{node.name} {node.arg(0)}` in `{scope.label}` has no `{key}`, which has no "
                 "default: every request shares one cache entry, so the first answer cached is "
                 "served for every URL, to everyone",
-                f"Add `{key} $scheme$request_method$host$request_uri;`.",
+                fields={"key_setting": key},
             )

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from authlint.formats import server_name
 from authlint.rule import Finding, Once, Rule, Severity
 
 if TYPE_CHECKING:
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
 # What lets a shared cache store an answer to a request with Authorization
 # (RFC 9111, section 3.5).
 _SHARED_CACHE_ALLOWED = re.compile(r"\b(public|s-maxage|must-revalidate)\b", re.IGNORECASE)
-_NOT_CACHED = frozenset({"off", "epoch"})
 
 
 class PublicCacheOnAuthenticated(Rule):
@@ -75,7 +75,8 @@ class PublicCacheOnAuthenticated(Rule):
                 if once.first(node):
                     yield self.finding(
                         node,
-                        f"{what} on the answers of `{scope.label}`, which nginx authenticates "
+                        f"{what} on the answers of `{scope.label}`, which "
+                        f"{server_name(scope.format)} authenticates "
                         f"(`{authenticates.origin.name}` at {authenticates.origin.where}): shared "
                         "caches downstream store one user's page and serve it to others",
                     )
@@ -86,7 +87,6 @@ def _shared_cacheable(scope: Scope) -> Iterator[tuple[Node, str]]:
     for entry in headers.named("Cache-Control"):
         if _SHARED_CACHE_ALLOWED.search(entry.value):
             yield entry.origin, f"`Cache-Control: {entry.value}`"
-    expires = scope.settings.expires
-    value = expires.value or ""
-    if expires.origin is not None and value not in _NOT_CACHED and not value.startswith(("-", "$")):
-        yield expires.origin, f"`expires {value}`"
+    freshness = scope.settings.added_freshness
+    if freshness.value and freshness.origin is not None:
+        yield freshness.origin, f"`{freshness.origin.name} {' '.join(freshness.origin.args)}`"

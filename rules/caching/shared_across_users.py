@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.rule import Finding, Once, Rule, Severity
-from authlint.rules.caching import SOURCE_URL, caching_scopes, per_user, who_authenticates
+from authlint.rules.caching import caching_scopes, per_user, who_authenticates
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -64,17 +64,17 @@ class SharedAcrossUsers(Rule):
     severity = Severity.ERROR
     summary = "Authenticated responses are cached under one key for all users."
     fix = (
-        "Put the credential in the cache key (`$cookie_session`, `$http_authorization`), or "
-        "skip the cache for it with both `proxy_cache_bypass` and `proxy_no_cache`."
+        "Put the credential in the cache key, or skip the cache, both reading and storing, "
+        "for requests with credentials."
     )
-    reference_url = SOURCE_URL
+    reference_url = None
     tags = ("security", "caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
         for scope, cache in caching_scopes(workspace, clients_only=True):
             why = who_authenticates(scope)
-            node = cache.zone.origin
+            node = cache.store.origin
             if why is None or node is None or once.seen(node):
                 continue
             if per_user(scope, cache) is not False or _left_to_upstream(cache) is not False:
@@ -93,6 +93,6 @@ class SharedAcrossUsers(Rule):
 
 def _left_to_upstream(cache: CachePolicy) -> bool | None:
     """Only what the upstream marks cacheable is stored (no ``*_cache_valid``, headers obeyed)."""
-    if not (cache.valid.known and cache.ignore_headers.known):
+    if not (cache.lifetimes.known and cache.ignored_headers.known):
         return None
-    return not cache.valid.value and not (cache.ignore_headers.value & _FRESHNESS_HEADERS)
+    return not cache.lifetimes.value and not (cache.ignored_headers.value & _FRESHNESS_HEADERS)

@@ -45,8 +45,10 @@ class StoresAuthFailures(Rule):
     name = "cache-stores-auth-failures"
     severity = Severity.WARNING
     summary = "401 and 403 answers are cached: fixed credentials keep getting the stale 401."
-    fix = "List the statuses to cache (`200 301 302`, `404`) instead of `any`; never 401 or 403."
-    reference_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_cache_valid"
+    fix = (
+        "List the statuses to cache (200, 301, 302, 404) instead of all of them; never 401 or 403."
+    )
+    reference_url = None
     tags = ("caching", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
@@ -54,7 +56,7 @@ class StoresAuthFailures(Rule):
         for scope, cache in caching_scopes(workspace):
             if per_user(scope, cache) is not False:
                 continue
-            for valid in cache.valid.value:
+            for valid in cache.lifetimes.value:
                 statuses = set(valid.statuses)
                 if "any" in statuses:
                     covered = "every status, 401 and 403 among them,"

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.nginx.locations import proxied_location
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import ALLOW_CREDENTIALS, ALLOW_ORIGIN
 
@@ -56,10 +55,7 @@ class HeaderDuplicated(Rule):
     name = "cors-header-duplicated"
     severity = Severity.ERROR
     summary = "A CORS header is sent twice: browsers read it as no valid value."
-    fix = (
-        "Set each CORS header once: drop one `add_header`, or `proxy_hide_header` the one "
-        "the upstream sends."
-    )
+    fix = "Set each CORS header once: at this hop or at the upstream, not both."
     reference_url = "https://fetch.spec.whatwg.org/#cors-check"
     tags = ("cors", "nginx")
 
@@ -88,7 +84,7 @@ def _duplicates(scope: Scope) -> Iterator[tuple[ResponseHeader, str]]:
             first[name] = entry
     if not first:
         return
-    target = proxied_location(scope)
+    target = scope.settings.upstream_route
     if target is None or target.scope is None or not target.known:
         return
     upstream_headers = target.scope.settings.response_headers

@@ -52,12 +52,12 @@ class HeadersDiscarded(Rule):
     id = "AL307"
     name = "cors-headers-discarded"
     severity = Severity.WARNING
-    summary = "A level's own add_header discards the CORS headers set at an outer level."
+    summary = "A level's own response headers discard the CORS headers set at an outer level."
     fix = (
-        "Repeat the CORS `add_header` lines at this level, or keep every `add_header` in one "
-        "include used at each level."
+        "Repeat the CORS headers at this level, or keep every response header in one include "
+        "used at each level."
     )
-    reference_url = "https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header"
+    reference_url = None
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
@@ -76,13 +76,14 @@ class HeadersDiscarded(Rule):
             )
             if not lost:
                 continue
-            cut = scope.own["add_header"][0]
+            # A level's own list leads its entries.
+            cut = headers.entries[0].origin
             if not once.first(cut):
                 continue
             outer = next(entry for entry in headers.discarded if entry.name in lost)
             yield self.finding(
                 cut,
-                f"`add_header` here replaces the inherited list, so `{', '.join(lost)}` from "
+                f"`{cut.name}` here replaces the inherited list, so `{', '.join(lost)}` from "
                 f"{outer.origin.where} is not sent from `{scope.label}`: browsers block its "
                 "cross-origin responses",
             )

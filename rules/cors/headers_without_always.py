@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.formats import server_name
 from authlint.rule import Finding, Once, Rule, Severity
 
 if TYPE_CHECKING:
@@ -53,8 +54,8 @@ class HeadersWithoutAlways(Rule):
     summary = (
         "CORS headers without `always` are missing on 401/403: the browser shows a CORS error."
     )
-    fix = "Add `always` to the CORS `add_header` lines."
-    reference_url = "https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header"
+    fix = "Send the CORS headers on error answers too."
+    reference_url = None
     tags = ("cors", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
@@ -76,7 +77,8 @@ class HeadersWithoutAlways(Rule):
                 if once.first(header.origin):
                     yield self.finding(
                         header.origin,
-                        f"`add_header {header.name}` has no `always`, so nginx leaves it off "
+                        f"`{header.origin.name} {header.name}` has no `always`, so "
+                        f"{server_name(scope.format)} leaves it off "
                         f"the 401 and 403 answers of `{scope.label}` ({refuser}): the browser "
                         "reports a CORS error instead of the 401",
                     )

@@ -62,10 +62,7 @@ class OriginReflected(Rule):
     summary = (
         "Any origin is echoed back with credentials: every website can call the API as the user."
     )
-    fix = (
-        "Echo only allowed origins: a `map $http_origin` with exact or anchored keys and an "
-        "empty default."
-    )
+    fix = "Echo only allowed origins: exact or anchored patterns, and nothing for the rest."
     reference_url = SOURCE_URL
     tags = ("security", "cors", "nginx")
 
@@ -88,9 +85,9 @@ class OriginReflected(Rule):
 def _unfiltered(allowed: AllowedOrigin) -> str | None:
     """How the request's Origin gets through whatever it is; ``None`` if it does not."""
     if allowed.kind is OriginKind.REFLECTED:
-        via = [definition for definition in allowed.definitions if definition.kind == "map"]
-        if via:
-            return f"the request's Origin (the default of the `map` at {via[0].origin.where})"
+        table = allowed.fallback
+        if table is not None:
+            return f"the request's Origin (the default of the `{table.name}` at {table.where})"
         return "the request's Origin whatever it is"
     if allowed.kind is OriginKind.SELECTED:
         for entry in allowed.filters:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.model.settings import AuthKind
 from authlint.rule import Finding, Once, Rule, Severity
 
 if TYPE_CHECKING:
@@ -61,11 +62,9 @@ class PreflightReachesAuth(Rule):
     name = "cors-preflight-reaches-auth"
     severity = Severity.ERROR
     summary = (
-        "CORS preflights meet nginx's authentication and get 401: the real request never goes."
+        "CORS preflights meet the server's authentication and get 401: the real request never goes."
     )
-    fix = (
-        "Answer `OPTIONS` before authentication: `if ($request_method = OPTIONS) { return 204; }`."
-    )
+    fix = "Answer `OPTIONS` preflights before authentication."
     reference_url = "https://fetch.spec.whatwg.org/#cors-preflight-fetch"
     tags = ("cors", "nginx")
 
@@ -87,11 +86,11 @@ class PreflightReachesAuth(Rule):
 
 
 def _authentication_check(scope: Scope) -> Node | None:
+    """The check a preflight meets: Basic auth that runs, or a subrequest (which sees no
+    credentials on a preflight either)."""
     authentication = scope.settings.authentication
     basic = authentication.basic
     if basic.value and basic.known and basic.origin is not None:
         return basic.origin
-    auth_request = authentication.auth_request
-    if auth_request.value and auth_request.origin is not None:
-        return auth_request.origin
-    return None
+    subrequest = authentication.check(AuthKind.SUBREQUEST)
+    return subrequest.origin if subrequest is not None else None

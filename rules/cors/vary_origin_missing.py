@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 _DYNAMIC = frozenset({OriginKind.REFLECTED, OriginKind.SELECTED})
 _FRESH = re.compile(r"\b(public|s-maxage=[1-9]|max-age=[1-9])", re.IGNORECASE)
-_NOT_CACHED = frozenset({"off", "epoch"})
 
 
 class VaryOriginMissing(Rule):
@@ -57,7 +56,7 @@ class VaryOriginMissing(Rule):
     summary = (
         "A per-origin CORS answer is cacheable without `Vary: Origin`: caches serve it to others."
     )
-    fix = "Add `add_header Vary Origin;` next to the dynamic `Access-Control-Allow-Origin`."
+    fix = "Add `Vary: Origin` where `Access-Control-Allow-Origin` changes with the caller."
     reference_url = "https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches"
     tags = ("cors", "nginx")
 
@@ -95,10 +94,10 @@ def _varies_on_origin(scope: Scope) -> bool:
 
 def _freshness(scope: Scope) -> str | None:
     headers = scope.settings.response_headers
-    expires = scope.settings.expires
-    value = expires.value or ""
-    if expires.origin is not None and value not in _NOT_CACHED and not value.startswith(("-", "$")):
-        return f"`expires {value}` at {expires.origin.where}"
+    freshness = scope.settings.added_freshness
+    node = freshness.origin
+    if freshness.value and node is not None:
+        return f"`{node.name} {' '.join(node.args)}` at {node.where}"
     for entry in headers.named("Cache-Control"):
         if _FRESH.search(entry.value):
             return f"`Cache-Control: {entry.value}` at {entry.origin.where}"

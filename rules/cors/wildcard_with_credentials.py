@@ -56,7 +56,9 @@ class WildcardWithCredentials(Rule):
     name = "cors-wildcard-with-credentials"
     severity = Severity.ERROR
     summary = "A wildcard origin with credentials: browsers reject every credentialed call."
-    fix = "Answer with the caller's origin from an allow-list (a `map` with an empty default)."
+    fix = (
+        "Answer with the caller's origin from an allow-list that echoes nothing for other origins."
+    )
     reference_url = SOURCE_URL
     tags = ("cors", "nginx")
 

@@ -21,4 +21,10 @@ class LoadProblemRule(Rule):
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         for problem in workspace.problems:
             if problem.kind is self.problem_kind:
-                yield self.finding(problem.span, problem.message, problem.fix, group=problem.group)
+                yield self.finding(
+                    problem.span,
+                    problem.message,
+                    problem.fix,
+                    group=problem.group,
+                    format=problem.format,
+                )

@@ -39,5 +39,5 @@ class IncludeCycle(LoadProblemRule):
     severity = Severity.ERROR
     summary = "An include leads back to a file that is already being read."
     fix = "Remove the include that leads back, or move the shared lines into a third file."
-    reference_url = "https://nginx.org/en/docs/ngx_core_module.html#include"
+    reference_url = None
     problem_kind = ProblemKind.INCLUDE_CYCLE

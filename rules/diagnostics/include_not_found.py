@@ -43,9 +43,9 @@ class IncludeNotFound(LoadProblemRule):
     severity = Severity.INFO
     summary = "An include matches no file in the scanned tree; what it sets is unknown."
     fix = (
-        "Add the file to the tree, or map its prefix with "
-        "`--include-map /etc/nginx=DIR` so that authlint can read it."
+        "Add the file to the tree, or map its prefix with `--include-map PREFIX=DIR` so that "
+        "authlint can read it."
     )
-    reference_url = "https://nginx.org/en/docs/ngx_core_module.html#include"
+    reference_url = None
     repeats_as = ("include of it", "includes of it")
     problem_kind = ProblemKind.INCLUDE_NOT_FOUND

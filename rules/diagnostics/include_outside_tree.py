@@ -46,6 +46,6 @@ class IncludeOutsideTree(LoadProblemRule):
         "Map the prefix with `--include-map PREFIX=DIR`, or pass "
         "`--follow-outside-includes` to read it."
     )
-    reference_url = "https://nginx.org/en/docs/ngx_core_module.html#include"
+    reference_url = None
     repeats_as = ("include of it", "includes of it")
     problem_kind = ProblemKind.INCLUDE_OUTSIDE_TREE

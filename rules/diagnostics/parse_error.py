@@ -46,8 +46,8 @@ class ParseError(LoadProblemRule):
     name = "parse-error"
     severity = Severity.ERROR
     summary = "The file does not parse."
-    fix = "Fix the syntax at this line; check the whole config with `nginx -t`."
-    reference_url = "https://nginx.org/en/docs/beginners_guide.html#conf_structure"
+    fix = "Fix the syntax at this line."
+    reference_url = None
     problem_kind = ProblemKind.PARSE_ERROR
     # A file that does not parse fails the run, whatever a comment says.
     suppressible = False

@@ -52,9 +52,6 @@ class TemplatePlaceholder(LoadProblemRule):
     name = "template-placeholder"
     severity = Severity.INFO
     summary = "A config template does not parse until it is filled in; it is not linted."
-    fix = (
-        "Lint what is deployed: the filled-in copy, or the rendered config "
-        "(`nginx -T | authlint check -`)."
-    )
-    reference_url = "https://nginx.org/en/docs/beginners_guide.html#conf_structure"
+    fix = "Lint what is deployed: the filled-in copy, or the rendered config."
+    reference_url = None
     problem_kind = ProblemKind.TEMPLATE_PLACEHOLDER

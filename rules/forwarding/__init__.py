@@ -25,10 +25,11 @@ def forwarding_scopes(
             yield scope, upstream, authorization
 
 
-def where_nginx_does_not_authenticate(
+def where_server_does_not_authenticate(
     workspace: Workspace, state: AuthorizationState
 ) -> Iterator[tuple[Scope, Upstream, AuthorizationForwarding]]:
-    """Forwarding scopes in ``state`` where nginx checks no credentials itself (for no method).
+    """Forwarding scopes in ``state`` where the server checks no credentials itself (for no
+    method).
 
     One per directive that decides the state: the first scope it affects.
     """

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from authlint.model.settings import AuthorizationState
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.forwarding import where_nginx_does_not_authenticate
+from authlint.rules.forwarding import where_server_does_not_authenticate
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -55,15 +55,14 @@ class AuthorizationFixedValue(Rule):
     severity = Severity.WARNING
     summary = "Authorization is replaced by a fixed value, so the client's credentials are lost."
     fix = (
-        "Drop the fixed Authorization line so the client's header passes, or authenticate "
-        "the client in nginx first (`auth_request`) and keep the service credential out of "
-        "the config file."
+        "Drop the fixed Authorization value so the client's header passes, or authenticate "
+        "the client at this hop first and keep the service credential out of the config file."
     )
-    reference_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header"
+    reference_url = None
     tags = ("security", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        replaced = where_nginx_does_not_authenticate(workspace, AuthorizationState.REPLACED)
+        replaced = where_server_does_not_authenticate(workspace, AuthorizationState.REPLACED)
         for scope, upstream, authorization in replaced:
             origin = authorization.origin
             if origin is None or not authorization.literal:

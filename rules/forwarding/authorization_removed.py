@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.formats import server_name
 from authlint.model.settings import AuthorizationState
 from authlint.rule import Finding, Rule, Severity
-from authlint.rules.forwarding import where_nginx_does_not_authenticate
+from authlint.rules.forwarding import where_server_does_not_authenticate
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -53,16 +54,16 @@ class AuthorizationRemoved(Rule):
     id = "AL102"
     name = "authorization-removed"
     severity = Severity.WARNING
-    summary = "Authorization is removed before the upstream, and nginx does not authenticate."
+    summary = "Authorization is removed before the upstream, and this hop does not authenticate."
     fix = (
-        "Remove the line that strips Authorization, or authenticate in nginx "
-        "(`auth_basic`, `auth_request`) if the upstream must not see it."
+        "Remove the setting that strips Authorization, or authenticate at this hop if the "
+        "upstream must not see it."
     )
-    reference_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header"
+    reference_url = None
     tags = ("nginx",)
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        removed = where_nginx_does_not_authenticate(workspace, AuthorizationState.REMOVED)
+        removed = where_server_does_not_authenticate(workspace, AuthorizationState.REMOVED)
         for scope, upstream, authorization in removed:
             origin = authorization.origin
             assert origin is not None  # the state is decided by a directive
@@ -71,6 +72,7 @@ class AuthorizationRemoved(Rule):
             yield self.finding(
                 origin,
                 f"`{origin.name} {shown}` removes the client's `Authorization` header before "
-                f"{handler} in `{scope.label}`, and nginx does not authenticate that request "
+                f"{handler} in `{scope.label}`, and {server_name(scope.format)} does not "
+                "authenticate that request "
                 "itself: the upstream never receives the client's credentials",
             )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.formats import server_name
 from authlint.model.settings import AuthorizationState, UpstreamKind
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.forwarding import forwarding_scopes
@@ -57,9 +58,9 @@ class BasicCredentialsForwarded(Rule):
     id = "AL104"
     name = "basic-credentials-forwarded"
     severity = Severity.WARNING
-    summary = "nginx's own Basic credentials are forwarded to the upstream."
-    fix = 'Add `proxy_set_header Authorization "";` at this level (with its other headers).'
-    reference_url = "https://nginx.org/en/docs/http/ngx_http_auth_basic_module.html"
+    summary = "The Basic credentials this hop checked are forwarded to the upstream."
+    fix = "Remove the client's Authorization header at this level before the request is passed on."
+    reference_url = None
     tags = ("security", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
@@ -75,9 +76,10 @@ class BasicCredentialsForwarded(Rule):
             if not once.first(upstream.origin):
                 continue
             message = (
-                f"nginx checks Basic credentials in `{scope.label}` (`auth_basic` at "
-                f"{basic.origin.where}) and `{upstream.origin.name}` still forwards the "
-                "client's `Authorization` header: the upstream receives the user's password"
+                f"{server_name(scope.format)} checks Basic credentials in `{scope.label}` "
+                f"(`{basic.origin.name}` at {basic.origin.where}) and `{upstream.origin.name}` "
+                "still forwards the client's `Authorization` header: the upstream receives the "
+                "user's password"
             )
             outer = authorization.shadowed
             if outer is not None and outer.state is AuthorizationState.REMOVED and outer.origin:

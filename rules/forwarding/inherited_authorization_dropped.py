@@ -63,10 +63,10 @@ class InheritedAuthorizationDropped(Rule):
     severity = Severity.ERROR
     summary = "A level's own header list discards the Authorization header set at an outer level."
     fix = (
-        "Repeat the Authorization line at this level, or keep every `proxy_set_header` "
-        "of the server in one include used at each level."
+        "Repeat the Authorization line at this level, or keep the server's whole header list "
+        "in one include used at each level."
     )
-    reference_url = "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header"
+    reference_url = None
     tags = ("security", "nginx")
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
