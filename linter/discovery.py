@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from authlint.formats import registered
+from authlint import formats
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -161,11 +161,11 @@ def _reason(error: OSError) -> str:
 
 def _candidates(name: str, folder: str) -> list[Format]:
     """The formats whose files may be called ``name`` in a folder called ``folder``."""
-    return [item for item in registered() if item.worth_reading(name, folder)]
+    return [item for item in formats.registered() if item.worth_reading(name, folder)]
 
 
 def _claimant(path: Path, named: bool, folder: str | None = None) -> Format | None:
     """The first format that claims ``path``; a named file is offered to every format,
     a file found in a walk only to those its name suits."""
-    offered = registered() if named else _candidates(path.name, folder or path.parent.name)
+    offered = formats.registered() if named else _candidates(path.name, folder or path.parent.name)
     return next((item for item in offered if item.claims(path, named)), None)

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from authlint import formats
 from authlint.discovery import discover
-from authlint.formats import IncludeOptions, registered, standard_input
+from authlint.formats import IncludeOptions, claimed_formats, standard_input
 from authlint.model.origins import RUN_SECONDS, regex_clock
 from authlint.model.source import Span, display_path
 from authlint.model.workspace import LoadProblem, ProblemKind, Workspace
@@ -98,7 +99,7 @@ def load(
             for path in sorted(group.files.get(item.name, ()))
             if not path.is_symlink()
         ]
-        for item in registered()
+        for item in formats.registered()
         if any(item.name in group.files for group in groups)
     }
     progress.start("files", sum(len(files) for files in claimed.values()))
@@ -212,7 +213,10 @@ def _lint(
                 for rule_class in selected
                 if not issubclass(rule_class, RunRule)
                 for finding in _checked(
-                    rule_class(options.get(rule_class.id)), workspace, result, progress
+                    rule_class(options.get(rule_class.id)),
+                    workspace.only(frozenset(claimed_formats(rule_class))),
+                    result,
+                    progress,
                 )
             )
             if finding.rule not in ignored.get(finding.span.path, ())

@@ -3,15 +3,35 @@ the command line that none claims is said to be left out, never silently skipped
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
 import pytest
 
-from authlint.formats import claimed_formats, fix_hint, registered
+from authlint import formats
+from authlint.engine import run
+from authlint.formats import Format, IncludeOptions, claimed_formats, fix_hint, registered
+from authlint.model.scope import Scope, ScopeRole
+from authlint.model.settings import (
+    Authentication,
+    AuthorizationForwarding,
+    AuthorizationState,
+    Facet,
+    Setting,
+    Upstream,
+    UpstreamKind,
+)
+from authlint.model.source import SourceFile
+from authlint.model.tree import Node
+from authlint.model.workspace import Workspace
 from authlint.rule import load_rules
 
 from test_cli import authlint
 
 APACHE = "<Directory /var/www>\n    Require all granted\n</Directory>\n"
 NGINX = "server {\n    listen 80;\n    location / { proxy_pass http://app; }\n}\n"
+REGISTERED = registered()
 
 
 def test_format_names_are_unique() -> None:
@@ -56,3 +76,93 @@ def test_unclaimed_files_found_in_a_walk_are_not_named(tree) -> None:
     root = tree({"conf/httpd.conf": APACHE, "conf/README.md": "# notes\n", "conf/site.conf": NGINX})
     run = authlint("check", "conf", cwd=root)
     assert "not linted" not in run.stderr
+
+
+# --- A second format: the rules' claims hold for whatever format provides the facets ----
+
+
+class ToySettings:
+    """A toy server that runs every route as CGI and, like Apache, hides Authorization
+    from CGI by default; it checks no credentials and knows nothing of CORS or caches."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.authentication = Authentication((), Setting(False), known=True)
+        self.authenticates_some_methods = Setting(False)
+        self.request_headers = None
+        self.upstream: Upstream | None = None
+        self.authorization: AuthorizationForwarding | None = None
+        if scope.node is not None:
+            self.upstream = Upstream(UpstreamKind.CGI, scope.node.arg(0), scope.node)
+            self.authorization = AuthorizationForwarding(
+                AuthorizationState.REMOVED,
+                scope.node,
+                literal=False,
+                known=True,
+                by_default=True,
+                reason="the toy server hides `Authorization` from CGI unless told otherwise",
+            )
+
+
+class ToyFormat(Format):
+    """``*.toy`` files: one route per line, ``route PATH``."""
+
+    name = "toy"
+    server = "toyd"
+    reading = "toy configs"
+    provides = frozenset({Facet.ROUTING, Facet.FORWARDING, Facet.AUTHENTICATION})
+    fix_hints: Mapping[str, str] = {"AL102": "Add `pass-authorization` to the route."}
+    references: Mapping[str, str] = {}
+
+    def worth_reading(self, name: str, folder: str) -> bool:
+        return name.endswith(".toy")
+
+    def claims(self, path: Path, named: bool) -> bool:
+        return path.suffix == ".toy"
+
+    @contextmanager
+    def loading(self, files, cwd, includes, jobs, progress) -> Iterator[object]:
+        def load(workspace: Workspace, boundary: Path, files: list[Path]) -> None:
+            for path in files:
+                source = SourceFile(path.relative_to(cwd).as_posix(), path, self.name)
+                workspace.files.append(source)
+                root = Scope(self.name, "server", ScopeRole.ROOT, None, None)
+                root.settings = ToySettings(root)
+                workspace.roots.append(root)
+                for number, line in enumerate(path.read_text().splitlines(), start=1):
+                    node = Node("route", line.split()[1:], None, source, number)
+                    route = Scope(self.name, "route", ScopeRole.ROUTE, node, root)
+                    route.settings = ToySettings(route)
+                progress.advance()
+
+        yield load
+
+
+@pytest.fixture
+def with_toy(monkeypatch):
+    toy = ToyFormat()
+    monkeypatch.setattr(formats, "registered", lambda: (*REGISTERED, toy))
+    formats._by_name.cache_clear()
+    yield toy
+    formats._by_name.cache_clear()
+
+
+def test_a_rule_runs_on_every_format_that_provides_its_facets(tree, with_toy) -> None:
+    root = tree({"app.toy": "route /cgi-bin/\n", "site.conf": NGINX})
+    result = run([root], IncludeOptions(), cwd=root)
+    assert result.crashes == []  # no CORS or cache rule ran on the toy's scopes
+    (finding,) = result.findings
+    assert (finding.rule, finding.span.path, finding.span.line) == ("AL102", "app.toy", 1)
+    assert finding.message.startswith(
+        "the toy server hides `Authorization` from CGI unless told otherwise: `route /cgi-bin/` "
+    )
+    assert "toyd does not authenticate" in finding.message
+    assert finding.fix == "Add `pass-authorization` to the route."
+
+
+def test_a_rule_claims_the_formats_that_provide_what_it_reads(with_toy) -> None:
+    claims = {rule.id: claimed_formats(rule) for rule in load_rules()}
+    assert claims["AL102"] == ("nginx", "toy")
+    assert claims["AL001"] == ("nginx", "toy")  # diagnostics read no settings
+    assert claims["AL301"] == ("nginx",)
+    assert fix_hint("toy", "AL102") == "Add `pass-authorization` to the route."

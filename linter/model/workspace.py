@@ -90,20 +90,33 @@ class Workspace:
     roots: list[Scope] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     reading: ReadBudget = field(default_factory=ReadBudget)
+    _formats: frozenset[str] | None = field(default=None, init=False, repr=False)
     _scopes: list[Scope] | None = field(default=None, init=False, repr=False)
     _forwarding: list[Scope] | None = field(default=None, init=False, repr=False)
     _answering: list[Scope] | None = field(default=None, init=False, repr=False)
 
-    def scopes(self, format: str | None = None) -> Iterator[Scope]:
-        """Every scope, root by root in document order, optionally of one format.
+    def only(self, formats: frozenset[str]) -> Workspace:
+        """This run's model as a rule that reads only ``formats`` sees it: their scopes."""
+        if self._formats is None:
+            self._formats = frozenset(root.format for root in self.roots)
+        if self._formats <= formats:
+            return self
+        return Workspace(
+            self.files,
+            self.unclaimed,
+            [root for root in self.roots if root.format in formats],
+            self.problems,
+            self.reading,
+        )
+
+    def scopes(self) -> Iterator[Scope]:
+        """Every scope, root by root in document order.
 
         Call it once loading is done: the list is built on first use and kept.
         """
         if self._scopes is None:
             self._scopes = [scope for root in self.roots for scope in root.walk()]
-        if format is None:
-            return iter(self._scopes)
-        return (scope for scope in self._scopes if scope.format == format)
+        return iter(self._scopes)
 
     def answering_scopes(self) -> list[Scope]:
         """The scopes that answer requests (they have an upstream, or serve files), in order."""

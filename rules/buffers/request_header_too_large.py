@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from authlint.formats import server_name
 from authlint.model.scope import ScopeRole
+from authlint.model.settings import Facet
 from authlint.rule import SIZE, Finding, Rule, RuleOption, Severity
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ class RequestHeaderTooLarge(Rule):
     )
     reference_url = None
     tags = ("buffers", "nginx")
+    needs = frozenset({Facet.HEADER_LIMITS})
     options = (LARGEST_REQUEST_HEADER,)
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.settings import AuthKind
+from authlint.model.settings import AuthKind, Facet
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import per_user
 
@@ -57,6 +57,7 @@ class AuthRequestCacheShared(Rule):
     fix = "Key the auth cache on the credential (the Authorization header, the session cookie)."
     reference_url = None
     tags = ("security", "caching", "nginx")
+    needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION, Facet.ROUTING})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import caching_scopes
 
@@ -53,6 +54,7 @@ class BypassWithoutNoCache(Rule):
     )
     reference_url = None
     tags = ("security", "caching", "nginx")
+    needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

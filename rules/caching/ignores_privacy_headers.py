@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.settings import AuthorizationState
+from authlint.model.settings import AuthorizationState, Facet
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import caching_scopes, per_user, who_authenticates
 
@@ -65,6 +65,7 @@ class IgnoresPrivacyHeaders(Rule):
     )
     reference_url = None
     tags = ("security", "caching", "nginx")
+    needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION, Facet.FORWARDING})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -4,6 +4,7 @@ import re
 from typing import TYPE_CHECKING
 
 from authlint.formats import server_name
+from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ class PublicCacheOnAuthenticated(Rule):
     fix = "Send `Cache-Control: private` (or `no-store`) on authenticated answers."
     reference_url = "https://www.rfc-editor.org/rfc/rfc9111#section-3.5"
     tags = ("security", "caching", "nginx")
+    needs = frozenset({Facet.AUTHENTICATION, Facet.RESPONSE_HEADERS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

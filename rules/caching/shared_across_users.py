@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import caching_scopes, per_user, who_authenticates
 
@@ -69,6 +70,7 @@ class SharedAcrossUsers(Rule):
     )
     reference_url = None
     tags = ("security", "caching", "nginx")
+    needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION, Facet.FORWARDING})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import caching_scopes, per_user
 
@@ -50,6 +51,7 @@ class StoresAuthFailures(Rule):
     )
     reference_url = None
     tags = ("caching", "nginx")
+    needs = frozenset({Facet.CACHE})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import credentialed_scopes
 
@@ -50,6 +51,7 @@ class AllowHeadersWildcard(Rule):
     fix = "List the request headers by name, `Authorization` among them."
     reference_url = "https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name"
     tags = ("cors", "nginx")
+    needs = frozenset({Facet.CORS})
     states_server_behaviour = False  # the Fetch standard's preflight check, in the browser
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

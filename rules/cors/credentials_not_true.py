@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import SOURCE_URL
 
@@ -44,6 +45,7 @@ class CredentialsNotTrue(Rule):
     fix = "Write `true` (lower case), or remove the header if credentials are not meant."
     reference_url = SOURCE_URL
     tags = ("cors", "nginx")
+    needs = frozenset({Facet.CORS})
     states_server_behaviour = False  # the Fetch standard's CORS check, in the browser
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

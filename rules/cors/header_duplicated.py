@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import ALLOW_CREDENTIALS, ALLOW_ORIGIN
 
@@ -58,6 +59,7 @@ class HeaderDuplicated(Rule):
     fix = "Set each CORS header once: at this hop or at the upstream, not both."
     reference_url = "https://fetch.spec.whatwg.org/#cors-check"
     tags = ("cors", "nginx")
+    needs = frozenset({Facet.CORS, Facet.RESPONSE_HEADERS, Facet.ROUTING})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import is_cors_header
 
@@ -59,6 +60,7 @@ class HeadersDiscarded(Rule):
     )
     reference_url = None
     tags = ("cors", "nginx")
+    needs = frozenset({Facet.CORS, Facet.RESPONSE_HEADERS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

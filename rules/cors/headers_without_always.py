@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.formats import server_name
+from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class HeadersWithoutAlways(Rule):
     fix = "Send the CORS headers on error answers too."
     reference_url = None
     tags = ("cors", "nginx")
+    needs = frozenset({Facet.CORS, Facet.AUTHENTICATION, Facet.ROUTING})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.model.origins import LeakKind, check_origin_regex
-from authlint.model.settings import AllowedOrigin, OriginKind
+from authlint.model.settings import AllowedOrigin, Facet, OriginKind
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import SOURCE_URL, credentialed_scopes
 
@@ -65,6 +65,7 @@ class OriginReflected(Rule):
     fix = "Echo only allowed origins: exact or anchored patterns, and nothing for the rest."
     reference_url = SOURCE_URL
     tags = ("security", "cors", "nginx")
+    needs = frozenset({Facet.CORS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

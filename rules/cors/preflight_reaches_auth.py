@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.settings import AuthKind
+from authlint.model.settings import AuthKind, Facet
 from authlint.rule import Finding, Once, Rule, Severity
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ class PreflightReachesAuth(Rule):
     fix = "Answer `OPTIONS` preflights before authentication."
     reference_url = "https://fetch.spec.whatwg.org/#cors-preflight-fetch"
     tags = ("cors", "nginx")
+    needs = frozenset({Facet.CORS, Facet.AUTHENTICATION})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from authlint.model.settings import OriginKind
+from authlint.model.settings import Facet, OriginKind
 from authlint.rule import Finding, Once, Rule, Severity
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ class VaryOriginMissing(Rule):
     fix = "Add `Vary: Origin` where `Access-Control-Allow-Origin` changes with the caller."
     reference_url = "https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches"
     tags = ("cors", "nginx")
+    needs = frozenset({Facet.CORS, Facet.RESPONSE_HEADERS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.settings import OriginKind
+from authlint.model.settings import Facet, OriginKind
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import SOURCE_URL, credentialed_scopes
 
@@ -61,6 +61,7 @@ class WildcardWithCredentials(Rule):
     )
     reference_url = SOURCE_URL
     tags = ("cors", "nginx")
+    needs = frozenset({Facet.CORS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.settings import AuthorizationState
+from authlint.model.settings import AuthorizationState, Facet
 from authlint.rule import Finding, Rule, Severity
 from authlint.rules.forwarding import where_server_does_not_authenticate
 
@@ -60,6 +60,7 @@ class AuthorizationFixedValue(Rule):
     )
     reference_url = None
     tags = ("security", "nginx")
+    needs = frozenset({Facet.FORWARDING, Facet.AUTHENTICATION})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         replaced = where_server_does_not_authenticate(workspace, AuthorizationState.REPLACED)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.formats import server_name
-from authlint.model.settings import AuthorizationState
+from authlint.model.settings import AuthorizationState, Facet
 from authlint.rule import Finding, Rule, Severity
 from authlint.rules.forwarding import where_server_does_not_authenticate
 
@@ -61,6 +61,7 @@ class AuthorizationRemoved(Rule):
     )
     reference_url = None
     tags = ("nginx",)
+    needs = frozenset({Facet.FORWARDING, Facet.AUTHENTICATION})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         removed = where_server_does_not_authenticate(workspace, AuthorizationState.REMOVED)
@@ -69,10 +70,16 @@ class AuthorizationRemoved(Rule):
             assert origin is not None  # the state is decided by a directive
             shown = " ".join(arg or '""' for arg in origin.args)
             handler = f"`{upstream.origin.name}`" if upstream.origin else "the upstream"
+            # A format's default (Apache hides it from CGI) is told by its reason.
+            how = (
+                f"{authorization.reason}: "
+                if authorization.by_default and authorization.reason
+                else ""
+            )
             yield self.finding(
                 origin,
-                f"`{origin.name} {shown}` removes the client's `Authorization` header before "
-                f"{handler} in `{scope.label}`, and {server_name(scope.format)} does not "
-                "authenticate that request "
-                "itself: the upstream never receives the client's credentials",
+                f"{how}`{origin.name} {shown}` removes the client's `Authorization` header "
+                f"before {handler} in `{scope.label}`, and {server_name(scope.format)} does not "
+                "authenticate that request itself: the upstream never receives the client's "
+                "credentials",
             )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.formats import server_name
-from authlint.model.settings import AuthorizationState, UpstreamKind
+from authlint.model.settings import AuthorizationState, Facet, UpstreamKind
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.forwarding import forwarding_scopes
 
@@ -62,6 +62,7 @@ class BasicCredentialsForwarded(Rule):
     fix = "Remove the client's Authorization header at this level before the request is passed on."
     reference_url = None
     tags = ("security", "nginx")
+    needs = frozenset({Facet.FORWARDING, Facet.AUTHENTICATION})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

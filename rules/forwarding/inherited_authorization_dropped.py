@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.settings import AuthorizationState
+from authlint.model.settings import AuthorizationState, Facet
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.forwarding import forwarding_scopes
 
@@ -68,6 +68,7 @@ class InheritedAuthorizationDropped(Rule):
     )
     reference_url = None
     tags = ("security", "nginx")
+    needs = frozenset({Facet.FORWARDING})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
