@@ -824,6 +824,7 @@ def test_auth_basic_and_user_file_are_inherited(nginx):
     """
     settings = at(nginx(AUTH_CONFIG), "location /inherit/")
     auth = settings.authentication
+    assert auth.check(AuthKind.BASIC).exempt_methods == frozenset()
     assert settings.single("auth_basic").value == "server realm"
     assert settings.single("auth_basic_user_file").value == "htpasswd"
     assert auth.basic.value
@@ -882,6 +883,7 @@ def test_auth_basic_in_limit_except_applies_to_other_methods_only(nginx):
     assert not at(ws, "location /le/").authentication.basic.value
     limited_settings = at(ws, "limit_except GET")
     limited = limited_settings.authentication
+    assert limited.check(AuthKind.BASIC).exempt_methods == {"GET", "HEAD"}
     assert limited_settings.single("auth_basic").value == "le realm"
     assert limited_settings.single("auth_basic_user_file").value == "htpasswd"
     assert limited.basic.value

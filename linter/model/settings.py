@@ -155,8 +155,8 @@ class AuthCheck:
 
     ``enforced`` is false where the check is declared but does not run (nginx
     skips Basic auth without a user file); ``target`` is where a subrequest
-    or an outside URL goes; ``methods`` the request methods it covers
-    (``None``: all).
+    or an outside URL goes; ``exempt_methods`` the request methods it does
+    not apply to (upper case; none: it covers every method).
     """
 
     kind: AuthKind
@@ -164,7 +164,7 @@ class AuthCheck:
     enforced: bool
     known: bool
     target: str | None = None
-    methods: frozenset[str] | None = None
+    exempt_methods: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)

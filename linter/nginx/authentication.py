@@ -39,13 +39,18 @@ def authentication(settings: NginxSettings) -> Authentication:
     jwt = settings.single("auth_jwt")
     satisfy = settings.single("satisfy")
     basic_known = realm.known and (realm.value is None or user_file.known)
+    exempt = _exempt_methods(scope.node) if scope.kind == blocks.LIMIT_EXCEPT else frozenset()
     checks = []
     if realm.value is not None:
         enforced = user_file.value is not None
-        checks.append(AuthCheck(AuthKind.BASIC, realm.origin, enforced, basic_known))
+        checks.append(
+            AuthCheck(AuthKind.BASIC, realm.origin, enforced, basic_known, exempt_methods=exempt)
+        )
     for kind, setting in ((AuthKind.SUBREQUEST, subrequest), (AuthKind.JWT, jwt)):
         if setting.value:
-            checks.append(AuthCheck(kind, setting.origin, True, setting.known, setting.value))
+            checks.append(
+                AuthCheck(kind, setting.origin, True, setting.known, setting.value, exempt)
+            )
     # nginx reads the value in any case.
     any_suffices = (satisfy.value or "all").lower() == "any"
     return Authentication(
@@ -96,6 +101,13 @@ def preflight_answered_by(settings: NginxSettings) -> Node | None:
             if child.kind == blocks.IF and "return" in child.own and _tests_options(child.node):
                 return child.node
     return None
+
+
+def _exempt_methods(node: Node | None) -> frozenset[str]:
+    """The methods a ``limit_except`` lists: its checks apply to all others (GET brings
+    HEAD)."""
+    listed = frozenset(arg.upper() for arg in node.args) if node is not None else frozenset()
+    return listed | {"HEAD"} if "GET" in listed else listed
 
 
 def _lists_options(node: Node | None) -> bool:
