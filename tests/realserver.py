@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import crossplane
+import pytest
 
 import authlint.nginx
 
@@ -57,6 +58,16 @@ def nginx_binary() -> str | None:
         (path for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.path.exists(path)),
         None,
     )
+
+
+def required_nginx() -> str:
+    """nginx's binary; CI fails without it, elsewhere the proofs are skipped."""
+    binary = nginx_binary()
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("nginx is required in CI: .ci/run installs the Debian package")
+        pytest.skip("nginx is not installed (apt-get install nginx): real-server proofs skipped")
+    return binary
 
 
 def free_port() -> int:

@@ -8,8 +8,6 @@ failing under CI=true).
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from authlint.nginx.locations import match_location
@@ -27,19 +25,14 @@ from live_config import (
     server_on,
     servers_on,
 )
-from realserver import Nginx, nginx_binary, render, send
+from realserver import Nginx, render, required_nginx, send
 
 # --- Real nginx: location choice, internal, preflight, CORS allow-lists --------------------
 
 
 @pytest.fixture(scope="session")
 def nginx() -> str:
-    binary = nginx_binary()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is required in CI: .ci/run installs the Debian package")
-        pytest.skip("nginx is not installed (apt-get install nginx): real-server proofs skipped")
-    return binary
+    return required_nginx()
 
 
 @pytest.fixture(scope="module")

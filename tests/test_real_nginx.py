@@ -17,7 +17,7 @@ import yaml
 from authlint.rule import load_rules
 
 from conftest import EXAMPLES, RULE_FIXTURES, cases, expected_findings, lint
-from realserver import Nginx, nginx_binary, render, run_proof, syntax_check
+from realserver import Nginx, render, required_nginx, run_proof, syntax_check
 
 pytestmark = pytest.mark.realserver
 
@@ -47,12 +47,7 @@ def _server_valid(case: Path) -> bool:
 
 @pytest.fixture(scope="session")
 def nginx() -> str:
-    binary = nginx_binary()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is required in CI: .ci/run installs the Debian package")
-        pytest.skip("nginx is not installed (apt-get install nginx): real-server proofs skipped")
-    return binary
+    return required_nginx()
 
 
 @pytest.mark.parametrize(("rule", "proof"), PROOFS, ids=[_proof_id(p) for p in PROOFS])
