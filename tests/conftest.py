@@ -32,13 +32,26 @@ def model(*paths: Path, cwd: Path = REPO, includes: IncludeOptions | None = None
 
 
 def cases() -> list[Path]:
-    """Every rule fixture case: ``fixtures/rules/<ID>/{bad,good}_*`` (a file or a folder)."""
+    """Every rule fixture case: ``fixtures/rules/<ID>/<format>/{bad,good}_*``, a file or folder."""
     return sorted(
         path
         for rule_dir in RULE_FIXTURES.iterdir()
-        for path in rule_dir.iterdir()
+        if rule_dir.is_dir()
+        for format_dir in rule_dir.iterdir()
+        if format_dir.is_dir()
+        for path in format_dir.iterdir()
         if path.name.startswith(("bad_", "good_"))
     )
+
+
+def case_id(case: Path) -> str:
+    """A case as the tests name it: ``AL101/nginx/bad_http_level.conf``."""
+    return case.relative_to(RULE_FIXTURES).as_posix()
+
+
+def case_rule(case: Path) -> str:
+    """The rule whose fixture ``case`` is (``AL101``)."""
+    return case.relative_to(RULE_FIXTURES).parts[0]
 
 
 def expected_findings(case: Path) -> set[tuple[str, str, int]]:
