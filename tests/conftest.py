@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from textwrap import dedent
 
@@ -25,6 +26,8 @@ UPSTREAM = "http://127.0.0.1:9000"
 # A finding expected on a fixture line: a comment naming the rules, `# [AL101]`.
 # The bracket must follow the `#`, so that `# authlint: ignore[AL102]` is no marker.
 MARKER = re.compile(r"#\s*\[(AL\d{3}(?:\]\s*\[AL\d{3})*)\]")
+# A case's reviewed findings: ``<case>.snap`` beside the case (see test_rule_fixtures.py).
+SNAPSHOT_SUFFIX = ".snap"
 
 
 def lint(*paths: Path, cwd: Path = REPO, includes: IncludeOptions | None = None) -> Result:
@@ -37,26 +40,45 @@ def model(*paths: Path, cwd: Path = REPO, includes: IncludeOptions | None = None
 
 
 def cases() -> list[Path]:
-    """Every rule fixture case: ``fixtures/rules/<ID>/{bad,good}_*`` (a file or a folder)."""
+    """Every rule fixture case: ``fixtures/rules/<ID>/<format>/{bad,good}_*``, a file or folder.
+
+    A case's snapshot (``<case>.snap`` beside it) is no case.
+    """
     return sorted(
         path
         for rule_dir in RULE_FIXTURES.iterdir()
-        for path in rule_dir.iterdir()
-        if path.name.startswith(("bad_", "good_"))
+        if rule_dir.is_dir()
+        for format_dir in rule_dir.iterdir()
+        if format_dir.is_dir()
+        for path in format_dir.iterdir()
+        if path.name.startswith(("bad_", "good_")) and path.suffix != SNAPSHOT_SUFFIX
     )
 
 
-def expected_findings(case: Path) -> set[tuple[str, str, int]]:
-    """The (rule, path, line) findings a case's marker comments expect."""
+def case_id(case: Path) -> str:
+    """A case as the tests name it: ``AL101/nginx/bad_http_level.conf``."""
+    return case.relative_to(RULE_FIXTURES).as_posix()
+
+
+def case_rule(case: Path) -> str:
+    """The rule whose fixture ``case`` is (``AL101``)."""
+    return case.relative_to(RULE_FIXTURES).parts[0]
+
+
+def expected_findings(case: Path) -> Counter[tuple[str, str, int]]:
+    """The (rule, path, line) findings a case's marker comments expect, with their counts.
+
+    A marker names a rule once per finding: ``# [AL101] [AL101]`` expects two.
+    """
     files = sorted(case.rglob("*")) if case.is_dir() else [case]
-    expected = set()
+    expected: Counter[tuple[str, str, int]] = Counter()
     for file in files:
         if not file.is_file():
             continue
         for number, line in enumerate(file.read_text().splitlines(), start=1):
             for match in MARKER.finditer(line):
                 for rule in re.findall(r"AL\d{3}", match.group(1)):
-                    expected.add((rule, file.relative_to(REPO).as_posix(), number))
+                    expected[(rule, file.relative_to(REPO).as_posix(), number)] += 1
     return expected
 
 

@@ -37,8 +37,8 @@ HOOKS = {hook["id"]: hook for hook in yaml.safe_load(MANIFEST.read_text())}
 HOOK_IDS = ("authlint", "authlint-tree")
 PRE_COMMIT = (sys.executable, "-m", "pre_commit")
 
-BAD = (RULE_FIXTURES / "AL101" / "bad_location_adds_header.conf").read_text()
-GOOD = (RULE_FIXTURES / "AL101" / "good_repeated.conf").read_text()
+BAD = (RULE_FIXTURES / "AL101" / "nginx" / "bad_location_adds_header.conf").read_text()
+GOOD = (RULE_FIXTURES / "AL101" / "nginx" / "good_repeated.conf").read_text()
 BAD_LINE = next(n for n, line in enumerate(BAD.splitlines(), 1) if "# [AL101]" in line)
 MAIN = "events {}\nhttp {\n    include conf.d/*.conf;\n}\n"
 

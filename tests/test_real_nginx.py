@@ -16,13 +16,14 @@ import yaml
 
 from authlint.rule import load_rules
 
-from conftest import EXAMPLES, RULE_FIXTURES, cases, expected_findings, lint
+from conftest import EXAMPLES, RULE_FIXTURES, case_id, cases, expected_findings, lint
 from realserver import Nginx, render, required_nginx, run_proof, syntax_check
 
 pytestmark = pytest.mark.realserver
 
 
 def _proofs() -> list[tuple[str, dict[str, Any]]]:
+    """Every proof, with its rule; a proof's ``config`` is relative to the rule's folder."""
     found = []
     for file in sorted(RULE_FIXTURES.glob("*/proofs.yaml")):
         found += [(file.parent.name, proof) for proof in yaml.safe_load(file.read_text())]
@@ -72,30 +73,36 @@ def test_proof_fails_once_its_fix_is_removed(
 
 @pytest.mark.parametrize("rule", RUNTIME_RULES)
 def test_every_runtime_rule_has_proofs_on_a_bad_and_a_good_fixture(rule: str) -> None:
-    configs = [proof["config"] for proof_rule, proof in PROOFS if proof_rule == rule]
-    assert any(config.startswith("bad_") for config in configs), f"{rule}: no bad proof"
-    assert any(config.startswith("good_") for config in configs), f"{rule}: no good proof"
+    configs = [Path(proof["config"]) for proof_rule, proof in PROOFS if proof_rule == rule]
+    assert any(config.name.startswith("bad_") for config in configs), f"{rule}: no bad proof"
+    assert any(config.name.startswith("good_") for config in configs), f"{rule}: no good proof"
     for config in configs:
+        # The real server is nginx: a proof runs one of the rule's nginx cases.
+        assert config.parent == Path("nginx"), config
         assert (RULE_FIXTURES / rule / config).exists(), config
 
 
 VALID = [case for case in cases() if _server_valid(case)] + [EXAMPLES]
 
 
-@pytest.mark.parametrize("case", VALID, ids=lambda path: f"{path.parent.name}/{path.name}")
+def _valid_id(case: Path) -> str:
+    return "examples" if case == EXAMPLES else case_id(case)
+
+
+@pytest.mark.parametrize("case", VALID, ids=_valid_id)
 def test_fixture_passes_nginx_syntax_test(nginx: str, case: Path, tmp_path: Path) -> None:
     result = syntax_check(nginx, render(case, tmp_path))
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("case", VALID, ids=lambda path: f"{path.parent.name}/{path.name}")
+@pytest.mark.parametrize("case", VALID, ids=_valid_id)
 def test_rendered_fixture_listens_on_loopback_only(case: Path, tmp_path: Path) -> None:
     addresses = render(case, tmp_path).listen_addresses()
     assert all(address.startswith("127.0.0.1:") for address in addresses), addresses
 
 
 def test_nginx_is_gone_once_stopped(nginx: str, tmp_path: Path) -> None:
-    rendered = render(RULE_FIXTURES / "AL104" / "bad_location_auth.conf", tmp_path)
+    rendered = render(RULE_FIXTURES / "AL104" / "nginx" / "bad_location_auth.conf", tmp_path)
     with Nginx(nginx, rendered) as server:
         process = server.process
         assert process is not None
