@@ -39,7 +39,7 @@ def at(workspace, label):
 
 def single(workspace, kind):
     """The one scope of ``kind`` (the configs here have one server, one http)."""
-    (found,) = [scope for scope in workspace.scopes() if scope.kind is kind]
+    (found,) = [scope for scope in workspace.scopes() if scope.kind == kind]
     return found
 
 
@@ -1657,3 +1657,30 @@ def test_file_in_tree_wins_over_stock_file(nginx):
     settings = at(ws, "location /p/")
     assert names(settings.request_headers.entries) == ["Authorization"]
     assert settings.authorization.state is AuthorizationState.REMOVED
+
+
+@pytest.mark.parametrize(
+    ("value", "fresh"),
+    [
+        ("1h", True),
+        ("max", True),
+        ("modified +24h", True),
+        ("@15h30m", True),
+        ("off", False),
+        ("epoch", False),
+        ("-1", False),
+        ("0", False),
+        ("0s", False),
+        ("modified -1h", False),
+        ("$expires_for_type", False),
+    ],
+)
+def test_expires_adds_freshness_only_with_a_positive_time(nginx, value, fresh):
+    """nginx: `expires` with a positive time or `max` sends `Cache-Control: max-age=N`;
+    `off` sends nothing, `epoch` and a negative time `no-cache`, `0` `max-age=0` (stale at
+    once; AL407's proofs show `off` and `0`). A variable is unknown: no freshness claimed.
+    """
+    ws = nginx(f"server {{ location /e/ {{ expires {value}; proxy_pass {UPSTREAM}; }} }}")
+    freshness = at(ws, "location /e/").added_freshness
+    assert freshness.value is fresh
+    assert freshness.origin.name == "expires"
