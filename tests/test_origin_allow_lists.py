@@ -8,6 +8,7 @@ not yet.
 from __future__ import annotations
 
 import re
+import string
 
 import pytest
 
@@ -251,6 +252,61 @@ def test_python_regex_spells_pcre_named_groups_the_python_way():
     )
     assert python_regex(r"(?<=a)b(?<!c)") == r"(?<=a)b(?<!c)"
     assert python_regex(r"(?P<x>a)") == r"(?P<x>a)"
+
+
+# PCRE's POSIX classes, as PCRE reads them on ASCII text (nginx's PCRE, no UCP).
+POSIX_CLASSES = {
+    "alnum": str.isalnum,
+    "alpha": str.isalpha,
+    "digit": str.isdigit,
+    "lower": str.islower,
+    "upper": str.isupper,
+    "xdigit": lambda char: char in string.hexdigits,
+    "space": str.isspace,
+    "word": lambda char: char.isalnum() or char == "_",
+    "punct": lambda char: char in string.punctuation,
+}
+
+
+@pytest.mark.parametrize("name", sorted(POSIX_CLASSES))
+def test_posix_class_matches_what_pcre_matches(name):
+    compiled = re.compile(python_regex(f"[[:{name}:]]"))
+    for char in map(chr, range(128)):
+        assert (compiled.fullmatch(char) is not None) == POSIX_CLASSES[name](char), repr(char)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        # PCRE's (?i) after the start holds to the end of its group; Python takes
+        # flags mid-pattern only as a group of their own.
+        (r"^https://(?i)app\.example\.com$", r"^https://(?i:app\.example\.com$)"),
+        (r"(x(?i)y)z", r"(x(?i:y))z"),
+        (r"a(?i)b(c)d", r"a(?i:b(c)d)"),
+        (r"a(?i)\)b", r"a(?i:\)b)"),
+        (r"a(?i)[)]b", r"a(?i:[)]b)"),
+        (r"a(?i)[]x)]b", r"a(?i:[]x)]b)"),
+        (r"a(?i)[^])]b", r"a(?i:[^])]b)"),
+        (r"(?i)^https://APP", r"(?i)^https://APP"),
+    ],
+)
+def test_flags_set_mid_pattern_hold_to_the_end_of_their_group(pattern, expected):
+    assert python_regex(pattern) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "example"),
+    [
+        # What a site would use: https, the default port, the names written out.
+        (r"^(http|https)://app\.example\.com(:8443)?$", "https://app.example.com"),
+        (r"^https?://(www\.)?example\.com$", "https://www.example.com"),
+        (r"^https://[a-z]+\.example\.com$", "https://a.example.com"),
+        (r"^https://.?app\.example\.com$", "https://app.example.com"),
+        (r"^https://app\.example\.com:\d{4}$", "https://app.example.com:0000"),
+    ],
+)
+def test_example_origin_is_the_one_a_site_would_use(pattern, example):
+    assert check_origin_regex(pattern).example == example
 
 
 # --- Origin allow-lists: known gaps (xfail: the behaviour wanted) -------------------------
