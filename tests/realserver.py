@@ -376,6 +376,9 @@ class _RenderState:
             elif name == "include" and args and args[0].startswith("/etc/nginx/"):
                 args = [str(self.conf_dir / args[0][len("/etc/nginx/") :])]
             rewritten = {"directive": name, "args": args}
+            if "comment" in statement:
+                # A comment inside a directive written over lines (a marker).
+                rewritten["comment"] = statement["comment"]
             if "block" in statement:
                 rewritten["block"] = self.rewrite(statement["block"], (*context, name))
             out.append(rewritten)

@@ -309,6 +309,44 @@ def test_example_origin_is_the_one_a_site_would_use(pattern, example):
     assert check_origin_regex(pattern).example == example
 
 
+@pytest.mark.parametrize(
+    ("pattern", "example"),
+    [
+        # Each unanchored at the end: the attack is the example with the attacker's
+        # domain after it, so the example is what the message shows.
+        (r"^https://(?P<sub>[a-z]+)\.example\.com", "https://a.example.com"),
+        (r"^https://(?<sub>[a-z]+)\.example\.com", "https://a.example.com"),
+        (r"^https://(?:www\.)?example\.com", "https://example.com"),
+        (
+            r"^https://(?=a)[a-z]+\.example\.com|^https://app\.example\.com",
+            "https://app.example.com",
+        ),
+        (r"^https://[a-z]{3,5}\.example\.com", "https://aaa.example.com"),
+        (r"^https://a{2}\.example\.com", "https://aa.example.com"),
+        (r"^https://[^.]+\.example\.com", "https://a.example.com"),
+        (r"^https://\d+\.example\.com", "https://0.example.com"),
+        (r"^https://\w+-\s*api\.example\.com", "https://a-api.example.com"),
+        (r"^https://app.?\.example\.com", "https://app.example.com"),
+        (r"^https://(app|api)\.example\.com", "https://app.example.com"),
+        (r"^https://(?i:APP)\.example\.com", "https://APP.example.com"),
+        (r"^https://.+\.example\.com", "https://a.example.com"),
+        (r"^https://x+?\.example\.com", "https://x.example.com"),
+        (r"^https://[\-a]pp\.example\.com", "https://app.example.com"),
+        (r"^https://(a(b|c))\.example\.com", "https://ab.example.com"),
+        (r"^https://app\.example\.com(:(443|8443))?", "https://app.example.com"),
+    ],
+)
+def test_unanchored_leak_is_built_from_the_shortest_example(pattern, example):
+    check = check_origin_regex(pattern)
+    assert check.example == example
+    assert [leak.origin for leak in check.leaks] == [f"{example}.attacker.invalid"]
+
+
+def test_lookaround_gives_no_example():
+    """A lookaround is not followed: that alternative gives no example, and no leak."""
+    assert check_origin_regex(r"^https://(?!evil)[a-z]+\.example\.com") == PatternCheck(None, ())
+
+
 # --- Origin allow-lists: known gaps (xfail: the behaviour wanted) -------------------------
 
 

@@ -370,6 +370,8 @@ def run_all(chosen: list[Mutant], jobs: int, timeout: float | None) -> dict[Muta
                 results[mutant] = scratch.run(mutant, limit)
             finally:
                 scratches.put(scratch)
+            if results[mutant] == "survived":
+                print(f"  survived: {mutant.where}: {mutant.description}", file=sys.stderr)
             if len(results) % 25 == 0:
                 print(f"  {len(results)}/{len(chosen)}", file=sys.stderr)
 
