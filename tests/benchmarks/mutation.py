@@ -1,7 +1,7 @@
 """Mutation testing: which small changes to the rules and the model the fast tests miss.
 
 Not part of the suite: a run takes tens of minutes. Each target file (``rules/``,
-``linter/model/``, ``linter/nginx/settings.py``) is walked with :mod:`ast`, and
+``linter/model/``, nginx's semantics in ``linter/nginx/``) is walked with :mod:`ast`, and
 every place one of these mutations applies is a mutant:
 
 - a comparison turned around: ``>=``/``>``, ``<=``/``<``, ``==``/``!=``,
@@ -53,7 +53,21 @@ REPO = Path(__file__).resolve().parents[2]
 TARGETS = {
     "rules": sorted(path for path in (REPO / "rules").rglob("*.py")),
     "model": sorted((REPO / "linter" / "model").glob("*.py")),
-    "settings": [REPO / "linter" / "nginx" / "settings.py"],
+    # nginx's semantics, by subject: what the settings protocol is computed from.
+    "settings": [
+        REPO / "linter" / "nginx" / f"{name}.py"
+        for name in (
+            "settings",
+            "inheritance",
+            "handlers",
+            "authentication",
+            "headers",
+            "cors",
+            "variables",
+            "cache",
+            "buffers",
+        )
+    ],
 }
 # The fast tests that pin the rules' behaviour, in two stages: the fixtures
 # (markers and snapshots) kill most mutants in a second or two; only their
@@ -61,7 +75,12 @@ TARGETS = {
 STAGES = (
     ("tests/test_rule_fixtures.py",),
     (
-        "tests/test_model_cors_cache.py",
+        "tests/test_model_cors.py",
+        "tests/test_model_cache.py",
+        "tests/test_model_credentials.py",
+        "tests/test_origin_allow_lists.py",
+        "tests/test_regex_limits.py",
+        "tests/test_location_choice.py",
         "tests/test_nginx_semantics.py",
         "tests/test_loader.py",
         "tests/test_suppressions.py",
