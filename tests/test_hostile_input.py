@@ -25,7 +25,7 @@ from authlint.model.workspace import ReadBudget
 
 from conftest import lint, model, write
 from hostile import CANARY, dump, include_bomb, slow_allow_list
-from realserver import nginx_binary
+from realserver import required_nginx
 
 CANARY_FINDING = ("AL102", "canary.conf", 3)
 MAIN = "events {}\nhttp {\n    include conf.d/*.conf;\n}\n"
@@ -207,11 +207,7 @@ def test_a_binary_file_found_in_a_walk_is_no_config(tmp_path: Path) -> None:
 @pytest.mark.realserver
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
 def test_nginx_refuses_the_encodings_authlint_reports(tmp_path: Path, encoding: str) -> None:
-    binary = nginx_binary()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is required in CI")
-        pytest.skip("nginx is not installed")
+    binary = required_nginx()
     (tmp_path / "logs").mkdir()
     (tmp_path / "nginx.conf").write_bytes(b"events {}\nhttp {\n    include site.conf;\n}\n")
     (tmp_path / "site.conf").write_bytes("server { listen 127.0.0.1:1; }\n".encode(encoding))

@@ -28,7 +28,7 @@ from authlint.nginx.dump import DumpedFile, DumpError, split_dump, written_out
 
 from conftest import FIXTURES, MARKER, write
 from hostile import dump, slow_allow_list
-from realserver import nginx_binary
+from realserver import required_nginx
 
 DUMP = FIXTURES / "stdin" / "nginx-T.txt"
 RULE = re.compile(r"AL\d{3}")
@@ -184,12 +184,7 @@ def marked(text: str) -> list[tuple[str, str, int]]:
 
 @pytest.fixture(scope="module")
 def nginx() -> str:
-    binary = nginx_binary()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is required in CI: .ci/run installs the Debian package")
-        pytest.skip("nginx is not installed (apt-get install nginx): `nginx -T` tests skipped")
-    return binary
+    return required_nginx()
 
 
 # --- the dump fixture --------------------------------------------------------
