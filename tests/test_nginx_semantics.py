@@ -1684,3 +1684,79 @@ def test_expires_adds_freshness_only_with_a_positive_time(nginx, value, fresh):
     freshness = at(ws, "location /e/").added_freshness
     assert freshness.value is fresh
     assert freshness.origin.name == "expires"
+
+
+def test_satisfy_is_read_in_any_case(nginx):
+    """nginx reads `satisfy` without case (ngx_conf_set_enum_slot): ANY is any, ALL is all."""
+    for value, any_suffices in (("ANY", True), ("Any", True), ("ALL", False)):
+        ws = nginx(f"server {{ location /s/ {{ satisfy {value}; proxy_pass {UPSTREAM}; }} }}")
+        assert at(ws, "location /s/").authentication.any_suffices.value is any_suffices
+
+
+def test_auth_jwt_is_a_check_that_runs(nginx):
+    """NGINX Plus: `auth_jwt realm` checks a JWT (the realm is its argument); `off` cancels."""
+    ws = nginx(
+        f"""
+        server {{
+            auth_jwt "api";
+            location /a/ {{ proxy_pass {UPSTREAM}; }}
+            location /b/ {{ auth_jwt off; proxy_pass {UPSTREAM}; }}
+        }}
+        """
+    )
+    check = at(ws, "location /a/").authentication.check(AuthKind.JWT)
+    assert (check.target, check.enforced, check.known) == ("api", True, True)
+    assert at(ws, "location /a/").authentication.server_authenticates.origin.name == "auth_jwt"
+    assert at(ws, "location /b/").authentication.check(AuthKind.JWT) is None
+
+
+def test_limit_except_methods_are_read_in_any_case(nginx):
+    """nginx reads limit_except's methods without case; GET brings HEAD."""
+    ws = nginx(
+        f"""
+        server {{
+            location /l/ {{
+                proxy_pass {UPSTREAM};
+                limit_except get {{ auth_basic "r"; auth_basic_user_file htpasswd; }}
+            }}
+        }}
+        """
+    )
+    check = at(ws, "limit_except get").authentication.check(AuthKind.BASIC)
+    assert check.exempt_methods == {"GET", "HEAD"}
+
+
+def test_cors_policy_keeps_allowed_methods_and_exposed_headers(nginx):
+    """Access-Control-Allow-Methods and -Expose-Headers, in any case, land in their fields."""
+    _, cors = allowed_origin(
+        nginx,
+        """
+        add_header Access-Control-Allow-Origin https://a.example.com always;
+        add_header access-control-allow-methods "GET, POST" always;
+        add_header Access-Control-Expose-Headers X-Total always;
+        """,
+    )
+    assert [header.value for header in cors.allow_methods] == ["GET, POST"]
+    assert [header.value for header in cors.expose_headers] == ["X-Total"]
+
+
+@pytest.mark.parametrize(
+    ("operator", "regex", "ignore_case"),
+    [("=", False, False), ("~", True, False), ("~*", True, True)],
+)
+def test_an_if_on_the_origin_filters_as_its_operator_says(nginx, operator, regex, ignore_case):
+    """nginx: `=` compares the whole value, `~` is a regex, `~*` one without case."""
+    origin, _ = allowed_origin(
+        nginx,
+        f"""
+        add_header Access-Control-Allow-Origin $cors always;
+        if ($http_origin {operator} "https://ok.example") {{ set $cors $http_origin; }}
+        """,
+    )
+    assert origin.kind is OriginKind.SELECTED
+    (allowed,) = origin.filters
+    assert (allowed.pattern, allowed.regex, allowed.ignore_case) == (
+        "https://ok.example",
+        regex,
+        ignore_case,
+    )
