@@ -7,30 +7,21 @@ and 2) on a small config, through the public model: ``Scope.settings``.
 
 from __future__ import annotations
 
-from textwrap import dedent
-
 import pytest
 
 from authlint.model.settings import AuthKind, AuthorizationState, OriginKind, UpstreamKind
 from authlint.model.workspace import ProblemKind
 from authlint.nginx import blocks
 
-from conftest import model, scope_at
+from conftest import scope_at
 
 UPSTREAM = "http://127.0.0.1:8081"
 
 
 @pytest.fixture
-def nginx(tree):
+def nginx(config):
     """Load ``site.conf`` (plus any ``extra`` files) from a fresh tree into the model."""
-
-    def load(config, extra=None):
-        files = {"site.conf": dedent(config)}
-        files.update({name: dedent(text) for name, text in (extra or {}).items()})
-        root = tree(files)
-        return model(root, cwd=root)
-
-    return load
+    return config
 
 
 def at(workspace, label):
