@@ -26,6 +26,7 @@ killed; one they pass survives, and is listed with its file, line and mutation.
     python tests/benchmarks/mutation.py --list                    # the mutants only
     python tests/benchmarks/mutation.py --json run.json           # keep the results
     python tests/benchmarks/mutation.py --rerun run.json          # only run.json's survivors
+    python tests/benchmarks/mutation.py --rerun run.json --only linter/model/origins.py
 
 ``--rerun`` runs again only the survivors of an earlier run (tests only grow, so
 what they killed stays killed) and prints the combined figures.
@@ -427,6 +428,9 @@ def main() -> None:
     parser.add_argument("--list", action="store_true", help="print the mutants, run nothing")
     parser.add_argument("--json", type=Path, help="write every mutant's result to this file")
     parser.add_argument("--rerun", type=Path, help="run only the survivors of this --json file")
+    parser.add_argument(
+        "--only", action="append", default=[], help="run only mutants of paths starting so"
+    )
     options = parser.parse_args()
     everything = mutants()
     if options.list:
@@ -444,6 +448,8 @@ def main() -> None:
         chosen += [m for m in everything if m not in earlier]
     elif options.sample is not None and options.sample < len(everything):
         chosen = sorted(random.Random(options.seed).sample(everything, options.sample), key=_order)
+    if options.only:
+        chosen = [m for m in chosen if m.path.startswith(tuple(options.only))]
     started = time.monotonic()
     results = {**{m: r for m, r in earlier.items() if m in set(everything)}}
     results.update(run_all(chosen, max(1, options.jobs), options.timeout))
