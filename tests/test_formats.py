@@ -99,7 +99,6 @@ class ToySettings:
                 scope.node,
                 literal=False,
                 known=True,
-                by_default=True,
                 reason="the toy server hides `Authorization` from CGI unless told otherwise",
             )
 

@@ -51,6 +51,23 @@ def test_option_asks_for_larger_buffers(tree):
     assert places(authlint("check", "--format", "json", cwd=root)) == []
 
 
+def test_option_claims_nothing_where_an_unread_include_may_set_the_buffers(tree):
+    # nginx's default 8k falls short of the site's 16k, but the include may
+    # enlarge the buffers.
+    unread = OIDC_SERVER.replace(
+        "    server_name app.example.com;\n",
+        "    server_name app.example.com;\n    include snippets/limits.conf;\n",
+    )
+    root = tree(
+        {
+            "site.conf": unread,
+            ".authlint.toml": '[rules.AL501]\nlargest-request-header = "16k"\n',
+        }
+    )
+    run = authlint("check", "--format", "json", cwd=root)
+    assert places(run) == [("AL003", 4)]
+
+
 @pytest.mark.parametrize(
     "value",
     # A committed config is written by whoever opens a pull request: 5,000

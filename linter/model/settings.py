@@ -119,8 +119,8 @@ class AuthorizationForwarding:
     default lets the header pass. A format whose default removes or replaces
     the header (Apache hides it from CGI and FastCGI, CloudFront drops it
     outside the cache key) gives the node that holds that default (the
-    handler line) as ``origin``, with ``by_default`` set and ``reason`` saying
-    why, in a few words fit for a message. ``literal`` marks a replacement by
+    handler line) as ``origin``, with ``reason`` saying why, in a few words
+    fit for a message (``None`` where a directive decides). ``literal`` marks a replacement by
     a fixed value (no variables). ``shadowed`` is what an outer level's header
     list would have done, had this scope's own list not replaced it; it is
     set only when that outer list mentions ``Authorization``.
@@ -131,7 +131,6 @@ class AuthorizationForwarding:
     literal: bool
     known: bool
     shadowed: AuthorizationForwarding | None = None
-    by_default: bool = False
     reason: str | None = None
 
 

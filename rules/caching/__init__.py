@@ -34,8 +34,9 @@ def caching_scopes(
 
 def per_user(scope: Scope, cache: CachePolicy) -> bool | None:
     """Whether no user gets another's entry: the key holds the credential, or requests
-    with one do not read the cache and, unless every request has one, do not fill it
-    either. ``None`` when an unread file, or an undefined variable, leaves it open."""
+    with one neither read the cache nor fill it (one of the two is enough where every
+    request has one). ``None`` when an unread file, or an undefined variable, leaves it
+    open."""
     if not (cache.key.known and cache.skip_lookup.known and cache.skip_store.known):
         return None
     keyed = cache.key_per_user
@@ -43,8 +44,11 @@ def per_user(scope: Scope, cache: CachePolicy) -> bool | None:
         return True
     bypassed = cache.skip_lookup_on_credentials
     not_stored = cache.skip_store_on_credentials
-    every_request_authenticated = scope.settings.authentication.every_request_authenticated
-    if bypassed and (not_stored or every_request_authenticated):
+    if bypassed and not_stored:
+        return True
+    # Where every request has credentials, either half is enough: nobody reads
+    # the cache, or nothing is stored in it.
+    if (bypassed or not_stored) and scope.settings.authentication.every_request_authenticated:
         return True
     if None in (keyed, bypassed, not_stored):
         return None

@@ -25,9 +25,9 @@ class SharedAcrossUsers(Rule):
     `auth_request`) or by credentials the config sends upstream, when the
     cache key holds no credential (`$http_authorization`, `$remote_user`, a
     session cookie) and requests with credentials do not skip the cache with
-    both `proxy_cache_bypass` and `proxy_no_cache` (`proxy_cache_bypass`
-    alone is enough behind Basic auth with `satisfy all`, where every request
-    has credentials). It stays silent where
+    both `proxy_cache_bypass` and `proxy_no_cache` (either alone is enough
+    behind Basic auth with `satisfy all`, where every request has
+    credentials: nobody reads the cache, or nothing is stored). It stays silent where
     caching is left to the upstream (no `proxy_cache_valid`, and its
     `Cache-Control` obeyed): an app that marks private pages
     `Cache-Control: private` keeps them out; and in `internal` locations,
@@ -79,9 +79,11 @@ class SharedAcrossUsers(Rule):
             node = cache.store.origin
             if why is None or node is None or once.seen(node):
                 continue
-            if per_user(scope, cache) is not False or _left_to_upstream(cache) is not False:
-                continue
-            if not once.first(node):
+            if (
+                per_user(scope, cache) is not False
+                or _left_to_upstream(cache) is not False
+                or not once.first(node)
+            ):
                 continue
             key = cache.key.value or "one entry for every URL"
             yield self.finding(
@@ -95,6 +97,12 @@ class SharedAcrossUsers(Rule):
 
 def _left_to_upstream(cache: CachePolicy) -> bool | None:
     """Only what the upstream marks cacheable is stored (no ``*_cache_valid``, headers obeyed)."""
-    if not (cache.lifetimes.known and cache.ignored_headers.known):
+    lifetimes, ignored = cache.lifetimes, cache.ignored_headers
+    # Either one, where known, is enough to store answers the upstream did not mark.
+    if (lifetimes.known and lifetimes.value) or (
+        ignored.known and ignored.value & _FRESHNESS_HEADERS
+    ):
+        return False
+    if not (lifetimes.known and ignored.known):
         return None
-    return not cache.lifetimes.value and not (cache.ignored_headers.value & _FRESHNESS_HEADERS)
+    return True

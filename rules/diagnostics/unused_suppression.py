@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.rule import Finding, RunRule, Severity
+from authlint.rule import RULE_ID, Finding, RunRule, Severity
 from authlint.suppression import Suppression, apply, scan, selector_problem
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class UnusedSuppression(RunRule):
 
 
 def _not_enabled(selector: Selector) -> str:
-    if len(selector.text) == len("AL000"):
+    if RULE_ID.match(selector.text):
         return f"{selector.text} is not enabled in this run"
     return f"no rule matching {selector.text} is enabled in this run"
 

@@ -71,11 +71,7 @@ class AuthorizationRemoved(Rule):
             shown = " ".join(arg or '""' for arg in origin.args)
             handler = f"`{upstream.origin.name}`" if upstream.origin else "the upstream"
             # A format's default (Apache hides it from CGI) is told by its reason.
-            how = (
-                f"{authorization.reason}: "
-                if authorization.by_default and authorization.reason
-                else ""
-            )
+            how = f"{authorization.reason}: " if authorization.reason else ""
             yield self.finding(
                 origin,
                 f"{how}`{origin.name} {shown}` removes the client's `Authorization` header "

@@ -17,7 +17,7 @@ Docstrings, f-string parts, prose strings (with spaces), annotations,
 values) are left alone. Each mutant is written into a scratch copy of the
 tree (one per process; ``authlint`` imported from it through ``PYTHONPATH``),
 and the fast tests that pin the rules' behaviour (:data:`STAGES`: the fixtures
-first, then the model's, loader's, suppressions' and options' tests) run on it
+first, then the model's, loader's, suppressions', options' and rule docs' tests) run on it
 with ``-x`` under a timeout. A mutant the tests fail on (or that times out) is
 killed; one they pass survives, and is listed with its file, line and mutation.
 
@@ -86,6 +86,7 @@ STAGES = (
         "tests/test_loader.py",
         "tests/test_suppressions.py",
         "tests/test_rule_options.py",
+        "tests/test_rule_docs.py",
     ),
 )
 _COPIED_OUT = shutil.ignore_patterns(
