@@ -81,7 +81,7 @@ class SharedAcrossUsers(Rule):
                 continue
             if (
                 per_user(scope, cache) is not False
-                or _left_to_upstream(cache) is not False
+                or not _stores_unmarked_answers(cache)
                 or not once.first(node)
             ):
                 continue
@@ -95,14 +95,10 @@ class SharedAcrossUsers(Rule):
             )
 
 
-def _left_to_upstream(cache: CachePolicy) -> bool | None:
-    """Only what the upstream marks cacheable is stored (no ``*_cache_valid``, headers obeyed)."""
+def _stores_unmarked_answers(cache: CachePolicy) -> bool:
+    """The cache stores answers the upstream did not mark cacheable, as far as the config
+    shows: a ``*_cache_valid`` lifetime, or the upstream's freshness headers ignored."""
     lifetimes, ignored = cache.lifetimes, cache.ignored_headers
-    # Either one, where known, is enough to store answers the upstream did not mark.
-    if (lifetimes.known and lifetimes.value) or (
+    return bool(lifetimes.known and lifetimes.value) or bool(
         ignored.known and ignored.value & _FRESHNESS_HEADERS
-    ):
-        return False
-    if not (lifetimes.known and ignored.known):
-        return None
-    return True
+    )
