@@ -114,10 +114,60 @@ server {{
 }}
 """
 PLANTED = '    proxy_set_header Authorization "Bearer $cookie_token";'
+# The common layout of a CORS gateway: each server file brings its own
+# allow-list ``map`` (into ``http``), answers preflights itself, checks
+# sessions with an auth subrequest and caches per session.
+CORS_SERVER = """\
+map $http_origin $cors_origin_{index} {{
+    default "";
+    "~^https://(app|admin)\\.s{index}\\.example\\.com$" $http_origin;
+    "https://partner.example.net" $http_origin;
+}}
+
+server {{
+    listen 80;
+    server_name s{index}.example.com;
+    include snippets/headers.conf;
+{planted}
+    location = /_auth {{
+        internal;
+        proxy_pass http://127.0.0.1:3{port}/verify;
+        proxy_pass_request_body off;
+        proxy_set_header Content-Length "";
+    }}
+    location /api/ {{
+        if ($request_method = OPTIONS) {{
+            add_header Access-Control-Allow-Origin $cors_origin_{index} always;
+            add_header Access-Control-Allow-Credentials true always;
+            add_header Access-Control-Allow-Headers "Authorization, Content-Type" always;
+            add_header Vary Origin always;
+            return 204;
+        }}
+        auth_request /_auth;
+        add_header Access-Control-Allow-Origin $cors_origin_{index} always;
+        add_header Access-Control-Allow-Credentials true always;
+        add_header Vary Origin always;
+        include snippets/proxy.conf;
+        proxy_cache pages;
+        proxy_cache_key $scheme$host$request_uri$cookie_session;
+        proxy_cache_valid 200 1m;
+        proxy_pass http://127.0.0.1:9{port};
+    }}
+    location /static/ {{
+        expires 7d;
+        try_files $uri =404;
+    }}
+    location = /healthz {{
+        return 200 "ok";
+    }}
+}}
+"""
+LAYOUTS = {"proxies": SERVER, "cors": CORS_SERVER}
 
 
-def generate(root: Path, servers: int) -> Path:
-    """Write a tree of ``servers`` server blocks under ``root``; return its main config."""
+def generate(root: Path, servers: int, layout: str = "proxies") -> Path:
+    """Write a tree of ``servers`` server blocks of ``layout`` under ``root``; return its
+    main config."""
     (root / "conf.d").mkdir(parents=True)
     (root / "snippets").mkdir()
     (root / "nginx.conf").write_text(MAIN)
@@ -125,7 +175,7 @@ def generate(root: Path, servers: int) -> Path:
     (root / "snippets" / "headers.conf").write_text(HEADERS_SNIPPET)
     for index in range(servers):
         planted = PLANTED if index % 50 == 0 else ""
-        text = SERVER.format(index=index, port=f"{index % 1000:03d}", planted=planted)
+        text = LAYOUTS[layout].format(index=index, port=f"{index % 1000:03d}", planted=planted)
         (root / "conf.d" / f"site{index:05d}.conf").write_text(text)
     return root / "nginx.conf"
 
@@ -184,6 +234,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--layout",
+        choices=sorted(LAYOUTS),
+        default="proxies",
+        help="proxies: ten locations per server; cors: an allow-list map, preflights, "
+        "auth subrequests and a cache per server",
+    )
     options = parser.parse_args()
     print(
         "| servers | files | crossplane.parse | same, gc paused | authlint run "
@@ -193,7 +250,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for size in options.sizes:
             tree = Path(scratch, f"n{size}")
-            main_config = generate(tree, size)
+            main_config = generate(tree, size, options.layout)
             figures = measure(tree, main_config, options.repeat)
             command = wall_seconds(lint_command, tree, options.repeat)
             print(
@@ -202,7 +259,7 @@ def main() -> None:
                 f"| {1000 * figures['lint'] / size:.2f} ms | {command:.2f} s |"
             )
         small = Path(scratch, "small.conf")
-        small.write_text(SERVER.format(index=1, port="001", planted=PLANTED))
+        small.write_text(LAYOUTS[options.layout].format(index=1, port="001", planted=PLANTED))
         single = wall_seconds(lint_command, small, max(5, options.repeat))
         print(f"\nOne small file, `authlint check` wall time with Python's start: {single:.3f} s")
 
