@@ -12,6 +12,7 @@ import pytest
 
 from authlint.model.settings import OriginKind
 from authlint.nginx import blocks
+from authlint.nginx.variables import DEPTH_LIMIT
 
 from conftest import UPSTREAM, scope_at
 from live_config import PREFLIGHTS
@@ -212,6 +213,238 @@ def test_cors_headers_are_inherited_and_counted(config):
     assert [o.kind for o in own.allowed_origins] == [OriginKind.LITERAL]
     assert own.credentials
     assert own.vary == ()
+
+
+def test_cors_value_is_read_without_the_spaces_around_it(config):
+    """nginx 1.22 sends `add_header Access-Control-Allow-Origin " * ";` as written, but an
+    HTTP field value is read without the whitespace around it (RFC 9110, 5.5): a browser
+    sees `*`.
+    """
+    ws = config('server { location /api/ { add_header Access-Control-Allow-Origin " * "; } }')
+    (origin,) = origins_at(ws, "location /api/")
+    assert origin.kind is OriginKind.WILDCARD
+
+
+def test_cors_map_named_capture_in_any_case_is_selected(config):
+    r"""nginx 1.22: `"~^(?<Allowed>https://a\.example\.com)$" $allowed;` echoed
+    https://a.example.com and nothing for other origins: a named capture is a variable,
+    and variable names are case-insensitive.
+    """
+    ws = config(
+        r"""
+        map $http_origin $cors_origin {
+            default "";
+            "~^(?<Allowed>https://a\.example\.com)$" $allowed;
+        }
+        server { location /api/ { add_header Access-Control-Allow-Origin $cors_origin; } }
+        """
+    )
+    (origin,) = origins_at(ws, "location /api/")
+    assert origin.kind is OriginKind.SELECTED
+    assert [f.pattern for f in origin.filters] == [r"^(?<Allowed>https://a\.example\.com)$"]
+
+
+def test_cors_map_flags_are_no_keys_but_a_flag_word_with_a_value_is(config):
+    """nginx takes `volatile;` and `hostnames;` as flags only without a value: with one
+    they are keys like any other (nginx 1.22 echoed `Origin: hostnames` through
+    `hostnames $http_origin;`).
+    """
+    ws = config(
+        r"""
+        map $http_origin $cors_origin {
+            default "";
+            volatile;
+            hostnames $http_origin;
+            "~^https://a\.example\.com$" $http_origin;
+        }
+        server { location /api/ { add_header Access-Control-Allow-Origin $cors_origin; } }
+        """
+    )
+    (origin,) = origins_at(ws, "location /api/")
+    assert origin.kind is OriginKind.SELECTED
+    assert [f.pattern for f in origin.filters] == ["hostnames", r"^https://a\.example\.com$"]
+
+
+def test_cors_map_flag_filters_are_the_keys_with_a_true_value(config):
+    """nginx: `if ($cors_allowed) { add_header ... $http_origin; }` echoes the origins whose
+    map value `if` takes as true: not empty and not `0`. Those keys are the filters; flag
+    lines and the default are no keys.
+    """
+    ws = config(
+        rf"""
+        map $http_origin $cors_allowed {{
+            default 0;
+            volatile;
+            "~^https://a\.example\.com$" 1;
+            https://b.example.com yes;
+            https://c.example.com 0;
+            https://d.example.com "";
+        }}
+        server {{
+            location /api/ {{
+                if ($cors_allowed) {{ add_header Access-Control-Allow-Origin $http_origin; }}
+                proxy_pass {UPSTREAM};
+            }}
+        }}
+        """
+    )
+    (origin,) = origins_at(ws, "if $cors_allowed")
+    assert origin.kind is OriginKind.SELECTED
+    assert [(f.pattern, f.regex) for f in origin.filters] == [
+        (r"^https://a\.example\.com$", True),
+        ("https://b.example.com", False),
+    ]
+
+
+def test_cors_if_on_a_flag_not_keyed_on_the_origin_selects_nothing(config):
+    """nginx 1.22: `if ($flag)` with `map $host $flag` echoed https://evil.example: the
+    test is on the host, any origin gets through.
+    """
+    ws = config(
+        f"""
+        map $host $flag {{ default 0; api.example.com 1; }}
+        server {{
+            location /api/ {{
+                if ($flag) {{ add_header Access-Control-Allow-Origin $http_origin; }}
+                proxy_pass {UPSTREAM};
+            }}
+        }}
+        """
+    )
+    (origin,) = origins_at(ws, "if $flag")
+    assert origin.kind is OriginKind.REFLECTED
+
+
+def test_cors_header_inherited_by_an_if_on_the_origin_stays_reflected(config):
+    """nginx 1.22 echoed https://evil.example from a location's `add_header ... $http_origin`
+    beside an `if ($http_origin ~ ...)` block: the `if` that chooses a header is the one
+    holding it, and one that holds none is no allow-list for the location's.
+    """
+    ws = config(
+        rf"""
+        server {{
+            location /api/ {{
+                add_header Access-Control-Allow-Origin $http_origin;
+                if ($http_origin ~ "^https://a\.example\.com$") {{ set $known 1; }}
+                proxy_pass {UPSTREAM};
+            }}
+        }}
+        """
+    )
+    (origin,) = origins_at(ws, "if $http_origin ~ ^https://a\\.example\\.com$")
+    assert origin.kind is OriginKind.REFLECTED
+
+
+@pytest.mark.parametrize(
+    ("operator", "pattern", "regex", "ignore_case"),
+    [
+        ("!=", "https://a.example.com", False, False),
+        ("!~", r"^https://a\.example\.com$", True, False),
+        ("!~*", r"^https://a\.example\.com$", True, True),
+    ],
+)
+def test_cors_origin_cleared_unless_it_passes_a_negated_test(
+    config, operator, pattern, regex, ignore_case
+):
+    """nginx: `set $cors $http_origin;` then `if ($http_origin <negated test>) { set $cors
+    ""; }` keeps the origin only when it passes the test: SELECTED, the test's pattern the
+    filter, exact for `!=`, a regex for `!~`, case-insensitive for `!~*`.
+    """
+    ws = config(
+        f"""
+        server {{
+            location /api/ {{
+                set $cors $http_origin;
+                if ($http_origin {operator} "{pattern}") {{ set $cors ""; }}
+                add_header Access-Control-Allow-Origin $cors;
+                proxy_pass {UPSTREAM};
+            }}
+        }}
+        """
+    )
+    (origin,) = origins_at(ws, "location /api/")
+    assert origin.kind is OriginKind.SELECTED
+    (filter_,) = origin.filters
+    assert (filter_.pattern, filter_.regex, filter_.ignore_case) == (pattern, regex, ignore_case)
+    assert filter_.origin.name == "if"
+
+
+CLEAR = r'if ($http_origin !~ "^https://a\.example\.com$") { set $cors ""; }'
+
+
+@pytest.mark.parametrize(
+    ("server", "location", "kind"),
+    [
+        ("", f"set $cors $http_origin; {CLEAR}", OriginKind.SELECTED),
+        ("", f"{CLEAR} set $cors $http_origin;", OriginKind.REFLECTED),
+        ("set $cors $http_origin;", CLEAR, OriginKind.SELECTED),
+        ("set $cors $http_origin;", "include clear.conf;", OriginKind.SELECTED),
+    ],
+)
+def test_cors_origin_is_cleared_by_an_if_that_runs_after_the_set(config, server, location, kind):
+    """nginx 1.22 runs `set` and `if` in order, a server's before a location's wherever
+    they are written: the negated test clears what a `set` before it echoed, on the same
+    line or through an include, and clears nothing when it runs first (evil.example then
+    got its origin back).
+    """
+    ws = config(
+        f"""
+        server {{
+            location /api/ {{
+                {location}
+                add_header Access-Control-Allow-Origin $cors;
+                proxy_pass {UPSTREAM};
+            }}
+            {server}
+        }}
+        """,
+        {"clear.conf": CLEAR},
+    )
+    (origin,) = origins_at(ws, "location /api/")
+    assert origin.kind is kind
+
+
+def test_cors_fixed_value_cleared_for_other_origins_is_literal(config):
+    """nginx 1.22: `set $c "https://a.example.com";` cleared by `if ($http_origin !=
+    ...)` sends that fixed origin or nothing, never the request's: LITERAL.
+    """
+    ws = config(
+        f"""
+        server {{
+            location /api/ {{
+                set $c "https://a.example.com";
+                if ($http_origin != "https://a.example.com") {{ set $c ""; }}
+                add_header Access-Control-Allow-Origin $c;
+                proxy_pass {UPSTREAM};
+            }}
+        }}
+        """
+    )
+    (origin,) = origins_at(ws, "location /api/")
+    assert origin.kind is OriginKind.LITERAL
+
+
+def test_cors_chain_of_variables_is_followed_as_deep_as_authlint_reads(config):
+    """nginx follows `set` chains of any length: authlint follows DEPTH_LIMIT of them and
+    takes a longer chain's value as unknown, never as a fixed value.
+    """
+
+    def chain(length: int) -> str:
+        sets = "".join(f"set $v{i} $v{i + 1}; " for i in range(length - 1, 0, -1))
+        return f"set $v{length} $http_origin; {sets}add_header Access-Control-Allow-Origin $v1;"
+
+    ws = config(
+        f"""
+        server {{
+            location /followed/ {{ {chain(DEPTH_LIMIT)} proxy_pass {UPSTREAM}; }}
+            location /too-deep/ {{ {chain(DEPTH_LIMIT + 1)} proxy_pass {UPSTREAM}; }}
+        }}
+        """
+    )
+    (followed,) = origins_at(ws, "location /followed/")
+    assert followed.kind is OriginKind.REFLECTED
+    (too_deep,) = origins_at(ws, "location /too-deep/")
+    assert too_deep.kind is OriginKind.UNKNOWN
 
 
 # --- Settings: preflights answered before authentication --------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from authlint.model.settings import UpstreamKind
-from authlint.nginx.variables import credential_in
+from authlint.nginx.variables import DEPTH_LIMIT, credential_in
 
 from conftest import UPSTREAM, scope_at
 
@@ -81,6 +81,42 @@ def test_credential_in_value(config, text, depends, carries):
     settings = scope_at(ws, "location /c/").settings
     assert credential_in(settings, text, values_only=False) is depends
     assert credential_in(settings, text, values_only=True) is carries
+
+
+def set_chain(length: int, end: str) -> str:
+    """`set $v1 $v2; ...` in the order nginx needs: `$v<length>` is `end`."""
+    sets = "".join(f"set $v{i} $v{i + 1}; " for i in range(length - 1, 0, -1))
+    return f"server {{ location /c/ {{ set $v{length} {end}; {sets}proxy_pass {UPSTREAM}; }} }}"
+
+
+def map_chain(length: int, end: str) -> str:
+    """`map $v2 $v1 {...}`, ...: each variable a flag computed from the next, the last from
+    `end`."""
+    maps = "".join(f'map $v{i + 1} $v{i} {{ default 1; "" 0; }}\n' for i in range(1, length))
+    last = f'map {end} $v{length} {{ default 1; "" 0; }}\n'
+    return f"{maps}{last}server {{ location /c/ {{ proxy_pass {UPSTREAM}; }} }}"
+
+
+@pytest.mark.parametrize(
+    ("text", "depends", "carries"),
+    [
+        (set_chain(DEPTH_LIMIT, "$http_authorization"), True, True),
+        (set_chain(DEPTH_LIMIT + 1, "$http_authorization"), None, None),
+        (set_chain(DEPTH_LIMIT, "$host"), False, False),
+        (map_chain(DEPTH_LIMIT, "$http_authorization"), True, False),
+        (map_chain(DEPTH_LIMIT + 1, "$http_authorization"), None, None),
+    ],
+    ids=["set", "set-too-deep", "set-builtin", "map", "map-too-deep"],
+)
+def test_credential_in_chains_of_variables(config, text, depends, carries):
+    """nginx follows chains of variables of any length: authlint follows DEPTH_LIMIT of
+    them, through `set` values or a map's source, and takes a longer chain as unknown. At
+    the end of the deepest chain it reads, a variable nginx defines itself (`$host`) is
+    still known to carry no credential.
+    """
+    settings = scope_at(config(text), "location /c/").settings
+    assert credential_in(settings, "$v1", values_only=False) is depends
+    assert credential_in(settings, "$v1", values_only=True) is carries
 
 
 def test_credentials_sent_upstream_lists_header_entries_with_credentials(config):

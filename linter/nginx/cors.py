@@ -21,7 +21,7 @@ from authlint.model.settings import (
 )
 from authlint.nginx import blocks
 from authlint.nginx.values import only_variable, variables_in
-from authlint.nginx.variables import DEPTH_LIMIT, MAP_KEYWORDS, VariableDefinition
+from authlint.nginx.variables import DEPTH_LIMIT, VariableDefinition
 
 if TYPE_CHECKING:
     from authlint.model.tree import Node
@@ -62,7 +62,7 @@ def cors(settings: NginxSettings) -> CorsPolicy:
 
 
 def _allowed_origin(settings: NginxSettings, header: ResponseHeader) -> AllowedOrigin:
-    value = header.value.strip()
+    value = header.value.strip()  # HTTP takes a field value without the spaces around it
     if value == "*":
         return AllowedOrigin(header, OriginKind.WILDCARD)
     names = variables_in(value)
@@ -104,7 +104,7 @@ def _origin_source(
             definitions.append(definition)
             source = _definition_source(settings, definition, depth)
             if source.kind is OriginKind.REFLECTED and definition.kind == "set":
-                source = _cleared_unless_allowed(definition, found) or source
+                source = _cleared_unless_allowed(settings, definition, found) or source
             sources.append(source)
     filters = tuple(item for source in sources for item in source.filters)
     for kind in (OriginKind.REFLECTED, OriginKind.SELECTED, OriginKind.UNKNOWN):
@@ -126,9 +126,8 @@ def _definition_source(
         return _OriginSource(OriginKind.REFLECTED)
     filters = tuple(
         _map_filter(entry)
-        for entry in definition.origin.children or ()
-        if entry.name not in MAP_KEYWORDS
-        and _echoes_origin(entry.arg(0), keyed_on_origin, entry.name)
+        for entry in definition.entries
+        if _echoes_origin(entry.arg(0), keyed_on_origin, entry.name)
     )
     if filters:
         return _OriginSource(OriginKind.SELECTED, filters=filters)
@@ -154,11 +153,7 @@ def _guard_filters(settings: NginxSettings, guard: Node | None) -> tuple[OriginF
         keyed = definition.kind == "map" and _REQUEST_ORIGIN in variables_in(definition.source)
         if not keyed or _truthy(definition.default):
             return None
-        found += [
-            _map_filter(entry)
-            for entry in definition.origin.children or ()
-            if entry.name not in MAP_KEYWORDS and _truthy(entry.arg(0))
-        ]
+        found += [_map_filter(entry) for entry in definition.entries if _truthy(entry.arg(0))]
     return tuple(found) if definitions else None
 
 
@@ -189,19 +184,28 @@ def _truthy(value: str) -> bool:
 
 
 def _cleared_unless_allowed(
-    reflecting: VariableDefinition, definitions: tuple[VariableDefinition, ...]
+    settings: NginxSettings,
+    reflecting: VariableDefinition,
+    definitions: tuple[VariableDefinition, ...],
 ) -> _OriginSource | None:
     """``set $cors $http_origin;`` then ``if ($http_origin !~ allowed) { set $cors ""; }``:
-    the origin survives only when it matches, so it is SELECTED by those tests."""
+    the origin survives only when it matches, so it is SELECTED by those tests.
+
+    nginx runs ``set`` and ``if`` in order, a server's before a location's: an
+    ``if`` before the ``set`` clears nothing.
+    """
     if reflecting.guard is not None:
         return None
+    levels = [settings.scope, *settings.scope.ancestors()]
+    in_order = [node for level in reversed(levels) for node in level.directives]
+    after = in_order[in_order.index(reflecting.origin) + 1 :]
     filters = []
     for definition in definitions:
         guard = definition.guard
         if definition.kind != "set" or guard is None or variables_in(definition.source):
             continue
         args = guard.args
-        later = guard.file is reflecting.origin.file and guard.line > reflecting.origin.line
+        later = any(node is guard for node in after)
         tests_origin = len(args) == 3 and only_variable(args[0]) == _REQUEST_ORIGIN
         if later and tests_origin and args[1] in _NEGATED:
             regex, ignore_case = _NEGATED[args[1]]

@@ -32,25 +32,25 @@ def response_headers(settings: NginxSettings) -> ResponseHeaders:
     outer = scope.parent.settings.response_headers if scope.parent is not None else None
     outer_entries = outer.entries if outer is not None else ()
     outer_known = outer.known if outer is not None else True
-    mode = (settings.lookup("add_header_inherit").last_arg() or "on").lower()
+    inherit = settings.lookup("add_header_inherit").last_arg()
+    # nginx takes add_header_inherit's value in any case, but only `always` in lower case.
+    mode = inherit.lower() if inherit is not None else "on"
     own = tuple(
-        ResponseHeader(node.arg(0), node.arg(1), node.arg(2).lower() == "always", node)
+        ResponseHeader(node.arg(0), node.arg(1), node.arg(2) == "always", node)
         for node in scope.own.get("add_header", ())
     )
-    unread = bool(scope.unread) and scope.may_set("add_header")
+    unread = scope.may_set("add_header")
     if own:
         merged = mode == "merge"
         entries = own + outer_entries if merged else own
         discarded = outer_entries if mode == "on" else ()
         defined_in: Scope | None = scope
         known = not unread and (outer_known or not merged)
-    elif outer is not None and mode == "on" and not unread and not outer.discarded:
-        return outer  # nothing of its own: exactly the outer level's headers
     else:
         entries = () if mode == "off" else outer_entries
         discarded = ()
         defined_in = outer.defined_in if outer is not None and mode != "off" else None
-        known = not unread and outer_known
+        known = not unread and (outer_known or mode == "off")
     return ResponseHeaders(entries, defined_in, discarded, known)
 
 

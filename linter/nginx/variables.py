@@ -19,10 +19,10 @@ if TYPE_CHECKING:
     from authlint.model.tree import Node
     from authlint.nginx.settings import NginxSettings
 
-MAP_KEYWORDS = frozenset({"default", "hostnames", "volatile", "include"})
 # How deep a chain of variables is followed before its value is unknown.
 DEPTH_LIMIT = 8
-_CREDENTIAL_VARIABLES = frozenset({"http_authorization", "remote_user", "http_cookie"})
+_CREDENTIAL_VARIABLES = frozenset({"remote_user", "http_cookie"})
+# Request headers named so carry a credential (``$http_authorization`` among them).
 _CREDENTIAL_WORDS = ("auth", "token", "api_key", "apikey", "session")
 
 
@@ -31,26 +31,29 @@ class VariableDefinition:
     """Where a variable gets its value.
 
     ``kind`` is ``map``, ``set`` or ``auth_request_set``. For a map, ``source``
-    is the mapped expression, ``entries`` the (key, value) lines and ``default``
-    its default (nginx's is the empty string); for ``set``, ``source`` is the
-    value and ``guard`` the enclosing ``if`` directive (its condition in its
-    arguments), if any.
+    is the mapped expression, ``entries`` its key lines (the key their name, the
+    value their first argument) and ``default`` its default (nginx's is the
+    empty string); for ``set``, ``source`` is the value and ``guard`` the
+    enclosing ``if`` directive (its condition in its arguments), if any.
     """
 
     kind: str
     variable: str
     source: str
     origin: Node
-    entries: tuple[tuple[str, str], ...] = ()
+    entries: tuple[Node, ...] = ()
     default: str = ""
     guard: Node | None = None
     complete: bool = True
 
 
 def variable_definitions(settings: NginxSettings, name: str) -> tuple[VariableDefinition, ...]:
-    """Where ``$name`` can get its value for a request handled by this scope."""
+    """Where ``$name`` can get its value for a request handled by this scope.
+
+    ``name`` as :func:`variables_in` gives it: lower case, without ``$``.
+    """
     scope = settings.scope
-    variable = "$" + name.lower().lstrip("$")
+    variable = "$" + name
     http = scope.enclosing(blocks.HTTP)
     found = [
         _map_definition(node, variable)
@@ -89,8 +92,11 @@ def credential_in(
         if _is_credential_variable(name) and (user_name or name != "remote_user"):
             return True
         definitions = settings.variable_definitions(name)
-        if not definitions or depth >= DEPTH_LIMIT:
-            unknown = unknown or depth >= DEPTH_LIMIT or not is_builtin_variable(name)
+        if not definitions:
+            unknown = unknown or not is_builtin_variable(name)
+            continue
+        if depth >= DEPTH_LIMIT:
+            unknown = True
             continue
         for definition in definitions:
             if definition.kind == "auth_request_set":
@@ -99,7 +105,7 @@ def credential_in(
             if definition.kind == "set":
                 values = [definition.source]
             else:
-                values = [value for _, value in definition.entries] + [definition.default]
+                values = [entry.arg(0) for entry in definition.entries] + [definition.default]
                 source = credential_in(
                     settings, definition.source, values_only, depth + 1, user_name
                 )
@@ -139,7 +145,10 @@ def credentials_sent_upstream(settings: NginxSettings) -> tuple[HeaderEntry, ...
 
 
 def _map_definition(node: Node, variable: str) -> VariableDefinition:
-    entries: list[tuple[str, str]] = []
+    """A ``map`` block: nginx takes ``default`` and ``include`` lines by their exact name,
+    and ``hostnames`` and ``volatile`` as flags only without a value (``hostnames 1;``
+    is a key). Every other line is a key and its value."""
+    entries: list[Node] = []
     default = ""
     complete = True
     for child in node.children or ():
@@ -147,8 +156,8 @@ def _map_definition(node: Node, variable: str) -> VariableDefinition:
             default = child.arg(0)
         elif child.name == "include":
             complete = False
-        elif child.name not in MAP_KEYWORDS:
-            entries.append((child.name, child.arg(0)))
+        elif child.args:
+            entries.append(child)
     return VariableDefinition(
         "map", variable, node.arg(0), node, tuple(entries), default, complete=complete
     )

@@ -79,6 +79,7 @@ STAGES = (
         "tests/test_model_cors.py",
         "tests/test_model_cache.py",
         "tests/test_model_credentials.py",
+        "tests/test_nginx_response_headers.py",
         "tests/test_origin_allow_lists.py",
         "tests/test_regex_limits.py",
         "tests/test_location_choice.py",
