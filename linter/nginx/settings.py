@@ -97,6 +97,11 @@ class NginxSettings(Inheriting):
     def variable_definitions(self, name: str) -> tuple[variables.VariableDefinition, ...]:
         return variables.variable_definitions(self, name)
 
+    @memoized
+    def level_variables(self) -> variables.LevelVariables:
+        """The variables this level defines itself, indexed once for every look-up."""
+        return variables.level_variables(self)
+
     # Authentication
 
     @memoized

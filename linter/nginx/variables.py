@@ -9,12 +9,13 @@ credentials.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from authlint.nginx import blocks
 from authlint.nginx.values import is_builtin_variable, variables_in
 
 if TYPE_CHECKING:
+    from authlint.model.scope import Scope
     from authlint.model.settings import HeaderEntry
     from authlint.model.tree import Node
     from authlint.nginx.settings import NginxSettings
@@ -47,31 +48,75 @@ class VariableDefinition:
     complete: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class LevelVariables:
+    """The variables one level defines itself, by name (``$`` and lower case), so that a
+    look-up costs the same however many servers share the ``http`` block.
+
+    ``maps``: the level's ``map`` blocks; ``assigned``: its own ``set`` and
+    ``auth_request_set``; ``assigned_in_ifs``: those of its ``if`` blocks,
+    with the ``if`` scope each is in.
+    """
+
+    maps: dict[str, tuple[VariableDefinition, ...]]
+    assigned: dict[str, tuple[VariableDefinition, ...]]
+    assigned_in_ifs: dict[str, tuple[tuple[Scope, VariableDefinition], ...]]
+
+
+def level_variables(settings: NginxSettings) -> LevelVariables:
+    """Index the variables ``settings``' own level defines (built once per level)."""
+    scope = settings.scope
+    maps: dict[str, list[VariableDefinition]] = {}
+    for node in scope.own.get("map", ()):
+        if len(node.args) >= 2:
+            variable = node.args[1].lower()
+            maps.setdefault(variable, []).append(_map_definition(node, variable))
+    assigned: dict[str, list[VariableDefinition]] = {}
+    in_ifs: dict[str, list[tuple[Scope, VariableDefinition]]] = {}
+    for level in (scope, *(child for child in scope.children if child.kind == blocks.IF)):
+        guard = level.node if level.kind == blocks.IF else None
+        for kind in ("set", "auth_request_set"):
+            for node in level.own.get(kind, ()):
+                variable = node.arg(0).lower()
+                definition = VariableDefinition(kind, variable, node.arg(1), node, guard=guard)
+                if level is scope:
+                    assigned.setdefault(variable, []).append(definition)
+                else:
+                    in_ifs.setdefault(variable, []).append((level, definition))
+    return LevelVariables(
+        {name: tuple(found) for name, found in maps.items()},
+        {name: tuple(found) for name, found in assigned.items()},
+        {name: tuple(found) for name, found in in_ifs.items()},
+    )
+
+
 def variable_definitions(settings: NginxSettings, name: str) -> tuple[VariableDefinition, ...]:
-    """Where ``$name`` can get its value for a request handled by this scope.
+    """Where ``$name`` can get its value for a request handled by this scope: the maps of
+    ``http``, then the ``set`` and ``auth_request_set`` of this scope and the levels
+    around it, then those of the ``if`` blocks of these levels.
 
     ``name`` as :func:`variables_in` gives it: lower case, without ``$``.
     """
     scope = settings.scope
     variable = "$" + name
-    http = scope.enclosing(blocks.HTTP)
-    found = [
-        _map_definition(node, variable)
-        for node in (http.own.get("map", ()) if http is not None else ())
-        if len(node.args) >= 2 and node.args[1].lower() == variable
-    ]
     chain = [scope, *scope.ancestors()]
-    ifs = [child for level in chain for child in level.children if child.kind == blocks.IF]
-    levels = list(dict.fromkeys(chain + ifs))
-    for level in levels:
-        guard = level.node if level.kind == blocks.IF else None
-        found.extend(
-            VariableDefinition(kind, variable, node.arg(1), node, guard=guard)
-            for kind in ("set", "auth_request_set")
-            for node in level.own.get(kind, ())
-            if node.arg(0).lower() == variable
+    indexes = [_indexed(level) for level in chain]
+    http = scope.enclosing(blocks.HTTP)
+    found = list(_indexed(http).maps.get(variable, ())) if http is not None else []
+    for index in indexes:
+        found += index.assigned.get(variable, ())
+    for index in indexes:
+        # An ``if`` scope is in the chain already, as a level of its own.
+        found += (
+            definition
+            for level, definition in index.assigned_in_ifs.get(variable, ())
+            if level is not scope
         )
     return tuple(found)
+
+
+def _indexed(scope: Scope) -> LevelVariables:
+    return cast("NginxSettings", scope.settings).level_variables
 
 
 def credential_in(
