@@ -18,10 +18,12 @@ import pytest
 
 import authlint.model.origins as origins_module
 from authlint.model.origins import (
+    FREE_SECONDS,
     PatternCheck,
     RegexTooSlow,
     check_origin_regex,
     compile_pcre,
+    regex_clock,
     search_pcre,
 )
 from authlint.nginx.locations import match_location
@@ -108,6 +110,34 @@ def test_search_pcre_off_the_main_thread_searches_unbounded():
 def test_a_regex_python_cannot_compile_is_unknown(pattern):
     assert compile_pcre(pattern) is None
     assert check_origin_regex(pattern) == PatternCheck(None, ())
+
+
+@pytest.mark.parametrize("pattern", [r"^/x{,3}y$", r"^/x{,}y$"])
+def test_a_repeat_without_a_lower_bound_is_unknown(pattern):
+    """nginx 1.22's PCRE2 (10.42) reads `{,3}` and `{,}` as text: `location ~ "^/x{,3}y$"`
+    answered /x{,3}y and not /xxy. Python reads a repeat: the regex is unknown. An escaped
+    brace is text to both, and is read.
+    """
+    assert compile_pcre(pattern) is None
+    escaped = pattern.replace("{", "\\{")
+    assert compile_pcre(escaped).search(pattern.strip("^$"))
+
+
+def test_a_run_clock_gives_each_search_its_free_share():
+    """Every search of a run counts once, and takes its FREE_SECONDS off the CPU time spent."""
+    with regex_clock() as clock:
+        for _ in range(3):
+            assert search_pcre(compile_pcre("b"), "abc")
+    assert clock.searches == 3
+    assert clock.spent == max(0.0, clock.seconds - 3 * FREE_SECONDS)
+
+
+def test_a_run_that_has_spent_its_time_searches_no_more():
+    """Once the run's searches have taken its whole limit, the next search is unknown at once."""
+    with regex_clock(limit=1.0) as clock:
+        clock.seconds = 1.0  # as if the run's searches so far had taken the whole second
+        with pytest.raises(RegexTooSlow):
+            search_pcre(compile_pcre("b"), "abc")
 
 
 @pytest.mark.parametrize("repeated", ["a{999999999}", "(?:a{65535}){65535}"])

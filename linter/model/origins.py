@@ -46,6 +46,9 @@ _POSIX_CLASSES = {
 }
 _GLOBAL_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
 _HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d+)?")
+# `x{,3}` is literal text to PCRE2 up to 10.42 (nginx 1.22's; a repeat from 10.43 on),
+# `x{,}` to every PCRE: both are repeats to Python. An escaped `\{` is literal to all.
+_OPEN_LOW_REPEAT = re.compile(r"(?:^|[^\\])(?:\\\\)*\{,\d*\}")
 # PCRE gives up on a match after bounded backtracking (its match limit), and
 # nginx then takes the regex as not matching; Python's re never gives up. A
 # config's regex gets this much CPU time per search, after which the answer
@@ -96,6 +99,8 @@ class PatternCheck:
 def compile_pcre(pattern: str, flags: int = 0) -> re.Pattern[str] | None:
     """``pattern``, a PCRE as nginx writes it, as a Python regex; ``None`` if Python
     cannot read it the same way."""
+    if _OPEN_LOW_REPEAT.search(pattern):
+        return None
     with warnings.catch_warnings():
         # Python warns where its reading of a set may differ from PCRE's.
         warnings.simplefilter("error", FutureWarning)
@@ -103,8 +108,8 @@ def compile_pcre(pattern: str, flags: int = 0) -> re.Pattern[str] | None:
             return re.compile(python_regex(pattern), flags)
         # Python's parser also raises these for a repeat count past its limits
         # (a{4294967296}, or too many digits to convert) and for groups nested
-        # a thousand deep.
-        except (re.error, FutureWarning, ValueError, OverflowError, RecursionError):
+        # a thousand deep; IndexError is a `[` never closed after mid-pattern flags.
+        except (re.error, FutureWarning, ValueError, OverflowError, RecursionError, IndexError):
             return None
 
 
@@ -135,7 +140,7 @@ class RegexClock:
         return self.spent >= self.limit
 
 
-_clock: ContextVar[RegexClock | None] = ContextVar("regex_clock", default=None)
+_clock: ContextVar[RegexClock | None] = ContextVar(RegexClock.__name__, default=None)
 
 
 @contextmanager
@@ -267,7 +272,7 @@ def _tried(pattern: str, compiled: re.Pattern[str]) -> PatternCheck:
 
 def _attacks(example: str) -> list[tuple[LeakKind, str]]:
     """Origins someone else can own, derived from an origin the pattern is meant for."""
-    scheme, rest = example.split("://", 1)
+    scheme, _, rest = example.partition("://")
     host, _, port = rest.partition(":")
     port = f":{port}" if port else ""
     registrable = _registrable(host)
@@ -309,9 +314,10 @@ def _example_origins(pattern: str, compiled: re.Pattern[str]) -> list[str]:
                 text = "https" + text
             elif "://" not in text:
                 text = "https://" + text.lstrip("/")
-            scheme, host = text.split("://", 1)
+            scheme, _, host = text.partition("://")
             if host.startswith("."):
-                text, host = f"{scheme}://a{host}", "a" + host
+                host = "a" + host
+                text = f"{scheme}://{host}"
             named = "." in host or host.split(":")[0] == "localhost"
             valid = scheme in ("http", "https") and named and _HOST.fullmatch(host)
             if valid and search_pcre(compiled, text) and text not in examples:
@@ -445,7 +451,7 @@ class _Witness:
             end = self.pattern.index("}", self.index)
             low = self.pattern[self.index + 1 : end].split(",")[0]
             self.index = end + 1
-            count = int(low or 0)
+            count = int(low)
             if count * len(atom) > _WITNESS_LIMIT:
                 raise ValueError("longer than any origin")
             atom *= count
@@ -476,8 +482,8 @@ class _Witness:
                 self.index += 1
             if self._peek() == ":":
                 self.index += 1
-        else:
-            raise ValueError("lookaround")
+        else:  # (?=, (?!, (?<=, (?<!: a lookaround is not followed.
+            raise ValueError
 
     def _peek(self) -> str:
         return self.pattern[self.index] if self.index < len(self.pattern) else ""
