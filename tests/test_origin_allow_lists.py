@@ -389,6 +389,13 @@ def test_lookaround_gives_no_example():
             SUFFIX,
             id="grouped-alternation-suffix",
         ),
+        pytest.param(
+            "^https://("
+            + "|".join(rf"app{number}\.example\.com" for number in range(39))
+            + r"|app39\.example\.com.*)$",
+            UNANCHORED,
+            id="fortieth-alternative",
+        ),
     ],
 )
 def test_leak_in_a_later_alternative_is_found(pattern, expected):

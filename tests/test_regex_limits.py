@@ -7,6 +7,7 @@ then unknown rather than guessed, and the command ends soon.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -147,6 +148,18 @@ def test_a_huge_repeat_builds_no_huge_example_origin(repeated):
     check = check_origin_regex(f"^https://{repeated}\\.example\\.com$")
     assert check == PatternCheck(None, ())
     assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize(("last_label", "tried"), [(57, True), (58, False)])
+def test_an_example_origin_is_no_longer_than_an_origin_can_be(last_label, tried):
+    """A host name has at most 253 characters (DNS): an allow-list for a host of 253 (with
+    a five-digit port: the longest origin a browser sends) is tried; one for a host of 254
+    is meant for no origin anyone can have.
+    """
+    host = ".".join(["a" * 63] * 3 + ["a" * last_label, "com"])
+    origin = f"https://{host}:10443"
+    check = check_origin_regex(f"^{re.escape(origin)}$")
+    assert check == (PatternCheck(origin, ()) if tried else PatternCheck(None, ()))
 
 
 def test_a_location_regex_too_slow_to_try_makes_the_choice_unknown(tree, quick_limit):

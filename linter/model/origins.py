@@ -29,10 +29,9 @@ if TYPE_CHECKING:
 ATTACKER = "attacker.invalid"
 # Second-level labels under which registrations happen (example.co.uk).
 _SHARED_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "edu", "ac"})
-_VARIANT_LIMIT = 32
-# An example origin built from a pattern is dropped past this length: a host
-# name is at most 253 characters, and a{999999999} must not build a gigabyte.
-_WITNESS_LIMIT = 2048
+# The longest origin a browser sends (a host name is at most 253 characters): an
+# example built from a pattern is dropped past it, and a{999999999} builds no gigabyte.
+_ORIGIN_LIMIT = 267  # len("https://") + 253 + len(":65535")
 _POSIX_CLASSES = {
     "alnum": "a-zA-Z0-9",
     "alpha": "a-zA-Z",
@@ -334,7 +333,8 @@ def _example_origins(pattern: str, compiled: re.Pattern[str]) -> list[str]:
 
 
 def _variants(pattern: str) -> list[str]:
-    """The pattern once per choice of its alternatives (``a|b``, ``(x|y)``), no ``|`` left."""
+    """The pattern with one choice of its alternatives (``a|b``, ``(x|y)``), no ``|`` left:
+    each alternative in some variant, so there are no more variants than alternatives."""
     variants, _ = _alternatives(pattern, 0)
     return variants
 
@@ -362,8 +362,12 @@ def _alternatives(pattern: str, index: int) -> tuple[list[str], int]:
             prefix = pattern[start:index]
             inner, index = _alternatives(pattern, index)
             index += 1  # the closing parenthesis
-            current = [head + prefix + branch + ")" for head in current for branch in inner]
-            current = current[:_VARIANT_LIMIT]
+            # Each branch beside the variants so far in turn, not beside every one of
+            # them: (a|b)(c|d)... would multiply the variants.
+            current = [
+                current[i % len(current)] + prefix + inner[i % len(inner)] + ")"
+                for i in range(max(len(current), len(inner)))
+            ]
             continue
         elif char == ")":
             break
@@ -376,7 +380,7 @@ def _alternatives(pattern: str, index: int) -> tuple[list[str], int]:
             piece, index = char, index + 1
         current = [head + piece for head in current]
     branches.extend(current)
-    return branches[:_VARIANT_LIMIT], index
+    return branches, index
 
 
 def _class_end(pattern: str, start: int) -> int:
@@ -411,7 +415,7 @@ class _Witness:
         out = ""
         while self.index < len(self.pattern) and self._peek() != ")":
             out += self.quantified(self.atom())
-            if len(out) > _WITNESS_LIMIT:
+            if len(out) > _ORIGIN_LIMIT:
                 raise ValueError("longer than any origin")
         return out
 
@@ -451,10 +455,9 @@ class _Witness:
             end = self.pattern.index("}", self.index)
             low = self.pattern[self.index + 1 : end].split(",")[0]
             self.index = end + 1
-            count = int(low)
-            if count * len(atom) > _WITNESS_LIMIT:
-                raise ValueError("longer than any origin")
-            atom *= count
+            # Copies past the limit make a text too long (above) or one the regex
+            # does not match (the example is searched with it before it is kept).
+            atom *= min(int(low), _ORIGIN_LIMIT)
         else:
             return atom
         if self._peek() in ("?", "+"):
