@@ -12,7 +12,14 @@ import string
 
 import pytest
 
-from authlint.model.origins import Leak, LeakKind, PatternCheck, check_origin_regex, python_regex
+from authlint.model.origins import (
+    Leak,
+    LeakKind,
+    PatternCheck,
+    check_origin_regex,
+    compile_pcre,
+    python_regex,
+)
 
 ANY, NULL = LeakKind.ANY_ORIGIN, LeakKind.NULL
 UNANCHORED, SUFFIX, DOT = (
@@ -251,7 +258,7 @@ def test_invalid_regex_is_not_tried():
     assert check_origin_regex(r"^https://[a-z") == PatternCheck(None, ())
     # nginx -t: "missing terminating ] for character class", "unknown POSIX class name".
     assert check_origin_regex(r"^https://(?i)app[") == PatternCheck(None, ())
-    assert check_origin_regex(r"^https://[[:host:]]+\.example\.com$") == PatternCheck(None, ())
+    assert compile_pcre(r"^https://[[:host:]]+\.example\.com$") is None
 
 
 def test_python_regex_spells_pcre_named_groups_the_python_way():
@@ -353,6 +360,7 @@ def test_example_origin_is_the_one_a_site_would_use(pattern, example):
         (r"^https://[a-z]+?-api\.example\.com", "https://a-api.example.com"),
         (r"^https://[^]/]+\.example\.com", "https://a.example.com"),
         (r"^https://(?P<sub>app)\.example\.com", "https://app.example.com"),
+        (r"^https://(?<s>app)\.example\.com", "https://app.example.com"),
         # A label the pattern leaves open is `a`, in lower case as browsers send hosts.
         (r"\.example\.com", "https://a.example.com"),
     ],

@@ -44,6 +44,8 @@ _POSIX_CLASSES = {
     "punct": r"!-/:-@\[-`{-~",
 }
 _GLOBAL_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
+# A group's name after its `(?`: (?P<name> or (?<name> (Python reads no (?'name').
+_GROUP_NAME = re.compile(r"P?<\w+>")
 _HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d+)?")
 # `x{,3}` is literal text to PCRE2 up to 10.42 (nginx 1.22's; a repeat from 10.43 on),
 # `x{,}` to every PCRE: both are repeats to Python. An escaped `\{` is literal to all.
@@ -474,11 +476,11 @@ class _Witness:
 
     def _skip_group_prefix(self) -> None:
         self.index += 1  # "?"
+        name = _GROUP_NAME.match(self.pattern, self.index)
         if self._peek() == ":":
             self.index += 1
-        elif self._peek() in ("P", "<", "'") and self.pattern[self.index + 1] not in "=!":
-            closing = "'" if self._peek() == "'" else ">"
-            self.index = self.pattern.index(closing, self.index + 1) + 1
+        elif name is not None:
+            self.index = name.end()
         elif self._peek().isalpha() or self._peek() == "-":
             # Inline flags, (?i) or (?i:...): an empty group, or the group's body.
             while self._peek() not in (")", ":"):
