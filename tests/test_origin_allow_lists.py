@@ -12,7 +12,14 @@ import string
 
 import pytest
 
-from authlint.model.origins import Leak, LeakKind, PatternCheck, check_origin_regex, python_regex
+from authlint.model.origins import (
+    Leak,
+    LeakKind,
+    PatternCheck,
+    check_origin_regex,
+    compile_pcre,
+    python_regex,
+)
 
 ANY, NULL = LeakKind.ANY_ORIGIN, LeakKind.NULL
 UNANCHORED, SUFFIX, DOT = (
@@ -200,6 +207,7 @@ def test_any_origin_stops_the_finer_checks():
         (r"^https://app.example.com$", "https://appxexample.com"),
         (r"^https://app.example.co.uk$", "https://appxexample.co.uk"),
         (r"^https://foo\.bar.example\.com$", "https://foo.barxexample.com"),
+        (r"example\.co\.uk$", "https://evilexample.co.uk"),
     ],
 )
 def test_leak_origins_are_derived_from_the_example(pattern, origin):
@@ -211,8 +219,10 @@ def test_leak_origins_are_derived_from_the_example(pattern, origin):
 
 
 def test_case_insensitive_match_is_honoured():
-    """`~*` (or map `~*`) compares in any case: `^HTTPS://.*` takes every origin only then."""
-    assert check_origin_regex(r"^HTTPS://.*$", ignore_case=False).leaks == ()
+    """`~*` (or map `~*`) compares in any case: `^HTTPS://.*` takes every origin only then.
+    Without ``ignore_case`` the regex is read as `~` reads it, case-sensitive.
+    """
+    assert check_origin_regex(r"^HTTPS://.*$").leaks == ()
     assert kinds(check_origin_regex(r"^HTTPS://.*$", ignore_case=True)) == {ANY}
 
 
@@ -231,6 +241,9 @@ def test_null_leak_is_described():
         r"^https://app\.example\.com/$",  # a trailing slash: never an origin
         r"^https://(?=app)app\.example\.com$",  # a lookahead
         r"^https://[.a-z]+\.example\.com$",  # a class starting with a dot
+        r"^https://(?=app|api)[a-z]+\.example\.com$",  # a lookahead of alternatives
+        r"^https://(?<!x)(?<sub>app)\.example\.com$",  # a lookbehind, then a named group
+        r"^https://app\.example\.com/\?next=https://",  # a URL, not an origin
     ],
 )
 def test_pattern_without_a_witness_is_not_tried(pattern):
@@ -243,6 +256,9 @@ def test_invalid_regex_is_not_tried():
     """A regex that does not compile is not tried (nginx -t would refuse it)."""
     assert check_origin_regex("(") == PatternCheck(None, ())
     assert check_origin_regex(r"^https://[a-z") == PatternCheck(None, ())
+    # nginx -t: "missing terminating ] for character class", "unknown POSIX class name".
+    assert check_origin_regex(r"^https://(?i)app[") == PatternCheck(None, ())
+    assert compile_pcre(r"^https://[[:host:]]+\.example\.com$") is None
 
 
 def test_python_regex_spells_pcre_named_groups_the_python_way():
@@ -288,6 +304,11 @@ def test_posix_class_matches_what_pcre_matches(name):
         (r"a(?i)[]x)]b", r"a(?i:[]x)]b)"),
         (r"a(?i)[^])]b", r"a(?i:[^])]b)"),
         (r"(?i)^https://APP", r"(?i)^https://APP"),
+        # Escapes, classes and groups inside the flags' group do not end it.
+        (r"(a(?i)\.)b", r"(a(?i:\.))b"),
+        (r"(a(?i)b(c)d)e", r"(a(?i:b(c)d))e"),
+        (r"(a(?i)[]])b", r"(a(?i:[]]))b"),
+        (r"(a(?i)[\]])b", r"(a(?i:[\]]))b"),
     ],
 )
 def test_flags_set_mid_pattern_hold_to_the_end_of_their_group(pattern, expected):
@@ -303,6 +324,8 @@ def test_flags_set_mid_pattern_hold_to_the_end_of_their_group(pattern, expected)
         (r"^https://[a-z]+\.example\.com$", "https://a.example.com"),
         (r"^https://.?app\.example\.com$", "https://app.example.com"),
         (r"^https://app\.example\.com:\d{4}$", "https://app.example.com:0000"),
+        (r"^https://(localhost|app\.example\.com)$", "https://app.example.com"),
+        (r"^https://(?:localhost|app\.example\.com)$", "https://app.example.com"),
     ],
 )
 def test_example_origin_is_the_one_a_site_would_use(pattern, example):
@@ -334,6 +357,12 @@ def test_example_origin_is_the_one_a_site_would_use(pattern, example):
         (r"^https://[\-a]pp\.example\.com", "https://app.example.com"),
         (r"^https://(a(b|c))\.example\.com", "https://ab.example.com"),
         (r"^https://app\.example\.com(:(443|8443))?", "https://app.example.com"),
+        (r"^https://[a-z]+?-api\.example\.com", "https://a-api.example.com"),
+        (r"^https://[^]/]+\.example\.com", "https://a.example.com"),
+        (r"^https://(?P<sub>app)\.example\.com", "https://app.example.com"),
+        (r"^https://(?<s>app)\.example\.com", "https://app.example.com"),
+        # A label the pattern leaves open is `a`, in lower case as browsers send hosts.
+        (r"\.example\.com", "https://a.example.com"),
     ],
 )
 def test_unanchored_leak_is_built_from_the_shortest_example(pattern, example):
@@ -367,6 +396,13 @@ def test_lookaround_gives_no_example():
             r"^https://(example\.com|.*partner\.com)$",
             SUFFIX,
             id="grouped-alternation-suffix",
+        ),
+        pytest.param(
+            "^https://("
+            + "|".join(rf"app{number}\.example\.com" for number in range(39))
+            + r"|app39\.example\.com.*)$",
+            UNANCHORED,
+            id="fortieth-alternative",
         ),
     ],
 )

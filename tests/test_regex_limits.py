@@ -7,6 +7,7 @@ then unknown rather than guessed, and the command ends soon.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -18,10 +19,12 @@ import pytest
 
 import authlint.model.origins as origins_module
 from authlint.model.origins import (
+    FREE_SECONDS,
     PatternCheck,
     RegexTooSlow,
     check_origin_regex,
     compile_pcre,
+    regex_clock,
     search_pcre,
 )
 from authlint.nginx.locations import match_location
@@ -110,6 +113,34 @@ def test_a_regex_python_cannot_compile_is_unknown(pattern):
     assert check_origin_regex(pattern) == PatternCheck(None, ())
 
 
+@pytest.mark.parametrize("pattern", [r"^/x{,3}y$", r"^/x{,}y$"])
+def test_a_repeat_without_a_lower_bound_is_unknown(pattern):
+    """nginx 1.22's PCRE2 (10.42) reads `{,3}` and `{,}` as text: `location ~ "^/x{,3}y$"`
+    answered /x{,3}y and not /xxy. Python reads a repeat: the regex is unknown. An escaped
+    brace is text to both, and is read.
+    """
+    assert compile_pcre(pattern) is None
+    escaped = pattern.replace("{", "\\{")
+    assert compile_pcre(escaped).search(pattern.strip("^$"))
+
+
+def test_a_run_clock_gives_each_search_its_free_share():
+    """Every search of a run counts once, and takes its FREE_SECONDS off the CPU time spent."""
+    with regex_clock() as clock:
+        for _ in range(3):
+            assert search_pcre(compile_pcre("b"), "abc")
+    assert clock.searches == 3
+    assert clock.spent == max(0.0, clock.seconds - 3 * FREE_SECONDS)
+
+
+def test_a_run_that_has_spent_its_time_searches_no_more():
+    """Once the run's searches have taken its whole limit, the next search is unknown at once."""
+    with regex_clock(limit=1.0) as clock:
+        clock.seconds = 1.0  # as if the run's searches so far had taken the whole second
+        with pytest.raises(RegexTooSlow):
+            search_pcre(compile_pcre("b"), "abc")
+
+
 @pytest.mark.parametrize("repeated", ["a{999999999}", "(?:a{65535}){65535}"])
 def test_a_huge_repeat_builds_no_huge_example_origin(repeated):
     """It compiles; an example origin of gigabytes is not built (nor tried)."""
@@ -117,6 +148,18 @@ def test_a_huge_repeat_builds_no_huge_example_origin(repeated):
     check = check_origin_regex(f"^https://{repeated}\\.example\\.com$")
     assert check == PatternCheck(None, ())
     assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize(("last_label", "tried"), [(57, True), (58, False)])
+def test_an_example_origin_is_no_longer_than_an_origin_can_be(last_label, tried):
+    """A host name has at most 253 characters (DNS): an allow-list for a host of 253 (with
+    a five-digit port: the longest origin a browser sends) is tried; one for a host of 254
+    is meant for no origin anyone can have.
+    """
+    host = ".".join(["a" * 63] * 3 + ["a" * last_label, "com"])
+    origin = f"https://{host}:10443"
+    check = check_origin_regex(f"^{re.escape(origin)}$")
+    assert check == (PatternCheck(origin, ()) if tried else PatternCheck(None, ()))
 
 
 def test_a_location_regex_too_slow_to_try_makes_the_choice_unknown(tree, quick_limit):

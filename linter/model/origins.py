@@ -29,10 +29,9 @@ if TYPE_CHECKING:
 ATTACKER = "attacker.invalid"
 # Second-level labels under which registrations happen (example.co.uk).
 _SHARED_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "edu", "ac"})
-_VARIANT_LIMIT = 32
-# An example origin built from a pattern is dropped past this length: a host
-# name is at most 253 characters, and a{999999999} must not build a gigabyte.
-_WITNESS_LIMIT = 2048
+# The longest origin a browser sends (a host name is at most 253 characters): an
+# example built from a pattern is dropped past it, and a{999999999} builds no gigabyte.
+_ORIGIN_LIMIT = 267  # len("https://") + 253 + len(":65535")
 _POSIX_CLASSES = {
     "alnum": "a-zA-Z0-9",
     "alpha": "a-zA-Z",
@@ -45,7 +44,12 @@ _POSIX_CLASSES = {
     "punct": r"!-/:-@\[-`{-~",
 }
 _GLOBAL_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
+# A group's name after its `(?`: (?P<name> or (?<name> (Python reads no (?'name').
+_GROUP_NAME = re.compile(r"P?<\w+>")
 _HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d+)?")
+# `x{,3}` is literal text to PCRE2 up to 10.42 (nginx 1.22's; a repeat from 10.43 on),
+# `x{,}` to every PCRE: both are repeats to Python. An escaped `\{` is literal to all.
+_OPEN_LOW_REPEAT = re.compile(r"(?:^|[^\\])(?:\\\\)*\{,\d*\}")
 # PCRE gives up on a match after bounded backtracking (its match limit), and
 # nginx then takes the regex as not matching; Python's re never gives up. A
 # config's regex gets this much CPU time per search, after which the answer
@@ -96,6 +100,8 @@ class PatternCheck:
 def compile_pcre(pattern: str, flags: int = 0) -> re.Pattern[str] | None:
     """``pattern``, a PCRE as nginx writes it, as a Python regex; ``None`` if Python
     cannot read it the same way."""
+    if _OPEN_LOW_REPEAT.search(pattern):
+        return None
     with warnings.catch_warnings():
         # Python warns where its reading of a set may differ from PCRE's.
         warnings.simplefilter("error", FutureWarning)
@@ -103,8 +109,8 @@ def compile_pcre(pattern: str, flags: int = 0) -> re.Pattern[str] | None:
             return re.compile(python_regex(pattern), flags)
         # Python's parser also raises these for a repeat count past its limits
         # (a{4294967296}, or too many digits to convert) and for groups nested
-        # a thousand deep.
-        except (re.error, FutureWarning, ValueError, OverflowError, RecursionError):
+        # a thousand deep; IndexError is a `[` never closed after mid-pattern flags.
+        except (re.error, FutureWarning, ValueError, OverflowError, RecursionError, IndexError):
             return None
 
 
@@ -135,7 +141,7 @@ class RegexClock:
         return self.spent >= self.limit
 
 
-_clock: ContextVar[RegexClock | None] = ContextVar("regex_clock", default=None)
+_clock: ContextVar[RegexClock | None] = ContextVar(RegexClock.__name__, default=None)
 
 
 @contextmanager
@@ -267,7 +273,7 @@ def _tried(pattern: str, compiled: re.Pattern[str]) -> PatternCheck:
 
 def _attacks(example: str) -> list[tuple[LeakKind, str]]:
     """Origins someone else can own, derived from an origin the pattern is meant for."""
-    scheme, rest = example.split("://", 1)
+    scheme, _, rest = example.partition("://")
     host, _, port = rest.partition(":")
     port = f":{port}" if port else ""
     registrable = _registrable(host)
@@ -309,9 +315,10 @@ def _example_origins(pattern: str, compiled: re.Pattern[str]) -> list[str]:
                 text = "https" + text
             elif "://" not in text:
                 text = "https://" + text.lstrip("/")
-            scheme, host = text.split("://", 1)
+            scheme, _, host = text.partition("://")
             if host.startswith("."):
-                text, host = f"{scheme}://a{host}", "a" + host
+                host = "a" + host
+                text = f"{scheme}://{host}"
             named = "." in host or host.split(":")[0] == "localhost"
             valid = scheme in ("http", "https") and named and _HOST.fullmatch(host)
             if valid and search_pcre(compiled, text) and text not in examples:
@@ -328,7 +335,8 @@ def _example_origins(pattern: str, compiled: re.Pattern[str]) -> list[str]:
 
 
 def _variants(pattern: str) -> list[str]:
-    """The pattern once per choice of its alternatives (``a|b``, ``(x|y)``), no ``|`` left."""
+    """The pattern with one choice of its alternatives (``a|b``, ``(x|y)``), no ``|`` left:
+    each alternative in some variant, so there are no more variants than alternatives."""
     variants, _ = _alternatives(pattern, 0)
     return variants
 
@@ -356,8 +364,12 @@ def _alternatives(pattern: str, index: int) -> tuple[list[str], int]:
             prefix = pattern[start:index]
             inner, index = _alternatives(pattern, index)
             index += 1  # the closing parenthesis
-            current = [head + prefix + branch + ")" for head in current for branch in inner]
-            current = current[:_VARIANT_LIMIT]
+            # Each branch beside the variants so far in turn, not beside every one of
+            # them: (a|b)(c|d)... would multiply the variants.
+            current = [
+                current[i % len(current)] + prefix + inner[i % len(inner)] + ")"
+                for i in range(max(len(current), len(inner)))
+            ]
             continue
         elif char == ")":
             break
@@ -370,7 +382,7 @@ def _alternatives(pattern: str, index: int) -> tuple[list[str], int]:
             piece, index = char, index + 1
         current = [head + piece for head in current]
     branches.extend(current)
-    return branches[:_VARIANT_LIMIT], index
+    return branches, index
 
 
 def _class_end(pattern: str, start: int) -> int:
@@ -405,7 +417,7 @@ class _Witness:
         out = ""
         while self.index < len(self.pattern) and self._peek() != ")":
             out += self.quantified(self.atom())
-            if len(out) > _WITNESS_LIMIT:
+            if len(out) > _ORIGIN_LIMIT:
                 raise ValueError("longer than any origin")
         return out
 
@@ -445,10 +457,9 @@ class _Witness:
             end = self.pattern.index("}", self.index)
             low = self.pattern[self.index + 1 : end].split(",")[0]
             self.index = end + 1
-            count = int(low or 0)
-            if count * len(atom) > _WITNESS_LIMIT:
-                raise ValueError("longer than any origin")
-            atom *= count
+            # Copies past the limit make a text too long (above) or one the regex
+            # does not match (the example is searched with it before it is kept).
+            atom *= min(int(low), _ORIGIN_LIMIT)
         else:
             return atom
         if self._peek() in ("?", "+"):
@@ -465,19 +476,19 @@ class _Witness:
 
     def _skip_group_prefix(self) -> None:
         self.index += 1  # "?"
+        name = _GROUP_NAME.match(self.pattern, self.index)
         if self._peek() == ":":
             self.index += 1
-        elif self._peek() in ("P", "<", "'") and self.pattern[self.index + 1] not in "=!":
-            closing = "'" if self._peek() == "'" else ">"
-            self.index = self.pattern.index(closing, self.index + 1) + 1
+        elif name is not None:
+            self.index = name.end()
         elif self._peek().isalpha() or self._peek() == "-":
             # Inline flags, (?i) or (?i:...): an empty group, or the group's body.
             while self._peek() not in (")", ":"):
                 self.index += 1
             if self._peek() == ":":
                 self.index += 1
-        else:
-            raise ValueError("lookaround")
+        else:  # (?=, (?!, (?<=, (?<!: a lookaround is not followed.
+            raise ValueError
 
     def _peek(self) -> str:
         return self.pattern[self.index] if self.index < len(self.pattern) else ""

@@ -137,13 +137,6 @@ class Scope:
             scope = scope.parent
         return scope
 
-    def enclosing_role(self, role: ScopeRole) -> Scope | None:
-        """The nearest scope in ``role``, this one included."""
-        scope: Scope | None = self
-        while scope is not None and scope.role is not role:
-            scope = scope.parent
-        return scope
-
     def may_set(self, name: str) -> bool:
         """Whether an unread include at this level could set ``name``."""
         return any(unread.may_set(name) for unread in self.unread)

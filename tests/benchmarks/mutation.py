@@ -82,6 +82,7 @@ STAGES = (
         "tests/test_nginx_response_headers.py",
         "tests/test_origin_allow_lists.py",
         "tests/test_regex_limits.py",
+        "tests/test_scope.py",
         "tests/test_location_choice.py",
         "tests/test_nginx_semantics.py",
         "tests/test_loader.py",
