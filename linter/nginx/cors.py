@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
+from authlint.model.scope import ScopeRole
 from authlint.model.settings import (
     AllowedOrigin,
     CorsPolicy,
@@ -196,9 +197,18 @@ def _cleared_unless_allowed(
     """
     if reflecting.guard is not None:
         return None
-    levels = [settings.scope, *settings.scope.ancestors()]
+    # The rewrite module runs in servers and locations only: the levels above
+    # hold no `set` or `if`, and reading them would cost a walk of every server.
+    levels = [
+        level
+        for level in (settings.scope, *settings.scope.ancestors())
+        if level.role is not ScopeRole.ROOT
+    ]
     in_order = [node for level in reversed(levels) for node in level.directives]
-    after = in_order[in_order.index(reflecting.origin) + 1 :]
+    position = next((at for at, node in enumerate(in_order) if node is reflecting.origin), None)
+    if position is None:
+        return None
+    after = in_order[position + 1 :]
     filters = []
     for definition in definitions:
         guard = definition.guard
