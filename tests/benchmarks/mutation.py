@@ -12,14 +12,16 @@ every place one of these mutations applies is a mutant:
 - a one-word string literal's case changed (``"always"`` -> ``"ALWAYS"``);
 - an integer literal plus one.
 
-Docstrings, f-string parts, prose strings (with spaces), annotations,
-``TYPE_CHECKING`` blocks and class-level constants (rule metadata, enum
-values) are left alone. Each mutant is written into a scratch copy of the
-tree (one per process; ``authlint`` imported from it through ``PYTHONPATH``),
-and the fast tests that pin the rules' behaviour (:data:`STAGES`: the fixtures
-first, then the model's, loader's, suppressions', options' and rule docs' tests) run on it
+Docstrings, f-string parts, prose strings (with spaces), annotations (with
+``TypeVar`` names and the type given to ``cast``), ``TYPE_CHECKING`` blocks
+and class-level constants (rule metadata, enum values) are left alone. Each
+mutant is written into a scratch copy of the tree (one per process;
+``authlint`` imported from it through ``PYTHONPATH``), and the fast tests that
+pin the rules' behaviour (:data:`STAGES`: the fixtures first, then the
+model's, loader's, suppressions', options' and rule docs' tests) run on it
 with ``-x`` under a timeout. A mutant the tests fail on (or that times out) is
-killed; one they pass survives, and is listed with its file, line and mutation.
+killed; one they pass survives, and is listed with its file, line and
+mutation.
 
     python tests/benchmarks/mutation.py --jobs 2                  # every mutant
     python tests/benchmarks/mutation.py --sample 400 --seed 1     # a seeded sample
@@ -260,6 +262,13 @@ class _Finder(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
+        # Typing at run time: a TypeVar's name and cast()'s type are annotations.
+        if isinstance(func, ast.Name) and func.id == "TypeVar":
+            return
+        if isinstance(func, ast.Name) and func.id == "cast":
+            for argument in node.args[1:]:
+                self.visit(argument)
+            return
         if (
             isinstance(func, ast.Attribute)
             and func.attr in _CASE_CALLS
