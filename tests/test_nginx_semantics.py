@@ -2036,6 +2036,25 @@ def test_a_scope_without_a_caching_upstream_has_no_cache_store(nginx):
         assert settings.cache is None
 
 
+def test_a_cache_key_with_a_flag_of_the_credential_is_shared_by_its_users(nginx):
+    """nginx: a key holding only whether a request has credentials (a map to 1 or 0) is
+    the same for every authenticated user, so they share entries; the credential itself
+    in the key gives each user their own."""
+    http_body = 'map $http_authorization $authed { default 1; "" 0; }'
+    flagged = cache_of(
+        nginx,
+        f"proxy_cache c1; proxy_cache_key $request_uri$authed; proxy_pass {UPSTREAM};",
+        http_body=http_body,
+    )
+    assert flagged.key_per_user is False
+    own = cache_of(
+        nginx,
+        f"proxy_cache c1; proxy_cache_key $request_uri$http_authorization; proxy_pass {UPSTREAM};",
+        http_body=http_body,
+    )
+    assert own.key_per_user is True
+
+
 def test_a_cgi_style_cache_without_a_key_keeps_no_entry_per_user(nginx):
     """nginx: fastcgi_cache without fastcgi_cache_key keys every request the same (one
     entry for all), so no user has an entry of their own."""
