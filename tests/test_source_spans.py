@@ -42,7 +42,7 @@ def test_bytes_that_are_not_utf8_read_as_replacement_characters_as_the_parser_re
     assert source.span_of(listen) == Span("site.conf", 2, start, 2, start + len("listen 80"))
 
 
-def test_a_readable_file_has_masked_text_of_the_same_length(tmp_path: Path) -> None:
+def test_a_readable_file_without_secrets_is_its_own_masked_text(tmp_path: Path) -> None:
     """Reports hash lines of the masked text; a readable file without secrets has its own."""
     text = "server {\n    listen 80;\n}\n"
     source = loaded(tmp_path, "site.conf", text.encode())
