@@ -1751,3 +1751,351 @@ def test_an_if_on_the_origin_filters_as_its_operator_says(nginx, operator, regex
         regex,
         ignore_case,
     )
+
+
+# --- Authentication: which levels decide, and what is known --------------------------------
+
+
+def test_auth_basic_user_file_alone_turns_an_inherited_realm_into_a_check(nginx):
+    """nginx: a server's `auth_basic` without a user file checks nothing (200 without
+    credentials); a location adding only `auth_basic_user_file` makes the inherited realm
+    checked there (401), as the two inherit independently.
+    """
+    ws = nginx(
+        f"""
+        server {{
+            auth_basic "server realm";
+            location /open/ {{ proxy_pass {UPSTREAM}; }}
+            location /file/ {{ auth_basic_user_file htpasswd; proxy_pass {UPSTREAM}; }}
+        }}
+        """
+    )
+    assert not at(ws, "location /open/").authentication.server_authenticates.value
+    checked = at(ws, "location /file/").authentication
+    assert checked.server_authenticates.value
+    assert checked.check(AuthKind.BASIC).origin.args == ["server realm"]
+
+
+def test_no_credentials_are_checked_at_the_top_level_without_auth_directives(nginx):
+    """The top scope (a snippet's implied ``http``) has no level to inherit from: with no
+    auth directive, no check, and that is known."""
+    ws = nginx(f"server {{ location / {{ proxy_pass {UPSTREAM}; }} }}")
+    (root,) = ws.roots
+    authentication = root.settings.authentication
+    assert authentication.checks == ()
+    assert authentication.known
+    assert authentication.any_suffices.value is False
+
+
+def test_explicit_basic_auth_beside_an_unread_include_leaves_other_checks_unknown(nginx):
+    """An unread include cannot set `auth_basic` again (nginx refuses a duplicate), so the
+    Basic check is known; it could still add an `auth_request`, so the whole is not."""
+    ws = nginx(
+        f"""
+        server {{
+            location /a/ {{
+                include missing.conf;
+                auth_basic "realm";
+                auth_basic_user_file htpasswd;
+                proxy_pass {UPSTREAM};
+            }}
+        }}
+        """
+    )
+    authentication = at(ws, "location /a/").authentication
+    basic = authentication.check(AuthKind.BASIC)
+    assert (basic.enforced, basic.known) == (True, True)
+    assert not authentication.known
+
+
+LIMITED_LOCATIONS = f"""
+server {{
+    location /own/ {{
+        auth_basic "realm";
+        auth_basic_user_file htpasswd;
+        proxy_pass {UPSTREAM};
+        limit_except GET {{ include missing.conf; }}
+    }}
+    location /limited/ {{
+        proxy_pass {UPSTREAM};
+        if ($arg_debug) {{ set $debug 1; }}
+        limit_except GET {{ auth_basic "realm"; auth_basic_user_file htpasswd; }}
+    }}
+    location /open/ {{
+        proxy_pass {UPSTREAM};
+        if ($arg_debug) {{ set $debug 1; }}
+        limit_except GET {{ allow 127.0.0.1; deny all; }}
+    }}
+}}
+"""
+
+
+def test_a_location_that_checks_credentials_does_so_whatever_its_limit_except_holds(nginx):
+    """nginx: the location's check applies to the methods its limit_except lists (GET), so
+    credentials are checked for some methods even if the block's own checks are unknown."""
+    some = at(nginx(LIMITED_LOCATIONS), "location /own/").authenticates_some_methods
+    assert (some.value, some.known) == (True, True)
+    assert some.origin.name == "auth_basic"
+
+
+def test_a_limit_except_that_checks_credentials_does_so_for_some_methods(nginx):
+    """nginx: `limit_except GET { auth_basic ...; }` checks the methods it does not list
+    (POST got 401); a limit_except without credentials, like an `if`, checks none."""
+    ws = nginx(LIMITED_LOCATIONS)
+    limited = at(ws, "location /limited/").authenticates_some_methods
+    assert (limited.value, limited.known) == (True, True)
+    assert limited.origin.name == "auth_basic"
+    open_ = at(ws, "location /open/").authenticates_some_methods
+    assert (open_.value, open_.known) == (False, True)
+
+
+# --- Preflights: which `if ($request_method ...)` answers OPTIONS -------------------------
+
+
+@pytest.mark.parametrize(
+    ("condition", "answered"),
+    [
+        ("= OPTIONS", True),
+        ("!= OPTIONS", False),
+        ("!= GET", True),
+        ("~ ^OPT.*$", True),
+        ("~ ^OPTIONS$", True),
+        ("~ ^options$", False),
+        ("~* ^options$", True),
+        ("~ ^POST$", False),
+        ("!~ ^(GET|POST)$", True),
+        ("!~* ^options$", False),
+    ],
+)
+def test_an_if_on_the_method_answers_preflights_when_options_passes_its_test(
+    nginx, condition, answered
+):
+    """nginx (each verified: OPTIONS got the `return`'s 204, or auth_basic's 401): the if
+    answers OPTIONS when the method passes its test; `~` is case-sensitive, `~*` not, and
+    `!=`, `!~`, `!~*` hold for the methods the test without `!` does not.
+    """
+    ws = nginx(
+        f"""
+        server {{
+            auth_basic "realm";
+            auth_basic_user_file htpasswd;
+            location /p/ {{
+                if ($request_method {condition}) {{ return 204; }}
+                proxy_pass {UPSTREAM};
+            }}
+        }}
+        """
+    )
+    answered_by = at(ws, "location /p/").preflight_answered_by
+    assert (answered_by is not None) is answered
+    if answered_by is not None:
+        assert answered_by.name == "if"
+
+
+def test_a_method_regex_too_slow_to_try_is_not_taken_to_let_preflights_through(nginx, monkeypatch):
+    """A regex that backtracks past the time limit leaves the if's answer unknown: no
+    finding may then rest on preflights reaching authentication."""
+    import authlint.model.origins as origins_module
+
+    monkeypatch.setattr(origins_module, "SEARCH_SECONDS", 0.05)
+    ws = nginx(
+        f"""
+        server {{
+            auth_basic "realm";
+            auth_basic_user_file htpasswd;
+            location /p/ {{
+                if ($request_method ~ "^(.*){{25}}Z") {{ return 204; }}
+                proxy_pass {UPSTREAM};
+            }}
+        }}
+        """
+    )
+    answered_by = at(ws, "location /p/").preflight_answered_by
+    assert answered_by is not None
+    assert answered_by.args[-1] == "^(.*){25}Z"
+
+
+# --- Handlers: unread files that could answer, gRPC's own directives -------------------------
+
+
+@pytest.mark.parametrize(
+    ("broken", "location_body", "kind"),
+    [
+        ("return 403;\nif ($x) {\n", f"proxy_pass {UPSTREAM};", UpstreamKind.PROXY),
+        ("return 403;\nif ($x) {\n", "root /srv/www;", UpstreamKind.STATIC),
+        (f"proxy_pass {UPSTREAM};\nif ($x) {{\n", "root /srv/www;", UpstreamKind.STATIC),
+    ],
+)
+def test_an_unparsable_include_that_could_return_or_proxy_leaves_the_handler_unknown(
+    nginx, broken, location_body, kind
+):
+    """A file that fails to parse can still set the directives seen at its top level: a
+    `return` there would answer first, a `proxy_pass` would take over from the files."""
+    ws = nginx(
+        f"server {{ location /a/ {{ include broken.conf; {location_body} }} }}",
+        extra={"broken.conf": broken},
+    )
+    upstream = at(ws, "location /a/").upstream
+    assert upstream.kind is kind
+    assert not upstream.known
+
+
+def test_an_unparsable_include_of_other_directives_leaves_the_handler_known(nginx):
+    """A broken file whose top level holds neither `return` nor a handler cannot change
+    who answers."""
+    ws = nginx(
+        "server { location /a/ { include broken.conf; root /srv/www; } }",
+        extra={"broken.conf": "add_header X-A 1;\nif ($x) {\n"},
+    )
+    upstream = at(ws, "location /a/").upstream
+    assert upstream.kind is UpstreamKind.STATIC
+    assert upstream.known
+
+
+def test_an_unread_include_in_an_if_could_return_before_the_inherited_proxy_pass(nginx):
+    """nginx: an `if` block takes its location's proxy_pass, but a `return` in a file it
+    includes answers first (POST got the included `return 403`), so an unread one leaves
+    the handler unknown while the location's own stays known."""
+    ws = nginx(
+        f"""
+        server {{
+            location /a/ {{
+                proxy_pass {UPSTREAM};
+                if ($request_method = POST) {{ include missing.conf; }}
+            }}
+        }}
+        """
+    )
+    location = at(ws, "location /a/").upstream
+    assert location.known
+    inside = at(ws, "if $request_method = POST").upstream
+    assert (inside.kind, inside.target, inside.origin) == (
+        location.kind,
+        location.target,
+        location.origin,
+    )
+    assert not inside.known
+
+
+def test_grpc_reads_its_own_buffer_size_and_hidden_headers(nginx):
+    """nginx: a gRPC upstream's response headers must fit grpc_buffer_size, and
+    grpc_hide_header hides a header of its response (the grpc module's own directives)."""
+    ws = nginx(
+        """
+        server {
+            location /g/ {
+                grpc_buffer_size 16k;
+                grpc_hide_header X-Internal;
+                grpc_pass grpc://127.0.0.1:9000;
+            }
+        }
+        """
+    )
+    settings = at(ws, "location /g/")
+    assert settings.buffers.upstream_header_buffer_size.value == 16384
+    assert settings.hidden_upstream_headers.value == {"x-internal"}
+
+
+@pytest.mark.parametrize(
+    ("location_body", "state", "literal"),
+    [
+        ('proxy_set_header Authorization "Basic Zm9vOmJhcg==";', AuthorizationState.REPLACED, True),
+        ("proxy_set_header Authorization $http_authorization;", AuthorizationState.PASSES, False),
+        ('proxy_set_header Authorization "";', AuthorizationState.REMOVED, False),
+        ("proxy_pass_request_headers off;", AuthorizationState.REMOVED, False),
+    ],
+)
+def test_only_a_fixed_replacement_is_a_literal_authorization(nginx, location_body, state, literal):
+    """A fixed value is the same credential for every request; the client's own header,
+    passed on or removed, is no literal one."""
+    forwarding = authorization(nginx, f"{location_body} proxy_pass {UPSTREAM};")
+    assert (forwarding.state, forwarding.literal) == (state, literal)
+
+
+# --- Caching and header buffers: what has no store, no size, or is unknown -----------------
+
+
+def test_a_scope_without_a_caching_upstream_has_no_cache_store(nginx):
+    """Only proxy, FastCGI, uwsgi and SCGI cache: a server, a location serving files or
+    returning, and a gRPC upstream have no store, whatever an unread include holds."""
+    ws = nginx(
+        """
+        server {
+            location /files/ { root /srv/www; }
+            location /g/ { include missing.conf; grpc_pass grpc://127.0.0.1:9000; }
+        }
+        """
+    )
+    for settings in (
+        single(ws, blocks.SERVER).settings,
+        at(ws, "location /files/"),
+        at(ws, "location /g/"),
+    ):
+        store = settings.cache_store
+        assert (store.value, store.known) == (None, True)
+        assert settings.cache is None
+
+
+def test_a_cache_key_with_a_flag_of_the_credential_is_shared_by_its_users(nginx):
+    """nginx: a key holding only whether a request has credentials (a map to 1 or 0) is
+    the same for every authenticated user, so they share entries; the credential itself
+    in the key gives each user their own."""
+    http_body = 'map $http_authorization $authed { default 1; "" 0; }'
+    flagged = cache_of(
+        nginx,
+        f"proxy_cache c1; proxy_cache_key $request_uri$authed; proxy_pass {UPSTREAM};",
+        http_body=http_body,
+    )
+    assert flagged.key_per_user is False
+    own = cache_of(
+        nginx,
+        f"proxy_cache c1; proxy_cache_key $request_uri$http_authorization; proxy_pass {UPSTREAM};",
+        http_body=http_body,
+    )
+    assert own.key_per_user is True
+
+
+def test_a_cgi_style_cache_without_a_key_keeps_no_entry_per_user(nginx):
+    """nginx: fastcgi_cache without fastcgi_cache_key keys every request the same (one
+    entry for all), so no user has an entry of their own."""
+    cache = cache_of(nginx, "fastcgi_cache z; fastcgi_pass 127.0.0.1:9000;")
+    assert cache.key.value is None
+    assert cache.key_per_user is False
+
+
+def test_a_size_nginx_refuses_leaves_the_header_line_limit_unknown(nginx):
+    """nginx refuses `client_header_buffer_size 1g` (or `large_client_header_buffers 4 1g`):
+    the longest header line cannot be said."""
+    for server_body in ("client_header_buffer_size 1g;", "large_client_header_buffers 4 1g;"):
+        ws = nginx(f"server {{ {server_body} location / {{ proxy_pass {UPSTREAM}; }} }}")
+        assert at(ws, "location /").header_limits.request_line.value is None
+
+
+def test_an_unread_include_leaves_the_header_line_limit_unknown(nginx):
+    """An unread include at server level could set client_header_buffer_size, which a
+    header line may fit if it is larger than a large buffer: the limit is unknown even with
+    large_client_header_buffers explicit."""
+    ws = nginx(
+        f"""
+        server {{
+            include missing.conf;
+            large_client_header_buffers 4 16k;
+            location / {{ proxy_pass {UPSTREAM}; }}
+        }}
+        """
+    )
+    limit = at(ws, "location /").header_limits.request_line
+    assert limit.value == 16384
+    assert not limit.known
+
+
+# --- Routing ------------------------------------------------------------------------------
+
+
+def test_no_route_is_known_outside_a_server(nginx):
+    """Above the server level no virtual server is chosen yet: which location a path
+    reaches is not known there."""
+    ws = nginx(f"server {{ location / {{ proxy_pass {UPSTREAM}; }} }}")
+    (root,) = ws.roots
+    route = root.settings.route("/")
+    assert (route.scope, route.known) == (None, False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,10 +96,15 @@ class SourceFile:
         return f"SourceFile({self.path!r})"
 
     def text(self) -> str:
-        """The file's text as written (read on first use; empty if it cannot be read)."""
+        """The file's text as written (read on first use; empty if it cannot be read).
+
+        Decoded as the parser decodes it, so that columns agree: UTF-8 (``bytes.decode``'s
+        own), bytes that are not UTF-8 replaced, newlines universal.
+        """
         if self._text is None:
             try:
-                self._text = self.abspath.read_text(encoding="utf-8", errors="replace")
+                data = self.abspath.read_bytes()
+                self._text = io.StringIO(data.decode(errors="replace"), newline=None).read()
             except OSError:
                 self._text = ""
                 self._readable = False
@@ -159,8 +165,8 @@ class SourceFile:
                 break
             end = start + len(other.name)
             for arg in other.args:
-                found = text.find(arg, end) if arg else -1
-                if found >= 0:
+                found = text.find(arg, end)
+                if found != -1:  # an argument on a later line is not on this one
                     end = found + len(arg)
             if other is node:
                 if end < len(text) and text[end] in "\"'":
@@ -184,4 +190,5 @@ class SourceFile:
 
 
 def _line(lines: list[str], line: int) -> str:
-    return lines[line - 1] if 0 < line <= len(lines) else ""
+    """Line ``line`` (1-based, as every span's) of ``lines``; empty past the end."""
+    return lines[line - 1] if line <= len(lines) else ""

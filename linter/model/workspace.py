@@ -71,7 +71,7 @@ class ReadBudget:
 
     def allows_more(self) -> bool:
         """Whether the run may read another include; once it may not, it never may again."""
-        if not self.exhausted and self.spent > self.allowance:
+        if self.spent > self.allowance:
             self.exhausted = True
         return not self.exhausted
 
@@ -96,7 +96,11 @@ class Workspace:
     _answering: list[Scope] | None = field(default=None, init=False, repr=False)
 
     def only(self, formats: frozenset[str]) -> Workspace:
-        """This run's model as a rule that reads only ``formats`` sees it: their scopes."""
+        """This run's model as a rule that reads only ``formats`` sees it: their scopes.
+
+        A rule that reads every format of the run gets the model itself, whose
+        scope lists are then built once for all such rules.
+        """
         if self._formats is None:
             self._formats = frozenset(root.format for root in self.roots)
         if self._formats <= formats:

@@ -7,7 +7,8 @@
 - ``satisfy any`` lets a request through when any access module allows it.
 - A ``limit_except`` block's checks apply to the methods it does not list.
 - An ``if ($request_method = OPTIONS) { return ...; }`` answers preflights in
-  the rewrite phase, before the access phase where credentials are checked.
+  the rewrite phase, before the access phase where credentials are checked;
+  so does one whose negated test OPTIONS passes (``!= GET``).
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ def authentication(settings: NginxSettings) -> Authentication:
             checks.append(
                 AuthCheck(kind, setting.origin, True, setting.known, setting.value, exempt)
             )
-    # nginx reads the value in any case.
-    any_suffices = (satisfy.value or "all").lower() == "any"
+    # Unset is nginx's default, `all`; nginx reads the value in any case.
+    any_suffices = (satisfy.value or "").lower() == "any"
     return Authentication(
         tuple(checks),
         Setting(any_suffices, satisfy.origin, satisfy.known),
@@ -66,11 +67,11 @@ def authenticates_some_methods(settings: NginxSettings) -> Setting[bool]:
     own = settings.authentication.server_authenticates
     if own.value or not own.known:
         return own
+    # nginx allows one limit_except per location; where it checks no credentials
+    # either, its answer is the location's (no, and known).
     for child in settings.scope.children:
         if child.kind == blocks.LIMIT_EXCEPT:
-            limited = child.settings.authentication.server_authenticates
-            if limited.value or not limited.known:
-                return limited
+            return child.settings.authentication.server_authenticates
     return own
 
 
@@ -86,8 +87,9 @@ def internal(settings: NginxSettings) -> bool:
 def preflight_answered_by(settings: NginxSettings) -> Node | None:
     """What keeps a CORS preflight (``OPTIONS``) from this scope's authentication.
 
-    An ``if ($request_method = OPTIONS)`` with a ``return`` in the location
-    or its server (the rewrite phase runs before the access phase), or a
+    An ``if ($request_method = OPTIONS)`` (or a test OPTIONS passes, such as
+    ``!= GET``) with a ``return`` in the location or its server (the rewrite
+    phase runs before the access phase), or a
     ``limit_except`` that lists ``OPTIONS`` (its checks apply to the other
     methods).
     """
@@ -115,17 +117,21 @@ def _lists_options(node: Node | None) -> bool:
 
 
 def _tests_options(node: Node | None) -> bool:
-    """``if ($request_method = OPTIONS)`` and its regex spellings."""
+    """Whether OPTIONS passes the test of ``if ($request_method ...)``: ``= OPTIONS``, a
+    regex spelling, or a negated test (``!=``, ``!~``, ``!~*``) that OPTIONS is not."""
     condition = node.args if node is not None else []
     if len(condition) != 3 or only_variable(condition[0]) != "request_method":
         return False
     operator, value = condition[1], condition[2].strip("'\"")
+    # nginx compares with `=`, `~` or `~*`, each negated by a leading `!`.
+    negated = operator.startswith("!")
+    operator = operator.removeprefix("!")
     if operator == "=":
-        return value == "OPTIONS"
-    if operator in ("~", "~*"):
+        matches = value == "OPTIONS"
+    else:
         compiled = compile_pcre(value, re.IGNORECASE if operator == "~*" else 0)
         try:
-            return compiled is not None and search_pcre(compiled, "OPTIONS")
+            matches = compiled is not None and search_pcre(compiled, "OPTIONS")
         except RegexTooSlow:
             return True  # unknown: no finding may rest on preflights reaching authentication
-    return False
+    return matches != negated

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple
 
 from authlint.model.settings import (
     AuthorizationForwarding,
@@ -113,9 +113,9 @@ def request_headers(settings: NginxSettings) -> RequestHeaders | None:
     list_name, switch = HEADER_LISTS[handler.kind]
     found, outer = list_lookups(settings, list_name)
     return RequestHeaders(
-        entries=_own_list(found, list_name).entries,
+        entries=settings.own_list_found(found, list_name).entries,
         defined_in=found.scope,
-        shadowed=_own_list(outer, list_name).entries,
+        shadowed=settings.own_list_found(outer, list_name).entries,
         shadowed_known=outer.known,
         pass_client_headers=settings.flag(switch, default=True),
         known=found.known,
@@ -139,13 +139,13 @@ def authorization(settings: NginxSettings) -> AuthorizationForwarding | None:
         return None
     list_name = HEADER_LISTS[handler.kind][0]
     found, outer = list_lookups(settings, list_name)
-    mentions = _own_list(found, list_name).authorization
+    mentions = settings.own_list_found(found, list_name).authorization
     # Unknown too when an unread file could make this scope answer itself.
     known = headers.known and handler.known
     forwarding = _forwarding(mentions, headers.pass_client_headers, known)
     # A list that says nothing of Authorization may have replaced an outer
     # list that did.
-    outer_mentions = _own_list(outer, list_name).authorization
+    outer_mentions = settings.own_list_found(outer, list_name).authorization
     if mentions or not outer_mentions:
         return forwarding
     forwarding.shadowed = _forwarding(outer_mentions, headers.pass_client_headers, outer.known)
@@ -172,12 +172,6 @@ def hidden_upstream_headers(settings: NginxSettings) -> Setting[frozenset[str]]:
     found = settings.lookup(f"{prefix}_hide_header")
     names = frozenset(node.arg(0).lower() for node in found.nodes)
     return Setting(names, found.nodes[0] if found.nodes else None, found.known)
-
-
-def _own_list(found: Lookup, list_name: str) -> OwnList:
-    if found.scope is None:
-        return NO_LIST
-    return cast("NginxSettings", found.scope.settings).own_list(list_name)
 
 
 def _names_authorization(list_name: str, name: str) -> bool:

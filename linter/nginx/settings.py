@@ -10,7 +10,7 @@ own, for this package.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from authlint.model.settings import Route
 from authlint.nginx import authentication as _authentication
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         Upstream,
     )
     from authlint.model.tree import Node
+    from authlint.nginx.inheritance import Lookup
 
 
 class NginxSettings(Inheriting):
@@ -90,6 +91,13 @@ class NginxSettings(Inheriting):
         if built is None:
             built = self._own_lists[list_name] = handlers.own_list(self, list_name)
         return built
+
+    @staticmethod
+    def own_list_found(found: Lookup, list_name: str) -> handlers.OwnList:
+        """The own list ``list_name`` of the level where ``found`` found it (none: empty)."""
+        if found.scope is None:
+            return handlers.NO_LIST
+        return cast(NginxSettings, found.scope.settings).own_list(list_name)
 
     def credentials_sent_upstream(self) -> tuple[HeaderEntry, ...]:
         return variables.credentials_sent_upstream(self)

@@ -88,6 +88,8 @@ STAGES = (
         "tests/test_location_choice.py",
         "tests/test_nginx_semantics.py",
         "tests/test_loader.py",
+        "tests/test_source_spans.py",
+        "tests/test_workspace.py",
         "tests/test_suppressions.py",
         "tests/test_rule_options.py",
         "tests/test_rule_docs.py",
