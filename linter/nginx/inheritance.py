@@ -9,34 +9,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from authlint.model.settings import Setting
 from authlint.sizes import parse_size
 
 if TYPE_CHECKING:
-    from functools import cached_property
-
     from authlint.model.scope import Scope
     from authlint.model.tree import Node
 
-    memoized = cached_property
-else:
+_Value = TypeVar("_Value")
 
-    class memoized:
-        """``functools.cached_property`` without its lock (taken on every first access
-        before Python 3.12): settings are computed once per scope and read from the
-        instance's ``__dict__`` afterwards. Type checkers read it as that property.
-        """
 
-        def __init__(self, method: Callable[[Any], Any]) -> None:
-            self.method = method
-            self.name = method.__name__
+class memoized(Generic[_Value]):
+    """``functools.cached_property`` without its lock (taken on every first access
+    before Python 3.12): settings are computed once per scope and read from the
+    instance's ``__dict__`` afterwards.
+    """
 
-        def __get__(self, instance: object, owner: type | None = None) -> Any:
-            value = self.method(instance)
-            instance.__dict__[self.name] = value
-            return value
+    def __init__(self, method: Callable[[Any], _Value]) -> None:
+        self.method = method
+        self.name = method.__name__
+
+    def __get__(self, instance: object, owner: type | None = None) -> _Value:
+        value = self.method(instance)
+        instance.__dict__[self.name] = value
+        return value
 
 
 @dataclass(slots=True)
