@@ -424,20 +424,52 @@ def test_cors_fixed_value_cleared_for_other_origins_is_literal(config):
     assert origin.kind is OriginKind.LITERAL
 
 
-def test_cors_chain_of_variables_is_followed_as_deep_as_authlint_reads(config):
-    """nginx follows `set` chains of any length: authlint follows DEPTH_LIMIT of them and
-    takes a longer chain's value as unknown, never as a fixed value.
-    """
-
-    def chain(length: int) -> str:
-        sets = "".join(f"set $v{i} $v{i + 1}; " for i in range(length - 1, 0, -1))
-        return f"set $v{length} $http_origin; {sets}add_header Access-Control-Allow-Origin $v1;"
-
+def test_cors_chain_of_sets_is_followed_whatever_its_length(config):
+    """nginx runs `set`s in order, each reading what the one before left: a chain of any
+    length still echoes the origin."""
+    length = DEPTH_LIMIT * 4
+    sets = "".join(f"set $v{i} $v{i + 1}; " for i in range(length - 1, 0, -1))
     ws = config(
         f"""
         server {{
-            location /followed/ {{ {chain(DEPTH_LIMIT)} proxy_pass {UPSTREAM}; }}
-            location /too-deep/ {{ {chain(DEPTH_LIMIT + 1)} proxy_pass {UPSTREAM}; }}
+            location / {{
+                set $v{length} $http_origin; {sets}
+                add_header Access-Control-Allow-Origin $v1;
+                proxy_pass {UPSTREAM};
+            }}
+        }}
+        """
+    )
+    (origin,) = origins_at(ws, "location /")
+    assert origin.kind is OriginKind.REFLECTED
+
+
+def test_cors_chain_of_maps_is_followed_as_deep_as_authlint_reads(config):
+    """A `map` whose source is another map's variable is computed from it: authlint
+    follows DEPTH_LIMIT of them and takes a longer chain's value as unknown, never as a
+    fixed value."""
+
+    def chain(prefix: str, length: int) -> str:
+        first = f"map $http_origin ${prefix}1 {{ default $http_origin; }}"
+        rest = "".join(
+            f" map ${prefix}{i} ${prefix}{i + 1} {{ default ${prefix}{i}; }}"
+            for i in range(1, length)
+        )
+        return first + rest
+
+    ws = config(
+        f"""
+        {chain("a", DEPTH_LIMIT)}
+        {chain("b", DEPTH_LIMIT + 1)}
+        server {{
+            location /followed/ {{
+                add_header Access-Control-Allow-Origin $a{DEPTH_LIMIT};
+                proxy_pass {UPSTREAM};
+            }}
+            location /too-deep/ {{
+                add_header Access-Control-Allow-Origin $b{DEPTH_LIMIT + 1};
+                proxy_pass {UPSTREAM};
+            }}
         }}
         """
     )

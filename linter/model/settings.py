@@ -290,7 +290,11 @@ class AllowedOrigin:
 
 @dataclass(frozen=True, slots=True)
 class CorsPolicy:
-    """The CORS response headers of a scope, read from its response headers."""
+    """The CORS response headers of a scope, read from its response headers.
+
+    ``credentials``: some answer carries ``Access-Control-Allow-Credentials:
+    true``, written so or held by a variable that can be ``true`` there.
+    """
 
     allowed_origins: tuple[AllowedOrigin, ...]
     allow_credentials: tuple[ResponseHeader, ...]
@@ -299,10 +303,7 @@ class CorsPolicy:
     expose_headers: tuple[ResponseHeader, ...]
     vary: tuple[ResponseHeader, ...]
     known: bool
-
-    @property
-    def credentials(self) -> bool:
-        return any(header.value == "true" for header in self.allow_credentials)
+    credentials: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, cast
 
 from authlint.model.settings import Route
 from authlint.nginx import authentication as _authentication
-from authlint.nginx import blocks, handlers, headers, locations, variables
+from authlint.nginx import blocks, handlers, headers, locations, rewrite, variables
 from authlint.nginx import buffers as _buffers
 from authlint.nginx import cache as _cache
 from authlint.nginx import cors as _cors
@@ -104,6 +104,11 @@ class NginxSettings(Inheriting):
 
     def variable_definitions(self, name: str) -> tuple[variables.VariableDefinition, ...]:
         return variables.variable_definitions(self, name)
+
+    @memoized
+    def rewrite_paths(self) -> tuple[rewrite.Path, ...]:
+        """The ways requests go through the rewrite directives here."""
+        return rewrite.rewrite_paths(self)
 
     @memoized
     def level_variables(self) -> variables.LevelVariables:
