@@ -19,6 +19,7 @@ from authlint.model.settings import (
     UpstreamKind,
 )
 from authlint.nginx.handlers import MODULE_PREFIX
+from authlint.nginx.rewrite import true_by_credentials
 from authlint.nginx.variables import any_credential, credential_in
 
 if TYPE_CHECKING:
@@ -62,9 +63,9 @@ def cache(settings: NginxSettings) -> CachePolicy | None:
         key=key,
         key_per_user=credential_in(settings, key.value, values_only=True) if key.value else False,
         skip_lookup=bypass,
-        skip_lookup_on_credentials=any_credential(settings, bypass.value),
+        skip_lookup_on_credentials=_on_credentials(settings, bypass.value),
         skip_store=no_cache,
-        skip_store_on_credentials=any_credential(settings, no_cache.value),
+        skip_store_on_credentials=_on_credentials(settings, no_cache.value),
         lifetimes=Setting(valid, valid_found.nodes[0] if valid else None, valid_found.known),
         ignored_headers=Setting(
             frozenset(word.lower() for word in ignored.value), ignored.origin, ignored.known
@@ -77,3 +78,12 @@ def cache(settings: NginxSettings) -> CachePolicy | None:
         ),
         setting_names=CacheSettingNames(f"{prefix}_cache_key", f"{prefix}_no_cache"),
     )
+
+
+def _on_credentials(settings: NginxSettings, conditions: tuple[str, ...]) -> bool | None:
+    """Whether the skip conditions depend on the client's credentials: they hold one, or
+    one is set by an ``if`` that tested credentials."""
+    found = any_credential(settings, conditions)
+    if found is not True and any(true_by_credentials(settings, item) for item in conditions):
+        return True
+    return found

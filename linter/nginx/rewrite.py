@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, cast
 from authlint.model.origins import RegexTooSlow, compile_pcre, search_pcre
 from authlint.nginx import blocks
 from authlint.nginx.values import is_builtin_variable
-from authlint.nginx.variables import DEPTH_LIMIT
+from authlint.nginx.variables import DEPTH_LIMIT, is_credential_variable
 
 if TYPE_CHECKING:
     from authlint.model.scope import Scope
@@ -143,6 +143,26 @@ def values_of(
     """What ``text`` (a value with variables) can be at the end of ``path``: each with
     the tests it takes on the way (a ``map`` read chooses by its keys)."""
     return _evaluate(settings, text, path, None, 0)
+
+
+def true_by_credentials(settings: NginxSettings, text: str) -> bool:
+    """Whether ``text`` is true (neither empty nor ``0``) on some way through because the
+    request's credentials passed a test there: ``if ($http_cookie ~* logged_in) { set
+    $skip 1; }`` makes ``$skip`` a condition on credentials."""
+    for path in settings.rewrite_paths:
+        if not path.known:
+            continue
+        for tests, parts in values_of(settings, path, text):
+            value = _text(parts)
+            if value in ("", "0"):
+                continue
+            if any(test.passed and _on_credentials(test.subject) for test in path.tests + tests):
+                return True
+    return False
+
+
+def _on_credentials(subject: Value) -> bool:
+    return any(isinstance(part, Input) and is_credential_variable(part.name) for part in subject)
 
 
 def _run(

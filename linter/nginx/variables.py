@@ -134,7 +134,7 @@ def credential_in(
     """
     unknown = False
     for name in variables_in(text):
-        if _is_credential_variable(name) and (user_name or name != "remote_user"):
+        if is_credential_variable(name) and (user_name or name != "remote_user"):
             return True
         definitions = settings.variable_definitions(name)
         if not definitions:
@@ -208,7 +208,8 @@ def _map_definition(node: Node, variable: str) -> VariableDefinition:
     )
 
 
-def _is_credential_variable(name: str) -> bool:
+def is_credential_variable(name: str) -> bool:
+    """A request value that carries a credential: cookies, ``Authorization``, a token header."""
     if name in _CREDENTIAL_VARIABLES or name.startswith(("cookie_", "jwt_")):
         return True
     return name.startswith("http_") and any(word in name for word in _CREDENTIAL_WORDS)
