@@ -82,8 +82,9 @@ def cache(settings: NginxSettings) -> CachePolicy | None:
 
 def _on_credentials(settings: NginxSettings, conditions: tuple[str, ...]) -> bool | None:
     """Whether the skip conditions depend on the client's credentials: they hold one, or
-    one is set by an ``if`` that tested credentials."""
-    found = any_credential(settings, conditions)
-    if found is not True and any(true_by_credentials(settings, item) for item in conditions):
+    one is set by an ``if`` that tested credentials (``None``: unknown)."""
+    found = [any_credential(settings, conditions)]
+    found += [true_by_credentials(settings, item) for item in conditions]
+    if True in found:
         return True
-    return found
+    return None if None in found else False

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 # Ways through one location, or values of one expression, followed before the
 # answer is unknown: each `if` may double them.
-PATH_LIMIT = 64
+PATH_LIMIT = 1024
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 _GROUP_NAMES = re.compile(r"\(\?P?<([A-Za-z_]\w*)>")
 _ANSWERING = frozenset({blocks.SERVER, blocks.LOCATION, blocks.IF})
@@ -145,20 +145,26 @@ def values_of(
     return _evaluate(settings, text, path, None, 0)
 
 
-def true_by_credentials(settings: NginxSettings, text: str) -> bool:
+def true_by_credentials(settings: NginxSettings, text: str) -> bool | None:
     """Whether ``text`` is true (neither empty nor ``0``) on some way through because the
     request's credentials passed a test there: ``if ($http_cookie ~* logged_in) { set
-    $skip 1; }`` makes ``$skip`` a condition on credentials."""
+    $skip 1; }`` makes ``$skip`` a condition on credentials. ``None`` when a way the
+    model does not follow, or a test of a value it cannot read, may make it so."""
+    unknown = False
     for path in settings.rewrite_paths:
         if not path.known:
+            unknown = True
             continue
         for tests, parts in values_of(settings, path, text):
-            value = _text(parts)
-            if value in ("", "0"):
+            if _text(parts) in ("", "0"):
                 continue
-            if any(test.passed and _on_credentials(test.subject) for test in path.tests + tests):
+            taken = [test for test in path.tests + tests if test.passed]
+            if any(_on_credentials(test.subject) for test in taken):
                 return True
-    return False
+            unknown = unknown or any(
+                isinstance(part, Opaque) for test in taken for part in test.subject
+            )
+    return None if unknown else False
 
 
 def _on_credentials(subject: Value) -> bool:
