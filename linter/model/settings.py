@@ -241,6 +241,15 @@ class ResponseHeaders:
         return tuple(entry for entry in self.entries if entry.name.lower() == wanted)
 
 
+class RequestsAnswered(str, Enum):
+    """Which requests a scope's own configuration answers, as far as the config shows:
+    only CORS preflights (``OPTIONS``), never them, or either."""
+
+    PREFLIGHTS = "preflights"
+    OTHERS = "others"
+    ANY = "any"
+
+
 class OriginKind(str, Enum):
     """How a scope chooses the ``Access-Control-Allow-Origin`` value."""
 
@@ -294,6 +303,8 @@ class CorsPolicy:
 
     ``credentials``: some answer carries ``Access-Control-Allow-Credentials:
     true``, written so or held by a variable that can be ``true`` there.
+    ``answers``: whether the scope answers preflights, other requests or both
+    (browsers read some headers on one kind only).
     """
 
     allowed_origins: tuple[AllowedOrigin, ...]
@@ -304,6 +315,7 @@ class CorsPolicy:
     vary: tuple[ResponseHeader, ...]
     known: bool
     credentials: bool = False
+    answers: RequestsAnswered = RequestsAnswered.ANY
 
 
 @dataclass(frozen=True, slots=True)

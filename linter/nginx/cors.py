@@ -18,9 +18,10 @@ from authlint.model.settings import (
     OriginFilter,
     OriginKind,
     RegexDialect,
+    RequestsAnswered,
     ResponseHeader,
 )
-from authlint.nginx.rewrite import Input, Test, Text, values_of
+from authlint.nginx.rewrite import Input, Test, Text, method_passes, values_of
 from authlint.nginx.values import variables_in
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from authlint.nginx.settings import NginxSettings
 
 _REQUEST_ORIGIN = Input("http_origin")
+# Methods a cross-origin script sends, besides a preflight's OPTIONS.
+_OTHER_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 # A test's operator: whether it is a regex, and whether case is ignored.
 _OPERATORS = {"=": (False, False), "~": (True, False), "~*": (True, True)}
 
@@ -41,6 +44,7 @@ def cors(settings: NginxSettings) -> CorsPolicy:
             by_name.setdefault(name, []).append(entry)
     if not by_name:
         return CorsPolicy((), (), (), (), (), (), headers.known)
+    answers = requests_answered(settings)
     return CorsPolicy(
         allowed_origins=tuple(
             _allowed_origin(settings, header)
@@ -56,6 +60,7 @@ def cors(settings: NginxSettings) -> CorsPolicy:
             _can_be_true(settings, header)
             for header in by_name.get("access-control-allow-credentials", ())
         ),
+        answers=answers,
     )
 
 
@@ -123,3 +128,19 @@ def _admits_origins(test: Test) -> bool:
 def _filter(test: Test) -> OriginFilter:
     regex, ignore_case = _OPERATORS[test.operator]
     return OriginFilter(test.operand, regex, ignore_case, test.node, RegexDialect.PCRE)
+
+
+def requests_answered(settings: NginxSettings) -> RequestsAnswered:
+    """Which methods reach this scope's own answer: an ``if ($request_method = OPTIONS)``
+    block answers preflights only, and the rest of its location never does."""
+    preflights = others = False
+    for path in settings.rewrite_paths:
+        if path.answering is not settings.scope:
+            continue
+        preflights = preflights or method_passes(path, "OPTIONS")
+        others = others or any(method_passes(path, method) for method in _OTHER_METHODS)
+    if preflights and not others:
+        return RequestsAnswered.PREFLIGHTS
+    if others and not preflights:
+        return RequestsAnswered.OTHERS
+    return RequestsAnswered.ANY

@@ -65,6 +65,7 @@ class Opaque:
 
 Part = Text | Input | Opaque
 Value = tuple[Part, ...]
+_REQUEST_METHOD = Input("request_method")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +166,19 @@ def true_by_credentials(settings: NginxSettings, text: str) -> bool | None:
                 isinstance(part, Opaque) for test in taken for part in test.subject
             )
     return None if unknown else False
+
+
+def method_passes(path: Path, method: str) -> bool:
+    """Whether a request of ``method`` takes ``path``: it gives every test of
+    ``$request_method`` on the way the outcome the path took (a test the model cannot
+    decide counts as passed either way)."""
+    for test in path.tests:
+        if test.subject != (_REQUEST_METHOD,):
+            continue
+        outcome = _decide((Text(method),), test.operator, test.operand)
+        if outcome is not None and outcome != test.passed:
+            return False
+    return True
 
 
 def _on_credentials(subject: Value) -> bool:

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
-from authlint.rules.cors import is_cors_header
+from authlint.rules.cors import is_cors_header, read_on
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -18,7 +18,12 @@ class HeadersDiscarded(Rule):
     ## What it does
     Finds a level (a location, an `if` block, a server) with `add_header`
     lines of its own while an outer level adds CORS headers
-    (`Access-Control-*`) that this level does not repeat.
+    (`Access-Control-*`) that this level does not repeat. A header browsers
+    do not read on the answers the level makes is left out: an
+    `if ($request_method = OPTIONS)` block answers preflights only, which need
+    no `Access-Control-Expose-Headers`; the rest of its location never answers
+    a preflight, and needs no `Access-Control-Allow-Methods`,
+    `-Allow-Headers` or `-Max-Age`.
 
     ## Why is this bad?
     nginx inherits `add_header` all or nothing: one `add_header` of its own,
@@ -69,11 +74,14 @@ class HeadersDiscarded(Rule):
             if headers.defined_in is not scope or not headers.known:
                 continue
             kept = {entry.name.lower() for entry in headers.entries}
+            answers = scope.settings.cors.answers
             lost = sorted(
                 {
                     entry.name
                     for entry in headers.discarded
-                    if is_cors_header(entry.name) and entry.name.lower() not in kept
+                    if is_cors_header(entry.name)
+                    and entry.name.lower() not in kept
+                    and read_on(entry.name, answers)
                 }
             )
             if not lost:
