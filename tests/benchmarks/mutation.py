@@ -66,6 +66,7 @@ TARGETS = {
             "authentication",
             "headers",
             "cors",
+            "rewrite",
             "variables",
             "cache",
             "buffers",
