@@ -137,3 +137,39 @@ def test_cache_beside_an_unread_include_is_not_known(config):
     assert not cache.store.known
     assert not cache.skip_lookup.known
     assert not cache.ignored_headers.known
+
+
+SKIP = f"proxy_cache c1; proxy_cache_bypass $skip; proxy_no_cache $skip; proxy_pass {UPSTREAM};"
+
+
+def test_skip_set_by_an_if_on_credentials_is_a_skip_on_credentials(config):
+    """nginx runs `set $skip 0; if ($http_cookie ~* logged_in) { set $skip 1; }` before
+    the cache: requests with the login cookie skip it (the WordPress idiom; proven on
+    nginx by AL404's near-miss)."""
+    flag = 'set $skip 0; if ($http_cookie ~* "wordpress_logged_in") { set $skip 1; } '
+    cache = cache_at(config, flag + SKIP).cache
+    assert cache.skip_lookup_on_credentials is True
+    assert cache.skip_store_on_credentials is True
+
+
+def test_skip_set_by_an_if_on_the_method_is_not_on_credentials(config):
+    """A skip for POST requests skips nothing for the GETs of logged-in users."""
+    flag = "set $skip 0; if ($request_method = POST) { set $skip 1; } "
+    cache = cache_at(config, flag + SKIP).cache
+    assert cache.skip_lookup_on_credentials is False
+    assert cache.skip_store_on_credentials is False
+
+
+def test_skip_set_by_an_if_on_a_value_defined_out_of_view_is_unknown(config):
+    """`$flag` comes from a `map` this snippet does not show: it may test the cookies."""
+    flag = "set $skip 0; if ($flag) { set $skip 1; } "
+    cache = cache_at(config, flag + SKIP).cache
+    assert cache.skip_lookup_on_credentials is None
+    assert cache.skip_store_on_credentials is None
+
+
+def test_skip_set_at_the_server_counts_for_its_locations(config):
+    """The server's rewrite directives run before the location's, for every request."""
+    server = "set $skip 0; if ($cookie_session) { set $skip 1; }"
+    cache = cache_at(config, SKIP, server=server).cache
+    assert cache.skip_lookup_on_credentials is True
