@@ -29,6 +29,8 @@ if TYPE_CHECKING:
         CorsPolicy,
         HeaderEntry,
         HeaderLimits,
+        IgnoredLimit,
+        RefusedBuffers,
         RequestHeaders,
         ResponseHeaders,
         Setting,
@@ -161,3 +163,11 @@ class NginxSettings(Inheriting):
     @memoized
     def header_limits(self) -> HeaderLimits:
         return _buffers.header_limits(self)
+
+    @memoized
+    def refused_buffers(self) -> tuple[RefusedBuffers, ...]:
+        return _buffers.refused_buffers(self)
+
+    @memoized
+    def ignored_limits(self) -> tuple[IgnoredLimit, ...]:
+        return _buffers.ignored_limits(self)

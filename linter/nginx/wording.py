@@ -73,6 +73,11 @@ FIX_HINTS: Final = {
         "Key the auth cache on the credential: `proxy_cache_key $http_authorization$cookie_sid;`."
     ),
     "AL501": "Set `large_client_header_buffers 4 16k;` (or larger) in this server or in `http`.",
+    "AL502": (
+        "Set the buffers and the busy size with the buffer size, at the same level: the busy "
+        "size at least the larger buffer and at most all buffers but one (for a "
+        "proxy: `proxy_buffer_size 16k; proxy_buffers 8 16k; proxy_busy_buffers_size 32k;`)."
+    ),
 }
 
 REFERENCES: Final = {
@@ -94,4 +99,5 @@ REFERENCES: Final = {
     "AL405": f"{_DOCS}/http/ngx_http_fastcgi_module.html#fastcgi_cache_key",
     "AL406": f"{_DOCS}/http/ngx_http_auth_request_module.html",
     "AL501": f"{_DOCS}/http/ngx_http_core_module.html#large_client_header_buffers",
+    "AL502": f"{_PROXY}#proxy_busy_buffers_size",
 }
