@@ -232,14 +232,15 @@ def ignored_limits(settings: NginxSettings) -> tuple[IgnoredLimit, ...]:
     if not nodes:
         return ()
     large = settings.buffers.large_client_header_buffers
-    if large.value is None:
-        in_effect = "`large_client_header_buffers` as written"
-    else:
+    # An unread file may set the buffers, and a value nginx refuses has no size.
+    in_effect = "the `large_client_header_buffers` in effect apply"
+    if large.value is not None and large.known:
         count, size = large.value
         where = f"set at {large.origin.where}" if large.origin is not None else "nginx's default"
         in_effect = (
-            f"`large_client_header_buffers {count} {_shown(size)}` ({where}): a header field "
-            f"of at most {_shown(size)} and {_shown(count * size)} of headers in all"
+            f"`large_client_header_buffers {count} {_shown(size)}` ({where}) apply: a header "
+            f"field of at most {_shown(size)} as sent (HPACK-encoded), "
+            f"{_shown(count * size)} of headers in all"
         )
     return tuple(
         IgnoredLimit(

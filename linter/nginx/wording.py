@@ -78,6 +78,10 @@ FIX_HINTS: Final = {
         "size at least the larger buffer and at most all buffers but one (for a "
         "proxy: `proxy_buffer_size 16k; proxy_buffers 8 16k; proxy_busy_buffers_size 32k;`)."
     ),
+    "AL503": (
+        "Remove the line; for long tokens over HTTP/2 set `large_client_header_buffers 4 16k;` "
+        "in `http` or the default server."
+    ),
 }
 
 REFERENCES: Final = {
@@ -100,4 +104,5 @@ REFERENCES: Final = {
     "AL406": f"{_DOCS}/http/ngx_http_auth_request_module.html",
     "AL501": f"{_DOCS}/http/ngx_http_core_module.html#large_client_header_buffers",
     "AL502": f"{_PROXY}#proxy_busy_buffers_size",
+    "AL503": f"{_DOCS}/http/ngx_http_v2_module.html#http2_max_field_size",
 }
