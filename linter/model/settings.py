@@ -366,6 +366,10 @@ class HeaderLimits:
     request_line_default: int
     refusal: str
     upstream_response: Setting[int | None]
+    # What the format holds when nothing is set, and what it logs when the
+    # upstream's headers do not fit (the request then fails).
+    upstream_response_default: int | None = None
+    upstream_refusal: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,3 +498,8 @@ class Settings(Protocol):
     @property
     def ignored_limits(self) -> tuple[IgnoredLimit, ...]:
         """The header limits written at this level that the server ignores."""
+
+    @property
+    def auth_answer_credentials(self) -> tuple[Node, ...]:
+        """The settings that keep a credential (a token, a cookie, ``Authorization``) the
+        answer to this scope's authentication subrequest carries in its headers."""

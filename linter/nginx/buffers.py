@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from authlint.model.scope import ScopeRole
 from authlint.model.settings import HeaderLimits, IgnoredLimit, RefusedBuffers, Setting
 from authlint.nginx.handlers import MODULE_PREFIX
+from authlint.nginx.values import variables_in
 from authlint.sizes import parse_number, parse_size
 
 if TYPE_CHECKING:
@@ -35,6 +36,12 @@ _DEFAULT_MAX_TEMP_FILE = 1024**3
 # The upstream modules with a set of buffers to check (grpc and memcached have
 # the header buffer only).
 _BUFFERED_MODULES = ("proxy", "fastcgi", "uwsgi", "scgi")
+# Response headers of the auth subrequest named so carry a credential
+# (``$upstream_http_x_auth_request_access_token``, ``$upstream_http_set_cookie``).
+_CREDENTIAL_HEADER_WORDS = ("authorization", "token", "cookie", "jwt")
+_UPSTREAM_HEADER = "upstream_http_"
+# ``$upstream_cookie_<name>``: a cookie the answer sets.
+_UPSTREAM_COOKIE = "upstream_cookie_"
 # Ignored with a warning since nginx 1.19.7.
 _OBSOLETE_HTTP2_LIMITS = ("http2_max_field_size", "http2_max_header_size")
 
@@ -78,6 +85,8 @@ def header_limits(settings: NginxSettings) -> HeaderLimits:
         request_line_default=_DEFAULT_LARGE_BUFFER,
         refusal="400 Request Header Or Cookie Too Large",
         upstream_response=held.upstream_header_buffer_size,
+        upstream_response_default=_PAGE,
+        upstream_refusal="upstream sent too big header",
     )
 
 
@@ -251,3 +260,20 @@ def ignored_limits(settings: NginxSettings) -> tuple[IgnoredLimit, ...]:
         )
         for node in nodes
     )
+
+
+def auth_answer_credentials(settings: NginxSettings) -> tuple[Node, ...]:
+    """The ``auth_request_set`` lines in effect here that keep a credential header of the
+    auth subrequest's answer."""
+    return tuple(
+        node
+        for node in settings.lookup("auth_request_set").nodes
+        if any(_credential_header(name) for name in variables_in(node.arg(1)))
+    )
+
+
+def _credential_header(variable: str) -> bool:
+    if variable.startswith(_UPSTREAM_COOKIE):
+        return True
+    header = variable.removeprefix(_UPSTREAM_HEADER)
+    return header != variable and any(word in header for word in _CREDENTIAL_HEADER_WORDS)

@@ -171,3 +171,7 @@ class NginxSettings(Inheriting):
     @memoized
     def ignored_limits(self) -> tuple[IgnoredLimit, ...]:
         return _buffers.ignored_limits(self)
+
+    @memoized
+    def auth_answer_credentials(self) -> tuple[Node, ...]:
+        return _buffers.auth_answer_credentials(self)

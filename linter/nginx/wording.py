@@ -82,6 +82,10 @@ FIX_HINTS: Final = {
         "Remove the line; for long tokens over HTTP/2 set `large_client_header_buffers 4 16k;` "
         "in `http` or the default server."
     ),
+    "AL504": (
+        "In the auth location, set `proxy_buffer_size 16k;` with `proxy_buffers 8 16k;` "
+        "(or the fastcgi, uwsgi, scgi, grpc ones its upstream uses)."
+    ),
 }
 
 REFERENCES: Final = {
@@ -105,4 +109,5 @@ REFERENCES: Final = {
     "AL501": f"{_DOCS}/http/ngx_http_core_module.html#large_client_header_buffers",
     "AL502": f"{_PROXY}#proxy_busy_buffers_size",
     "AL503": f"{_DOCS}/http/ngx_http_v2_module.html#http2_max_field_size",
+    "AL504": f"{_PROXY}#proxy_buffer_size",
 }
