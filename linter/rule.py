@@ -171,6 +171,9 @@ class Rule(ABC):
     # The message says what the server does, so a real-server proof must show it
     # (tests/test_real_nginx.py); false where the claim is the browser's.
     states_server_behaviour: ClassVar[bool] = True
+    # The message quotes the error or warning of the server's config test
+    # (`nginx -t`): that test, run on the rule's bad and good examples, is its proof.
+    config_test: ClassVar[bool] = False
     # False where a `# authlint: ignore[...]` comment must not hide the finding.
     suppressible: ClassVar[bool] = True
     # The options users may set for this rule; the engine passes their values.

@@ -70,6 +70,11 @@ def _shift_headings(lines: list[str], levels: int) -> list[str]:
 
 def _proof(rule: type[Rule]) -> str:
     # No repository path: `authlint explain` runs from a wheel, which ships no fixtures.
+    if rule.config_test:
+        return (
+            "yes: authlint's test suite runs the server's config test on this rule's bad "
+            "and good examples and shows the error or warning its message quotes"
+        )
     if rule.states_server_behaviour:
         return (
             "yes: authlint's test suite boots nginx with this rule's bad and good "

@@ -97,6 +97,8 @@ class Answer:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None
+    # Headers of exactly that many bytes each, "Name: xxx...\r\n" included.
+    long_headers: dict[str, int] = field(default_factory=dict)
 
 
 class _Upstream(ABC):
@@ -151,6 +153,8 @@ class Recorder(_Upstream):
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
+                for name, line_bytes in answer.long_headers.items():
+                    self.send_header(name, "x" * (line_bytes - len(name) - 4))
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -8,15 +8,24 @@ without them.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from authlint.rule import load_rules
+from authlint.rule import Severity, load_rules
 
-from conftest import EXAMPLES, RULE_FIXTURES, case_id, cases, expected_findings, lint
+from conftest import (
+    EXAMPLES,
+    RULE_FIXTURES,
+    case_id,
+    case_rule,
+    cases,
+    expected_findings,
+    lint,
+)
 from realserver import Nginx, render, required_nginx, run_proof, syntax_check
 
 pytestmark = pytest.mark.realserver
@@ -32,8 +41,14 @@ def _proofs() -> list[tuple[str, dict[str, Any]]]:
 
 PROOFS = _proofs()
 BREAKABLE = [(rule, proof) for rule, proof in PROOFS if "breaks_without" in proof]
-# Rules whose message states what the server does; each needs proofs.
-RUNTIME_RULES = [rule.id for rule in load_rules() if rule.states_server_behaviour]
+# Rules whose message states what the server does; each needs proofs, but a
+# rule that quotes the config test's verdict is proved by that test instead.
+RUNTIME_RULES = [
+    rule.id for rule in load_rules() if rule.states_server_behaviour and not rule.config_test
+]
+CONFIG_TEST_RULES = {rule.id: rule for rule in load_rules() if rule.config_test}
+# What a message quotes of the config test: its last `...`.
+_QUOTED = re.compile(r"`([^`]+)`[^`]*$")
 
 
 def _proof_id(item: tuple[str, dict[str, Any]]) -> str:
@@ -41,9 +56,16 @@ def _proof_id(item: tuple[str, dict[str, Any]]) -> str:
 
 
 def _server_valid(case: Path) -> bool:
-    """A case meant to be valid nginx: recognised as nginx, and with no AL0xx expected."""
+    """A case meant to be valid nginx: recognised as nginx, with no AL0xx expected nor a
+    refusal of the config test."""
     expected = expected_findings(case)
-    return lint(case).files_scanned > 0 and not any(rule < "AL100" for rule, _, _ in expected)
+    return lint(case).files_scanned > 0 and not any(
+        rule < "AL100" or _refused_by_config_test(rule) for rule, _, _ in expected
+    )
+
+
+def _refused_by_config_test(rule: str) -> bool:
+    return rule in CONFIG_TEST_RULES and CONFIG_TEST_RULES[rule].severity is Severity.ERROR
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +115,34 @@ def _valid_id(case: Path) -> str:
 def test_fixture_passes_nginx_syntax_test(nginx: str, case: Path, tmp_path: Path) -> None:
     result = syntax_check(nginx, render(case, tmp_path))
     assert result.returncode == 0, result.stderr
+
+
+CONFIG_TESTED = [
+    case
+    for case in cases()
+    if case_rule(case) in CONFIG_TEST_RULES
+    and not any(rule < "AL100" for rule, _, _ in expected_findings(case))
+]
+
+
+@pytest.mark.parametrize("case", CONFIG_TESTED, ids=case_id)
+def test_config_test_says_what_the_finding_quotes(nginx: str, case: Path, tmp_path: Path) -> None:
+    """A config-test rule's finding quotes nginx -t's own error or warning, and nginx -t
+    fails exactly where the rule reports an error; its near misses load without a word."""
+    rule = CONFIG_TEST_RULES[case_rule(case)]
+    findings = [finding for finding in lint(case).findings if finding.rule == rule.id]
+    result = syntax_check(nginx, render(case, tmp_path))
+    if case.name.startswith("good_"):
+        assert not findings
+        assert result.returncode == 0, result.stderr
+        assert "[warn]" not in result.stderr, result.stderr
+        return
+    assert findings
+    assert (result.returncode != 0) == (rule.severity is Severity.ERROR), result.stderr
+    for finding in findings:
+        quoted = _QUOTED.search(finding.message)
+        assert quoted is not None, finding.message
+        assert quoted.group(1) in result.stderr, (quoted.group(1), result.stderr)
 
 
 @pytest.mark.parametrize("case", VALID, ids=_valid_id)

@@ -379,6 +379,37 @@ class HeaderLimits:
     request_line_default: int
     refusal: str
     upstream_response: Setting[int | None]
+    # What the format holds when nothing is set, and what it logs when the
+    # upstream's headers do not fit (the request then fails).
+    upstream_response_default: int | None = None
+    upstream_refusal: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedBuffers:
+    """Upstream buffers in effect at a hop that its server refuses to load (the
+    config test fails), for one kind of upstream.
+
+    ``origin`` is the innermost setting written that takes part; ``values`` says
+    what the server computes, defaults derived from other settings included,
+    and ``error`` is the server's own refusal, as messages quote them.
+    ``known`` is false when an unread file could change one of the values.
+    """
+
+    origin: Node
+    values: str
+    error: str
+    known: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoredLimit:
+    """A header limit written at a level that the server ignores, with its own
+    ``warning``; ``in_effect`` is the limit that applies instead, as messages say it."""
+
+    origin: Node
+    warning: str
+    in_effect: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,3 +503,16 @@ class Settings(Protocol):
     # Header limits
     @property
     def header_limits(self) -> HeaderLimits: ...
+
+    @property
+    def refused_buffers(self) -> tuple[RefusedBuffers, ...]:
+        """The upstream buffer sets in effect here that the server refuses to load."""
+
+    @property
+    def ignored_limits(self) -> tuple[IgnoredLimit, ...]:
+        """The header limits written at this level that the server ignores."""
+
+    @property
+    def auth_answer_credentials(self) -> tuple[Node, ...]:
+        """The settings that keep a credential (a token, a cookie, ``Authorization``) the
+        answer to this scope's authentication subrequest carries in its headers."""

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
         CorsPolicy,
         HeaderEntry,
         HeaderLimits,
+        IgnoredLimit,
+        RefusedBuffers,
         RequestHeaders,
         ResponseHeaders,
         Setting,
@@ -166,3 +168,15 @@ class NginxSettings(Inheriting):
     @memoized
     def header_limits(self) -> HeaderLimits:
         return _buffers.header_limits(self)
+
+    @memoized
+    def refused_buffers(self) -> tuple[RefusedBuffers, ...]:
+        return _buffers.refused_buffers(self)
+
+    @memoized
+    def ignored_limits(self) -> tuple[IgnoredLimit, ...]:
+        return _buffers.ignored_limits(self)
+
+    @memoized
+    def auth_answer_credentials(self) -> tuple[Node, ...]:
+        return _buffers.auth_answer_credentials(self)

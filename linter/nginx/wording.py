@@ -73,6 +73,19 @@ FIX_HINTS: Final = {
         "Key the auth cache on the credential: `proxy_cache_key $http_authorization$cookie_sid;`."
     ),
     "AL501": "Set `large_client_header_buffers 4 16k;` (or larger) in this server or in `http`.",
+    "AL502": (
+        "Set the buffers and the busy size with the buffer size, at the same level: the busy "
+        "size at least the larger buffer and at most all buffers but one (for a "
+        "proxy: `proxy_buffer_size 16k; proxy_buffers 8 16k; proxy_busy_buffers_size 32k;`)."
+    ),
+    "AL503": (
+        "Remove the line; for long tokens over HTTP/2 set `large_client_header_buffers 4 16k;` "
+        "in `http` or the default server."
+    ),
+    "AL504": (
+        "In the auth location, set `proxy_buffer_size 16k;` with `proxy_buffers 8 16k;` "
+        "(or the fastcgi, uwsgi, scgi, grpc ones its upstream uses)."
+    ),
 }
 
 REFERENCES: Final = {
@@ -94,4 +107,7 @@ REFERENCES: Final = {
     "AL405": f"{_DOCS}/http/ngx_http_fastcgi_module.html#fastcgi_cache_key",
     "AL406": f"{_DOCS}/http/ngx_http_auth_request_module.html",
     "AL501": f"{_DOCS}/http/ngx_http_core_module.html#large_client_header_buffers",
+    "AL502": f"{_PROXY}#proxy_busy_buffers_size",
+    "AL503": f"{_DOCS}/http/ngx_http_v2_module.html#http2_max_field_size",
+    "AL504": f"{_PROXY}#proxy_buffer_size",
 }
