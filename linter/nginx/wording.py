@@ -48,8 +48,9 @@ FIX_HINTS: Final = {
         "one file at both levels); if this area is meant for fewer users, say so in a comment."
     ),
     "AL203": (
-        "Write the exemption as a prefix location (`location /api { auth_basic off; ... }`), "
-        "so that `/api/` and the paths below it are exempt too."
+        "Write the exemption as a prefix location (`location {path} { auth_basic off; ... }`) "
+        "so that it covers the paths below `{path}` too; where a regex location answers them, "
+        "turn Basic auth off there as well."
     ),
     "AL301": "Answer with the caller's origin from an allow-list (a `map` with an empty default).",
     "AL302": (

@@ -99,6 +99,7 @@ class ExactMatchExemption(Rule):
                 f"`{scope.label}` turns Basic auth off for `{path}` alone: "
                 f"{server_name(scope.format)} answers `{below}` with `{route.scope.label}`, "
                 f"where Basic auth still runs{where} and asks for a password",
+                fields={"path": path},
             )
 
 
