@@ -369,7 +369,7 @@ class _RenderState:
                 kind = FastCgiRecorder if name == "fastcgi_pass" else Recorder
                 args = [_ADDRESS.sub(partial(self._upstream, kind=kind), args[0]), *args[1:]]
             elif name == "auth_basic_user_file":
-                args = [str(self.prefix / "htpasswd")]
+                args = [str(self._user_file(args[0]))]
             elif name in ("root", "alias"):
                 args = [str(self.prefix / "www") + ("/" if name == "alias" else "")]
             elif name.endswith("_cache_path"):
@@ -387,6 +387,16 @@ class _RenderState:
                 rewritten["block"] = self.rewrite(statement["block"], (*context, name))
             out.append(rewritten)
         return out
+
+    def _user_file(self, written: str) -> Path:
+        """The user file a fixture's names: ``htpasswd.<user>`` lists that user alone (for
+        proofs where two files admit different users), any other name every user."""
+        user = Path(written).name.removeprefix("htpasswd.")
+        if user not in USERS:
+            return self.prefix / "htpasswd"
+        path = self.prefix / f"htpasswd.{user}"
+        path.write_text(f"{user}:{{PLAIN}}{USERS[user]}\n")
+        return path
 
     def main_level(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The main config's machine-level lines replaced by the prefix's."""

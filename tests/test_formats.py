@@ -91,6 +91,7 @@ class ToySettings:
         self.authenticates_some_methods = Setting(False)
         self.request_headers = None
         self.upstream: Upstream | None = None
+        self.exact_path: str | None = None
         self.authorization: AuthorizationForwarding | None = None
         if scope.node is not None:
             self.upstream = Upstream(UpstreamKind.CGI, scope.node.arg(0), scope.node)

@@ -851,6 +851,54 @@ def test_auth_basic_user_file_alone_keeps_inherited_realm(nginx):
         assert auth.basic.value
 
 
+def test_basic_check_reads_the_user_file_in_effect(nginx):
+    """nginx: the Basic check's user list is the auth_basic_user_file in effect: the
+    server's where the location sets only a realm, the location's own where it sets one,
+    and that one again in a location nested in it."""
+    ws = nginx(AUTH_CONFIG)
+    server_file = at(ws, "location /inherit/").single("auth_basic_user_file").origin
+    own_file = at(ws, "location /file/").single("auth_basic_user_file").origin
+    assert server_file.line != own_file.line
+    for label, store, origin in (
+        ("location /inherit/", "htpasswd", server_file),
+        ("location /realm/", "htpasswd", server_file),
+        ("location /file/", "htpasswd2", own_file),
+        ("location /file/nested/", "htpasswd2", own_file),
+    ):
+        check = at(ws, label).authentication.check(AuthKind.BASIC)
+        assert check.store == store, label
+        assert check.store_origin is origin, label
+
+
+def test_basic_check_without_user_file_has_no_store(nginx):
+    ws = nginx(f'server {{ location /r/ {{ auth_basic "x"; proxy_pass {UPSTREAM}; }} }}')
+    check = at(ws, "location /r/").authentication.check(AuthKind.BASIC)
+    assert check.store is None
+    assert check.store_origin is None
+
+
+def test_exact_path_is_the_uri_of_an_exact_location_only(nginx):
+    """nginx: `location = /api` (or `=/api`) matches /api alone; other locations, servers
+    and the blocks inside an exact location answer no single path of their own."""
+    ws = nginx(
+        f"""
+server {{
+    location = /api {{ proxy_pass {UPSTREAM}; if ($arg_x) {{ return 404; }} }}
+    location =/login {{ proxy_pass {UPSTREAM}; }}
+    location /api/ {{ proxy_pass {UPSTREAM}; }}
+    location ~ ^/exact$ {{ proxy_pass {UPSTREAM}; }}
+}}
+"""
+    )
+    assert at(ws, "location = /api").exact_path == "/api"
+    assert at(ws, "location =/login").exact_path == "/login"
+    assert at(ws, "location /api/").exact_path is None
+    assert at(ws, "location ~ ^/exact$").exact_path is None
+    assert at(ws, "if $arg_x").exact_path is None
+    server = at(ws, "location /api/").scope.parent
+    assert server.settings.exact_path is None
+
+
 def test_auth_basic_off_cancels_inherited_basic_auth(nginx):
     """nginx: "the special value off cancels the effect of the auth_basic directive inherited
     from the previous configuration level" (200 without credentials).

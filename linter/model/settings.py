@@ -155,7 +155,9 @@ class AuthCheck:
     ``enforced`` is false where the check is declared but does not run (nginx
     skips Basic auth without a user file); ``target`` is where a subrequest
     or an outside URL goes; ``exempt_methods`` the request methods it does
-    not apply to (upper case; none: it covers every method).
+    not apply to (upper case; none: it covers every method). ``store`` is the
+    user list a Basic or Digest check reads, as written (a file path), and
+    ``store_origin`` the node that names it (``None``: no list is in effect).
     """
 
     kind: AuthKind
@@ -164,6 +166,8 @@ class AuthCheck:
     known: bool
     target: str | None = None
     exempt_methods: frozenset[str] = frozenset()
+    store: str | None = None
+    store_origin: Node | None = None
 
 
 @dataclass(slots=True)
@@ -442,6 +446,11 @@ class Settings(Protocol):
 
     def route(self, path: str) -> Route:
         """The scope of this scope's host that answers a request for ``path``."""
+
+    @property
+    def exact_path(self) -> str | None:
+        """The one path this route answers (``None``: it answers more than one, or it is
+        no route)."""
 
     @property
     def upstream_route(self) -> Route | None:

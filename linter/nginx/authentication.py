@@ -45,7 +45,15 @@ def authentication(settings: NginxSettings) -> Authentication:
     if realm.value is not None:
         enforced = user_file.value is not None
         checks.append(
-            AuthCheck(AuthKind.BASIC, realm.origin, enforced, basic_known, exempt_methods=exempt)
+            AuthCheck(
+                AuthKind.BASIC,
+                realm.origin,
+                enforced,
+                basic_known,
+                exempt_methods=exempt,
+                store=user_file.value,
+                store_origin=user_file.origin,
+            )
         )
     for kind, setting in ((AuthKind.SUBREQUEST, subrequest), (AuthKind.JWT, jwt)):
         if setting.value:

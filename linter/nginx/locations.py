@@ -110,6 +110,14 @@ def _search(parent: Scope, uri: str) -> _Found:
 _MODIFIERS = ("^~", "~*", "=", "~")
 
 
+def exact_path(scope: Scope) -> str | None:
+    """The URI a ``location = /x`` answers, the only one it matches."""
+    if scope.kind != blocks.LOCATION or scope.node is None or not scope.node.args:
+        return None
+    modifier, pattern = _modifier_and_pattern(scope)
+    return pattern if modifier == "=" else None
+
+
 def _modifier_and_pattern(location: Scope) -> tuple[str, str]:
     """``location = /x`` and ``location =/x`` alike: nginx reads a modifier glued to
     its pattern."""

@@ -60,6 +60,10 @@ class NginxSettings(Inheriting):
         return locations.match_location(server, path)
 
     @memoized
+    def exact_path(self) -> str | None:
+        return locations.exact_path(self.scope)
+
+    @memoized
     def upstream_route(self) -> Route | None:
         return locations.proxied_location(self.scope)
 

@@ -13,6 +13,7 @@ _PROXY = f"{_DOCS}/http/ngx_http_proxy_module.html"
 _HEADERS = f"{_DOCS}/http/ngx_http_headers_module.html#add_header"
 _CONF_STRUCTURE = f"{_DOCS}/beginners_guide.html#conf_structure"
 _INCLUDE = f"{_DOCS}/ngx_core_module.html#include"
+_AUTH_BASIC = f"{_DOCS}/http/ngx_http_auth_basic_module.html"
 
 FIX_HINTS: Final = {
     "AL001": "Fix the syntax at this line; check the whole config with `nginx -t`.",
@@ -38,6 +39,19 @@ FIX_HINTS: Final = {
         "the config file."
     ),
     "AL104": 'Add `proxy_set_header Authorization "";` at this level (with its other headers).',
+    "AL201": (
+        "Add `auth_basic_user_file /etc/nginx/htpasswd;` at this level or an outer one, or "
+        "`auth_basic off;` if nothing is to be protected."
+    ),
+    "AL202": (
+        "If the outer file's users must get in here too, list them in this file (or name "
+        "one file at both levels); if this area is meant for fewer users, say so in a comment."
+    ),
+    "AL203": (
+        "Write the exemption as a prefix location (`location {path} { auth_basic off; ... }`) "
+        "so that it covers the paths below `{path}` too; where a regex location answers them, "
+        "turn Basic auth off there as well."
+    ),
     "AL301": "Answer with the caller's origin from an allow-list (a `map` with an empty default).",
     "AL302": (
         "Echo only allowed origins: a `map $http_origin` with exact or anchored keys and an "
@@ -98,6 +112,9 @@ REFERENCES: Final = {
     "AL102": f"{_PROXY}#proxy_set_header",
     "AL103": f"{_PROXY}#proxy_set_header",
     "AL104": f"{_DOCS}/http/ngx_http_auth_basic_module.html",
+    "AL201": f"{_AUTH_BASIC}#auth_basic_user_file",
+    "AL202": f"{_AUTH_BASIC}#auth_basic_user_file",
+    "AL203": f"{_DOCS}/http/ngx_http_core_module.html#location",
     "AL305": _HEADERS,
     "AL307": _HEADERS,
     "AL401": f"{_PROXY}#proxy_cache",
