@@ -14,7 +14,7 @@ make ``nginx -t`` fail.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from authlint.model.scope import ScopeRole
 from authlint.model.settings import HeaderLimits, IgnoredLimit, RefusedBuffers, Setting
@@ -36,6 +36,17 @@ _DEFAULT_MAX_TEMP_FILE = 1024**3
 # The upstream modules with a set of buffers to check (grpc and memcached have
 # the header buffer only).
 _BUFFERED_MODULES = ("proxy", "fastcgi", "uwsgi", "scgi")
+_BUFFER_SETTINGS = frozenset(
+    f"{module}_{name}"
+    for module in _BUFFERED_MODULES
+    for name in (
+        "buffer_size",
+        "buffers",
+        "busy_buffers_size",
+        "temp_file_write_size",
+        "max_temp_file_size",
+    )
+)
 # Response headers of the auth subrequest named so carry a credential
 # (``$upstream_http_x_auth_request_access_token``, ``$upstream_http_set_cookie``).
 _CREDENTIAL_HEADER_WORDS = ("authorization", "token", "cookie", "jwt")
@@ -229,8 +240,18 @@ def refused_buffers(settings: NginxSettings) -> tuple[RefusedBuffers, ...]:
     """The buffer sets nginx refuses here, one per module at most (its first error)."""
     # nginx checks the values it merges into each server and location, never
     # http's own: a level without servers is never checked.
-    if settings.scope.role is ScopeRole.ROOT:
+    scope = settings.scope
+    if scope.role is ScopeRole.ROOT:
         return ()
+    parent = scope.parent
+    # A level that sets none of them merges its parent's values: the same refusals.
+    if (
+        parent is not None
+        and parent.role is not ScopeRole.ROOT
+        and not scope.unread
+        and not _BUFFER_SETTINGS & scope.own.keys()
+    ):
+        return cast("NginxSettings", parent.settings).refused_buffers
     found = (_refusal(settings, module) for module in _BUFFERED_MODULES)
     return tuple(refusal for refusal in found if refusal is not None)
 
