@@ -12,10 +12,11 @@
   the page's work is done) and returns a :class:`FetchResult`, with the console
   messages Chromium logged (its CORS errors). Given a cookie, Chromium first
   gets it from 127.0.0.1 (nginx's host), as a logged-in user holds one.
-- :func:`run_browser_proof` starts nginx with a proof's fixture (rendered by
-  :mod:`realserver`, upstreams included), runs the page, and compares what the
-  script saw, the console, and what nginx answered (its access log) with what
-  the proof expects (see ``fixtures/rules/*/browser.yaml``).
+- :func:`run_browser_proof` runs a proof's page against nginx running its
+  fixture (rendered and started by :mod:`realserver`, upstreams included) and
+  compares what the script saw, the console, what nginx answered (its access
+  log) and what an upstream got with what the proof expects (see
+  ``fixtures/rules/*/browser.yaml``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from realserver import LOOPBACK, Answer, Nginx, Rendered, free_port
+from realserver import LOOPBACK, Answer, Rendered, free_port
 
 # Debian's launcher; it runs the browser in the same process (exec).
 CHROMIUM = "/usr/bin/chromium"
@@ -260,7 +261,6 @@ def run_browser_proof(
     chromium: str,
     proof: dict[str, Any],
     rendered: Rendered,
-    nginx: Nginx,
     page: PageServer,
     profile: Path,
 ) -> tuple[FetchResult, list[str]]:

@@ -70,9 +70,7 @@ def test_browser_proof(
 ) -> None:
     rendered = render(RULE_FIXTURES / rule / proof["config"], tmp_path / "nginx")
     with Nginx(nginx, rendered) as server:
-        result, problems = run_browser_proof(
-            chromium, proof, rendered, server, page, tmp_path / "profile"
-        )
+        result, problems = run_browser_proof(chromium, proof, rendered, page, tmp_path / "profile")
         assert not problems, "\n".join([*problems, repr(result), server.log()])
     # A rejected fetch shows the script no status: that is the browser's side of it.
     assert result.fetched or result.status is None
@@ -87,10 +85,8 @@ def test_browser_proof_fails_once_its_fix_is_removed(
     assert proof["breaks_without"] in fixture.read_text()
     rendered = render(fixture, tmp_path / "nginx", without=proof["breaks_without"])
     with Nginx(nginx, rendered) as server:
-        result, problems = run_browser_proof(
-            chromium, proof, rendered, server, page, tmp_path / "profile"
-        )
-        assert problems, repr(result)
+        result, problems = run_browser_proof(chromium, proof, rendered, page, tmp_path / "profile")
+        assert problems, "\n".join([repr(result), server.log()])
 
 
 @pytest.mark.parametrize("rule", PROVEN_RULES)
