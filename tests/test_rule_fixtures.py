@@ -62,8 +62,10 @@ RULE_FORMATS = [
     for rule_id, rule in RULES.items()
     for name in claimed_formats(rule)
 ]
-# Beside the format folders, a rule's folder holds its real-server proofs.
+# Beside the format folders, a rule's folder holds its real-server proofs
+# and its browser proofs (tests/test_browser.py).
 PROOFS = "proofs.yaml"
+BROWSER_PROOFS = "browser.yaml"
 CASES = cases()
 UPDATE_SNAPSHOTS = "AUTHLINT_UPDATE_SNAPSHOTS"
 
@@ -182,6 +184,6 @@ def test_fixture_folders_name_real_rules() -> None:
 @pytest.mark.parametrize("rule", sorted(path.name for path in RULE_FIXTURES.iterdir()))
 def test_format_folders_are_formats_the_rule_claims(rule: str) -> None:
     claimed = set(claimed_formats(RULES[rule]))
-    entries = {path.name for path in (RULE_FIXTURES / rule).iterdir()} - {PROOFS}
+    entries = {path.name for path in (RULE_FIXTURES / rule).iterdir()} - {PROOFS, BROWSER_PROOFS}
     assert entries <= claimed, f"{rule} claims {sorted(claimed)}: {sorted(entries - claimed)}"
     assert all((RULE_FIXTURES / rule / name).is_dir() for name in entries)

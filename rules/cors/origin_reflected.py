@@ -28,7 +28,10 @@ class OriginReflected(Rule):
     cookies or credentials and read the answers: their data, their CSRF
     tokens, whatever the API returns. An allow-list, a `map` with exact or
     anchored keys and an empty default, or an anchored `if` regex, is not
-    reported here (AL303 judges its regexes).
+    reported here (AL303 judges its regexes). Proven in a real browser: in
+    authlint's test suite, a page of another site in headless Chromium sends
+    the user's cookie (third-party cookies allowed) and reads the bad
+    examples' answers, and not the good ones'.
 
     ## Example
     ```nginx

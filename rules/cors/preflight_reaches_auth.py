@@ -29,7 +29,9 @@ class PreflightReachesAuth(Rule):
     credentials. nginx answers it 401, the preflight fails, and the browser
     never sends the real request: every such call fails with a CORS error.
     With `auth_request`, the auth service must let `OPTIONS` through, or nginx
-    must answer it first.
+    must answer it first. Proven in a real browser: in authlint's test suite,
+    headless Chromium gets 401 for the bad examples' preflights and never
+    sends the request, while the good examples' requests go through.
 
     ## Example
     ```nginx
