@@ -252,6 +252,12 @@ def refused_buffers(settings: NginxSettings) -> tuple[RefusedBuffers, ...]:
         and not _BUFFER_SETTINGS & scope.own.keys()
     ):
         return cast("NginxSettings", parent.settings).refused_buffers
+    # nginx's defaults pass its checks: only a level with settings of its own, or
+    # a file not read, can fail them.
+    if not any(
+        level.unread or _BUFFER_SETTINGS & level.own.keys() for level in (scope, *scope.ancestors())
+    ):
+        return ()
     found = (_refusal(settings, module) for module in _BUFFERED_MODULES)
     return tuple(refusal for refusal in found if refusal is not None)
 

@@ -60,11 +60,11 @@ class BasicWithoutUserFile(Rule):
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
         for scope in workspace.scopes():
-            if not _answers_requests(scope):
-                continue
             authentication = scope.settings.authentication
             basic = authentication.check(AuthKind.BASIC)
             if basic is None or basic.enforced or not basic.known or basic.origin is None:
+                continue
+            if not _answers_requests(scope):
                 continue
             # Another check that runs here still keeps strangers out.
             others = authentication.server_authenticates
