@@ -70,11 +70,20 @@ def required_nginx() -> str:
     return binary
 
 
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A loopback port no listener holds, and never one given out before in this run:
+    the kernel may hand the same free port to two probes in a row, and a fixture's
+    nginx and its recorders would then fight over it."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind((LOOPBACK, 0))
+            port: int = probe.getsockname()[1]
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 # --- upstreams -------------------------------------------------------------------------
