@@ -619,6 +619,13 @@ def run_proof(proof: dict[str, Any], rendered: Rendered, nginx: Nginx) -> list[s
             else:
                 got = rendered.upstreams[label].received[-1]
                 problems += _compare(where, "upstream got", got.header, expect["received"])
+        # Several upstreams reached (an auth subrequest's, then the app's): what each got.
+        for label, headers in expect.get("upstream_received", {}).items():
+            if str(label) not in reached:
+                problems.append(f"{where}: upstream {label} did not receive it ({reached})")
+            else:
+                got = rendered.upstreams[str(label)].received[-1]
+                problems += _compare(where, f"upstream {label} got", got.header, headers)
         if "response_headers" in expect:
             problems += _compare(where, "response had", response.header, expect["response_headers"])
         if "same_body_as" in expect and response.body != bodies[expect["same_body_as"] - 1]:

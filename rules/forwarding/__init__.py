@@ -29,7 +29,8 @@ def where_server_does_not_authenticate(
     workspace: Workspace, state: AuthorizationState
 ) -> Iterator[tuple[Scope, Upstream, AuthorizationForwarding]]:
     """Forwarding scopes in ``state`` where the server checks no credentials itself (for no
-    method).
+    method), and sends none of the client's under another header either (an auth
+    subrequest that passes on the session cookie alone).
 
     One per directive that decides the state: the first scope it affects.
     """
@@ -37,6 +38,8 @@ def where_server_does_not_authenticate(
     for scope, upstream, authorization in forwarding_scopes(workspace):
         origin = authorization.origin
         if authorization.state is not state or origin is None or once.seen(origin):
+            continue
+        if scope.settings.credentials_sent_upstream():
             continue
         authenticates = scope.settings.authenticates_some_methods
         if authenticates.known and not authenticates.value and once.first(origin):

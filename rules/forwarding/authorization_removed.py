@@ -23,7 +23,9 @@ class AuthorizationRemoved(Rule):
     `fastcgi_pass_request_headers off` and their uwsgi, scgi and gRPC
     equivalents, in a scope where nginx itself checks no credentials
     (no `auth_basic` with a user file, no `auth_request`, no `auth_jwt`, not
-    even for the methods a `limit_except` block does not list).
+    even for the methods a `limit_except` block does not list), and that sends
+    none of the client's credentials under another header either (an auth
+    subrequest that passes on the session cookie alone gets what it reads).
 
     ## Why is this bad?
     If nginx does not check the credentials, the upstream is the one that
