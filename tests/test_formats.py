@@ -18,6 +18,7 @@ from authlint.model.settings import (
     AuthorizationForwarding,
     AuthorizationState,
     Facet,
+    HeaderEntry,
     Setting,
     Upstream,
     UpstreamKind,
@@ -102,6 +103,9 @@ class ToySettings:
                 known=True,
                 reason="the toy server hides `Authorization` from CGI unless told otherwise",
             )
+
+    def credentials_sent_upstream(self) -> tuple[HeaderEntry, ...]:
+        return ()  # the toy server sends no header of its own to CGI
 
 
 class ToyFormat(Format):
