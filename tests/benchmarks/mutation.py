@@ -80,6 +80,7 @@ STAGES = (
     ("tests/test_rule_fixtures.py",),
     (
         "tests/test_model_cors.py",
+        "tests/test_rewrite_flow.py",
         "tests/test_model_cache.py",
         "tests/test_model_credentials.py",
         "tests/test_nginx_response_headers.py",
