@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, cast
 
 from authlint.model.origins import RegexTooSlow, compile_pcre, search_pcre
 from authlint.nginx import blocks
-from authlint.nginx.values import is_builtin_variable
+from authlint.nginx.values import VARIABLE, is_builtin_variable, only_variable
 from authlint.nginx.variables import DEPTH_LIMIT, is_credential_variable
 
 if TYPE_CHECKING:
@@ -36,9 +36,7 @@ if TYPE_CHECKING:
 # Ways through one location, or values of one expression, followed before the
 # answer is unknown: each `if` may double them.
 PATH_LIMIT = 1024
-_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 _GROUP_NAMES = re.compile(r"\(\?P?<([A-Za-z_]\w*)>")
-_ANSWERING = frozenset({blocks.SERVER, blocks.LOCATION, blocks.IF})
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,15 +107,6 @@ class _Walk:
     ended: bool = False
 
 
-def answering_scope(scope: Scope) -> Scope:
-    """The scope whose rewrite flow decides ``scope``'s answers (a ``limit_except``'s is
-    its location's)."""
-    found: Scope | None = scope
-    while found is not None and found.kind not in _ANSWERING:
-        found = found.parent
-    return found or scope
-
-
 def rewrite_paths(settings: NginxSettings) -> tuple[Path, ...]:
     """Every way a request handled by this scope goes through the rewrite directives
     (computed once per location, for its ``if`` and ``limit_except`` blocks too)."""
@@ -157,7 +146,7 @@ def true_by_credentials(settings: NginxSettings, text: str) -> bool | None:
             unknown = True
             continue
         for tests, parts in values_of(settings, path, text):
-            if _text(parts) in ("", "0"):
+            if not _truthy(parts):
                 continue
             taken = [test for test in path.tests + tests if test.passed]
             if any(_on_credentials(test.subject) for test in taken):
@@ -227,7 +216,7 @@ def _stop(walk: _Walk, node: Node) -> None:
 
 
 def _assign(settings: NginxSettings, walk: _Walk, node: Node) -> list[_Walk]:
-    name = _name(node.arg(0))
+    name = only_variable(node.arg(0)) or node.arg(0).lower().lstrip("$")
     assigned = []
     for tests, value in _evaluate(settings, node.arg(1), walk.path, walk.captures, 0):
         path = walk.path
@@ -266,9 +255,9 @@ def _tested(
     if len(args) == 1:
         outcomes = []
         for tests, value in _evaluate(settings, args[0], path, walk.captures, 0):
-            text = _text(value)
-            if text is not None:
-                outcomes.append((tests, text not in ("", "0"), walk.captures))
+            truthy = _truthy(value)
+            if truthy is not None:
+                outcomes.append((tests, truthy, walk.captures))
             else:
                 for passed in (True, False):
                     test = Test(value, "", "", node, passed)
@@ -301,7 +290,7 @@ def _tested(
 def _decide(subject: Value, operator: str, operand: str) -> bool | None:
     """A test whose subject is text the config wrote is decided here; ``None`` otherwise."""
     text = _text(subject)
-    if text is None or _VARIABLE.search(operand) or operator not in ("=", "~", "~*"):
+    if text is None or VARIABLE.search(operand) or operator not in ("=", "~", "~*"):
         return None
     if operator == "=":
         return text == operand
@@ -320,7 +309,7 @@ def _evaluate(
     """The values ``text`` can have on ``path``, each with the ``map`` tests it took."""
     results: list[tuple[tuple[Test, ...], Value]] = [((), ())]
     position = 0
-    for match in _VARIABLE.finditer(text):
+    for match in VARIABLE.finditer(text):
         literal = text[position : match.start()]
         position = match.end()
         name = (match.group(1) or match.group(2)).lower()
@@ -412,13 +401,15 @@ def _joined(*values: Value) -> Value:
     return tuple(parts)
 
 
+def _truthy(value: Value) -> bool | None:
+    """What ``if ($variable)`` takes as true, neither empty nor ``0``; ``None`` when the
+    value holds request values."""
+    text = _text(value)
+    return None if text is None else text not in ("", "0")
+
+
 def _text(value: Value) -> str | None:
     """The value when it is all text the config wrote."""
     if all(isinstance(part, Text) for part in value):
         return "".join(part.text for part in value if isinstance(part, Text))
     return None
-
-
-def _name(text: str) -> str:
-    match = _VARIABLE.fullmatch(text)
-    return (match.group(1) or match.group(2)).lower() if match else text.lower().lstrip("$")

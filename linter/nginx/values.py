@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import re
 
-_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+# A variable in a value: ``$name`` or ``${name}`` (the name in group 1 or 2).
+VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
 
 def variables_in(text: str) -> list[str]:
     """The variable names (lower case, without ``$``) a value refers to."""
-    return [(braced or bare).lower() for braced, bare in _VARIABLE.findall(text)]
+    return [(braced or bare).lower() for braced, bare in VARIABLE.findall(text)]
 
 
 def only_variable(text: str) -> str | None:
     """The variable's name when the whole value is one variable (``$x`` or ``${x}``)."""
-    match = _VARIABLE.fullmatch(text.strip())
+    match = VARIABLE.fullmatch(text.strip())
     if match is None:
         return None
     return (match.group(1) or match.group(2)).lower()

@@ -34,8 +34,7 @@ class VariableDefinition:
     ``kind`` is ``map``, ``set`` or ``auth_request_set``. For a map, ``source``
     is the mapped expression, ``entries`` its key lines (the key their name, the
     value their first argument) and ``default`` its default (nginx's is the
-    empty string); for ``set``, ``source`` is the value and ``guard`` the
-    enclosing ``if`` directive (its condition in its arguments), if any.
+    empty string); for ``set`` and ``auth_request_set``, ``source`` is the value.
     """
 
     kind: str
@@ -44,7 +43,6 @@ class VariableDefinition:
     origin: Node
     entries: tuple[Node, ...] = ()
     default: str = ""
-    guard: Node | None = None
     complete: bool = True
 
 
@@ -74,11 +72,10 @@ def level_variables(settings: NginxSettings) -> LevelVariables:
     assigned: dict[str, list[VariableDefinition]] = {}
     in_ifs: dict[str, list[tuple[Scope, VariableDefinition]]] = {}
     for level in (scope, *(child for child in scope.children if child.kind == blocks.IF)):
-        guard = level.node if level.kind == blocks.IF else None
         for kind in ("set", "auth_request_set"):
             for node in level.own.get(kind, ()):
                 variable = node.arg(0).lower()
-                definition = VariableDefinition(kind, variable, node.arg(1), node, guard=guard)
+                definition = VariableDefinition(kind, variable, node.arg(1), node)
                 if level is scope:
                     assigned.setdefault(variable, []).append(definition)
                 else:
