@@ -20,6 +20,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
+    from authlint.model.evidence import CredentialEvidence
     from authlint.model.scope import Scope
     from authlint.model.tree import Node
 
@@ -483,6 +484,18 @@ class Settings(Protocol):
     @property
     def preflight_answered_by(self) -> Node | None:
         """What answers a CORS preflight (``OPTIONS``) before authentication, if anything."""
+
+    @property
+    def credential_tests(self) -> tuple[Node, ...]:
+        """The settings that test the request's credential (a session cookie,
+        ``Authorization``) on its way through this scope: the config reads it, so what
+        answers uses it."""
+
+    @property
+    def credential_evidence(self) -> CredentialEvidence:
+        """Whether this scope's answer can depend on the client's credentials, and why
+        (:func:`authlint.model.evidence.credential_evidence`, from the members above and
+        the CORS and cache ones)."""
 
     # Response headers and CORS
     @property

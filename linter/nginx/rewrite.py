@@ -157,6 +157,18 @@ def true_by_credentials(settings: NginxSettings, text: str) -> bool | None:
     return None if unknown else False
 
 
+def credential_tests(settings: NginxSettings) -> tuple[Node, ...]:
+    """The ``if`` and ``map`` lines that test the request's credential on the ways through
+    this scope's location (a session cookie that decides a skip, a missing
+    ``Authorization`` answered with 401)."""
+    found: dict[int, Node] = {}
+    for path in settings.rewrite_paths:
+        for test in path.tests:
+            if _on_credentials(test.subject):
+                found.setdefault(id(test.node), test.node)
+    return tuple(found.values())
+
+
 def method_passes(path: Path, method: str) -> bool:
     """Whether a request of ``method`` takes ``path``: it gives every test of
     ``$request_method`` on the way the outcome the path took (a test the model cannot

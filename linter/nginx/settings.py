@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from authlint.model import evidence
 from authlint.model.settings import Route
 from authlint.nginx import authentication as _authentication
 from authlint.nginx import blocks, handlers, headers, locations, rewrite, variables
@@ -21,6 +22,7 @@ from authlint.nginx import cors as _cors
 from authlint.nginx.inheritance import Inheriting, memoized
 
 if TYPE_CHECKING:
+    from authlint.model.evidence import CredentialEvidence
     from authlint.model.scope import Scope
     from authlint.model.settings import (
         Authentication,
@@ -134,6 +136,14 @@ class NginxSettings(Inheriting):
     @memoized
     def preflight_answered_by(self) -> Node | None:
         return _authentication.preflight_answered_by(self)
+
+    @memoized
+    def credential_tests(self) -> tuple[Node, ...]:
+        return rewrite.credential_tests(self)
+
+    @memoized
+    def credential_evidence(self) -> CredentialEvidence:
+        return evidence.credential_evidence(self)
 
     # Response headers and CORS
 

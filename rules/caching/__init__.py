@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.formats import server_name
-
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -53,17 +51,3 @@ def per_user(scope: Scope, cache: CachePolicy) -> bool | None:
     if None in (keyed, bypassed, not_stored):
         return None
     return False
-
-
-def who_authenticates(scope: Scope) -> str | None:
-    """Why this scope's requests are authenticated, as the config shows it; ``None`` if not."""
-    settings = scope.settings
-    authenticates = settings.authenticates_some_methods
-    if authenticates.value and authenticates.origin is not None:
-        server = server_name(scope.format)
-        return f"{server}'s `{authenticates.origin.name}` at {authenticates.origin.where}"
-    sent = settings.credentials_sent_upstream()
-    if sent:
-        entry = sent[0]
-        return f"`{entry.origin.name} {entry.name}` at {entry.origin.where} sends credentials"
-    return None

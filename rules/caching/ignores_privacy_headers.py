@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.settings import AuthorizationState, Facet
+from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
-from authlint.rules.caching import caching_scopes, per_user, who_authenticates
+from authlint.rules.caching import caching_scopes, per_user
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from authlint.model.scope import Scope
     from authlint.model.workspace import Workspace
 
 # Upstream headers that keep private answers out of nginx's cache.
@@ -22,8 +21,11 @@ class IgnoresPrivacyHeaders(Rule):
     ## What it does
     Finds `proxy_ignore_headers` (or the fastcgi, uwsgi and scgi ones) listing
     `Cache-Control`, `Expires`, `Set-Cookie`, `Vary` or `X-Accel-Expires` in a
-    cache on a scope whose requests carry credentials or cookies to the
-    upstream, unless the cache key holds the credential or such requests skip
+    cache on a scope whose requests carry credentials to an upstream that the
+    config shows uses them (nginx checks them, or they reach the upstream and
+    CORS allows credentials or `Authorization`, the config sends or tests
+    them, or the cache reads them), unless the cache key holds the
+    credential or such requests skip
     the cache (`proxy_cache_bypass` and `proxy_no_cache`). `internal`
     locations, which answer nginx's own subrequests (a cached JWKS of the
     identity provider), are left out.
@@ -74,8 +76,8 @@ class IgnoresPrivacyHeaders(Rule):
             ignored = [name for name in _PRIVACY_HEADERS if name in cache.ignored_headers.value]
             if node is None or not ignored or once.seen(node):
                 continue
-            carried = _credentials_carried(scope)
-            if carried is None or per_user(scope, cache) is not False or not once.first(node):
+            reason = scope.settings.credential_evidence.reason
+            if reason is None or per_user(scope, cache) is not False or not once.first(node):
                 continue
             hidden = scope.settings.hidden_upstream_headers.value
             replay = ""
@@ -84,24 +86,7 @@ class IgnoresPrivacyHeaders(Rule):
             yield self.finding(
                 node,
                 f"`{node.name}` drops `{', '.join(ignored)}` for `{scope.label}`, whose requests "
-                f"carry {carried} to the upstream: answers meant for one user are cached and "
+                f"carry credentials to the upstream ({reason.describe()}): answers meant for "
+                "one user are cached and "
                 f"served to everyone{replay}",
             )
-
-
-def _credentials_carried(scope: Scope) -> str | None:
-    """What credentials this scope's requests bring to the upstream, if any."""
-    why = who_authenticates(scope)
-    if why is not None:
-        return f"credentials ({why})"
-    authorization = scope.settings.authorization
-    headers = scope.settings.request_headers
-    if authorization is None or headers is None or not authorization.known:
-        return None
-    cookie_cleared = any(
-        entry.name.lower() == "cookie" and not entry.value for entry in headers.entries
-    )
-    passes = authorization.state is AuthorizationState.PASSES
-    if not headers.pass_client_headers.value or (cookie_cleared and not passes):
-        return None
-    return "the client's cookies" if not passes else "the client's cookies and `Authorization`"

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.model.evidence import EvidenceKind
 from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
-from authlint.rules.caching import caching_scopes, per_user, who_authenticates
+from authlint.rules.caching import caching_scopes, per_user
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -22,7 +23,9 @@ class SharedAcrossUsers(Rule):
     ## What it does
     Finds `proxy_cache` (or `fastcgi_cache`, `uwsgi_cache`, `scgi_cache`) in a
     scope whose requests are authenticated, by nginx (`auth_basic`,
-    `auth_request`) or by credentials the config sends upstream, when the
+    `auth_request`) or by an upstream that the config shows uses the
+    client's credentials (sent or tested by the config, or allowed by CORS),
+    when the
     cache key holds no credential (`$http_authorization`, `$remote_user`, a
     session cookie) and requests with credentials do not skip the cache with
     both `proxy_cache_bypass` and `proxy_no_cache` (either alone is enough
@@ -75,9 +78,12 @@ class SharedAcrossUsers(Rule):
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
         for scope, cache in caching_scopes(workspace, clients_only=True):
-            why = who_authenticates(scope)
+            reason = scope.settings.credential_evidence.reason
             node = cache.store.origin
-            if why is None or node is None or once.seen(node):
+            # A cache skipped by the credential (the only sign) is AL402's.
+            if reason is None or reason.kind is EvidenceKind.CACHE_BY_CREDENTIAL:
+                continue
+            if node is None or once.seen(node):
                 continue
             if (
                 per_user(scope, cache) is not False
@@ -89,9 +95,9 @@ class SharedAcrossUsers(Rule):
             yield self.finding(
                 node,
                 f"`{node.name} {node.arg(0)}` caches the authenticated answers of "
-                f"`{scope.label}` ({why}) under a key without the credential (`{key}`), and "
-                "requests with credentials do not skip it: one user's response is served to "
-                "the next",
+                f"`{scope.label}` ({reason.describe()}) under a key without the credential "
+                f"(`{key}`), and requests with credentials do not skip it: one user's response "
+                "is served to the next",
             )
 
 

@@ -20,7 +20,10 @@ class StoresAuthFailures(Rule):
     ## What it does
     Finds `proxy_cache_valid` (or the fastcgi, uwsgi and scgi ones) with
     `any`, `401` or `403` in a cache whose key does not hold the client's
-    credential.
+    credential, where the config shows that credentials matter: nginx checks
+    them, or they reach an upstream that uses them (CORS with credentials or
+    `Authorization`, a credential sent, tested or read by the cache). A cache
+    in front of a public upstream is left alone.
 
     ## Why is this bad?
     The upstream's 401 or 403 is stored under the URL. A user whose token had
@@ -56,6 +59,10 @@ class StoresAuthFailures(Rule):
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
         for scope, cache in caching_scopes(workspace):
+            reason = scope.settings.credential_evidence.reason
+            # Requests with credentials that skip the lookup never get the stale 401.
+            if reason is None or cache.skip_lookup_on_credentials:
+                continue
             if per_user(scope, cache) is not False:
                 continue
             for valid in cache.lifetimes.value:
@@ -71,6 +78,7 @@ class StoresAuthFailures(Rule):
                 yield self.finding(
                     valid.origin,
                     f"`{valid.origin.name} {' '.join(valid.origin.args)}` caches {covered} "
-                    f"answers of `{scope.label}` under a key without the credential: after "
+                    f"answers of `{scope.label}` ({reason.describe()}) under a key without "
+                    "the credential: after "
                     f"one failed request, everyone gets the stale 401 or 403 for {valid.time}",
                 )

@@ -21,7 +21,10 @@ class HeadersWithoutAlways(Rule):
     `Access-Control-Allow-Credentials`) without the `always` parameter in a
     scope whose answer can be a 401 or 403: nginx authenticates there
     (`auth_basic`, `auth_request`, `auth_jwt`), or the request goes to an
-    upstream that can refuse it.
+    upstream that the config shows uses the client's credentials (they reach
+    it, and CORS allows credentials or `Authorization`, the config sends or
+    tests them, or the cache is keyed by them). A public proxy that nothing
+    shows to authenticate is left alone.
 
     ## Why is this bad?
     Without `always`, nginx adds the header only to 200, 201, 204, 206, 301,
@@ -89,11 +92,14 @@ class HeadersWithoutAlways(Rule):
 
 
 def _who_can_refuse(scope: Scope) -> str | None:
-    settings = scope.settings
-    authenticates = settings.authentication.server_authenticates
-    if authenticates.value and authenticates.origin is not None:
-        return f"`{authenticates.origin.name}` at {authenticates.origin.where}"
-    upstream = settings.upstream
-    if upstream is not None and upstream.forwards_headers and upstream.origin is not None:
-        return f"the upstream of `{upstream.origin.name}` can answer them"
-    return None
+    """What can answer this scope's requests with a 401 or 403: the server's own check,
+    or an upstream that the config shows uses the client's credentials."""
+    reason = scope.settings.credential_evidence.reason
+    upstream = scope.settings.upstream
+    if reason is None:
+        return None
+    if not reason.upstream:
+        return f"`{reason.origin.name}` at {reason.origin.where}"
+    if upstream is None or upstream.origin is None:
+        return None
+    return f"the upstream of `{upstream.origin.name}` can answer them: {reason.describe()}"
