@@ -194,3 +194,27 @@ def test_an_unread_include_leaves_it_open(config) -> None:
     assert unknown.value is None
     # A sign in view is evidence whatever the unread file holds.
     assert scope_at(ws, "location /open/").settings.credential_evidence.value is True
+
+
+def test_a_map_on_a_session_cookie_read_here_is_a_test(config) -> None:
+    ws = config(
+        """
+        map $cookie_session $pool { default anonymous; ~. members; }
+        map $cookie_session $unused { default 0; ~. 1; }
+        server {
+            listen 8080;
+            location /api/ {
+                proxy_set_header X-Pool $pool;
+                proxy_pass http://127.0.0.1:9000;
+            }
+            location /other/ {
+                proxy_pass http://127.0.0.1:9000;
+            }
+        }
+        """
+    )
+    reason = scope_at(ws, "location /api/").settings.credential_evidence.reason
+    assert reason is not None
+    assert reason.kind is EvidenceKind.CREDENTIAL_TESTED
+    assert reason.origin.args[:2] == ["$cookie_session", "$pool"]
+    assert scope_at(ws, "location /other/").settings.credential_evidence.value is False

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, cast
 
 from authlint.model.origins import RegexTooSlow, compile_pcre, search_pcre
 from authlint.nginx import blocks
-from authlint.nginx.values import VARIABLE, is_builtin_variable, only_variable
+from authlint.nginx.values import VARIABLE, is_builtin_variable, only_variable, variables_in
 from authlint.nginx.variables import DEPTH_LIMIT, is_credential_variable
 
 if TYPE_CHECKING:
@@ -160,12 +160,26 @@ def true_by_credentials(settings: NginxSettings, text: str) -> bool | None:
 def credential_tests(settings: NginxSettings) -> tuple[Node, ...]:
     """The ``if`` and ``map`` lines that test the request's credential on the ways through
     this scope's location (a session cookie that decides a skip, a missing
-    ``Authorization`` answered with 401)."""
+    ``Authorization`` answered with 401), and the ``map`` blocks on a credential that
+    the directives of this scope and the levels around it, up to its server, read."""
     found: dict[int, Node] = {}
     for path in settings.rewrite_paths:
         for test in path.tests:
             if _on_credentials(test.subject):
                 found.setdefault(id(test.node), test.node)
+    scope = settings.scope
+    server = scope.enclosing(blocks.SERVER)
+    levels = [scope, *scope.ancestors()]
+    # The http level's directives name maps for logs and other servers too.
+    for level in levels[: levels.index(server) + 1] if server is not None else levels:
+        for node in level.directives:
+            if node.name == "map":
+                continue
+            for name in {name for arg in node.args for name in variables_in(arg)}:
+                for definition in settings.variable_definitions(name):
+                    source = only_variable(definition.source or "")
+                    if definition.kind == "map" and source and is_credential_variable(source):
+                        found.setdefault(id(definition.origin), definition.origin)
     return tuple(found.values())
 
 
