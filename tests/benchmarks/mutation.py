@@ -83,6 +83,7 @@ STAGES = (
         "tests/test_rewrite_flow.py",
         "tests/test_model_cache.py",
         "tests/test_model_credentials.py",
+        "tests/test_model_evidence.py",
         "tests/test_nginx_response_headers.py",
         "tests/test_origin_allow_lists.py",
         "tests/test_regex_limits.py",
