@@ -107,10 +107,11 @@ def test_each_sign_is_evidence(config, body, server, head, kind, line_text) -> N
         # The name nginx checked: empty unless nginx authenticates.
         "proxy_set_header X-User $remote_user;",
         'auth_basic "x";',  # no user file: nginx checks nothing
+        "proxy_cache pages; proxy_cache_key $host$request_uri; proxy_no_cache $arg_nocache;",
     ],
 )
 def test_a_public_proxy_shows_none(config, body) -> None:
-    evidence = _evidence(config, body)
+    evidence = _evidence(config, body, head=CACHE_ZONE)
     assert evidence.reason is None
     assert evidence.value is False
 
@@ -218,3 +219,25 @@ def test_a_map_on_a_session_cookie_read_here_is_a_test(config) -> None:
     assert reason.kind is EvidenceKind.CREDENTIAL_TESTED
     assert reason.origin.args[:2] == ["$cookie_session", "$pool"]
     assert scope_at(ws, "location /other/").settings.credential_evidence.value is False
+
+
+def test_an_unread_include_around_an_own_header_list_leaves_it_open(config) -> None:
+    # The location's own list is known, but the server's include could turn the
+    # client's headers off.
+    ws = config(
+        """
+        server {
+            listen 8080;
+            include snippets/proxy.conf;
+            location /api/ {
+                proxy_set_header X-Real-IP $remote_addr;
+                add_header Access-Control-Allow-Headers Authorization;
+                proxy_pass http://127.0.0.1:9000;
+            }
+        }
+        """
+    )
+    settings = scope_at(ws, "location /api/").settings
+    assert settings.request_headers is not None
+    assert settings.request_headers.known
+    assert settings.credential_evidence.value is None

@@ -82,7 +82,7 @@ class CredentialEvidence:
     """
 
     reason: Evidence | None
-    known: bool
+    known: bool = True
 
     @property
     def value(self) -> bool | None:
@@ -95,19 +95,19 @@ class CredentialEvidence:
 
 
 def credential_evidence(settings: Settings) -> CredentialEvidence:
-    """What shows that credentials matter where ``settings`` apply, cheapest sign first."""
+    """What shows that credentials matter where ``settings`` apply, cheapest sign first.
+    Where nothing passes the request on, no request header reaches anyone
+    (``request_headers`` and ``authorization`` are ``None``): only the server's own
+    check counts."""
     checks = settings.authenticates_some_methods
     if checks.value and checks.origin is not None:
-        return CredentialEvidence(Evidence(EvidenceKind.SERVER_CHECKS, checks.origin), True)
-    upstream = settings.upstream
-    if upstream is None or not upstream.forwards_headers:
-        return CredentialEvidence(None, checks.known)
+        return CredentialEvidence(Evidence(EvidenceKind.SERVER_CHECKS, checks.origin))
     sent = settings.credentials_sent_upstream()
     if sent:
-        return CredentialEvidence(Evidence(EvidenceKind.CREDENTIALS_SENT, sent[0].origin), True)
+        return CredentialEvidence(Evidence(EvidenceKind.CREDENTIALS_SENT, sent[0].origin))
     reach = _client_credentials_reach(settings)
     if reach is None:
-        return CredentialEvidence(None, False)
+        return CredentialEvidence(None, known=False)
     sign = _upstream_sign(settings, *reach) if any(reach) else None
     return CredentialEvidence(sign, checks.known)
 

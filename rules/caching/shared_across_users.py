@@ -83,7 +83,7 @@ class SharedAcrossUsers(Rule):
             # A cache skipped by the credential (the only sign) is AL402's.
             if reason is None or reason.kind is EvidenceKind.CACHE_BY_CREDENTIAL:
                 continue
-            if node is None or once.seen(node):
+            if node is None:
                 continue
             if (
                 per_user(scope, cache) is not False

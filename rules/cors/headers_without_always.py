@@ -95,11 +95,8 @@ def _who_can_refuse(scope: Scope) -> str | None:
     """What can answer this scope's requests with a 401 or 403: the server's own check,
     or an upstream that the config shows uses the client's credentials."""
     reason = scope.settings.credential_evidence.reason
-    upstream = scope.settings.upstream
     if reason is None:
         return None
     if not reason.upstream:
         return f"`{reason.origin.name}` at {reason.origin.where}"
-    if upstream is None or upstream.origin is None:
-        return None
-    return f"the upstream of `{upstream.origin.name}` can answer them: {reason.describe()}"
+    return f"the upstream can answer them: {reason.describe()}"
