@@ -173,3 +173,74 @@ def test_skip_set_at_the_server_counts_for_its_locations(config):
     server = "set $skip 0; if ($cookie_session) { set $skip 1; }"
     cache = cache_at(config, SKIP, server=server).cache
     assert cache.skip_lookup_on_credentials is True
+
+
+# --- Settings: cache keys naming the user without proof ------------------------------------
+
+
+def _unproven(config, location, server="", http=""):
+    cache = cache_at(config, f"proxy_cache c1; {location} proxy_pass {UPSTREAM};", server, http)
+    return [(part.value, part.client_written) for part in cache.cache.unproven_user]
+
+
+def test_remote_user_without_a_password_check_is_unproven(config):
+    """nginx 1.22: `$remote_user` holds the name of any Basic header, checked or not (AL408's
+    proofs: `alice:wrong` reads alice's entry without `auth_basic`)."""
+    found = _unproven(config, "proxy_cache_key $host$uri$remote_user;")
+    assert found == [("$remote_user", False)]
+
+
+def test_remote_user_behind_basic_auth_is_proven(config):
+    """nginx: `auth_basic` with a user file refuses `alice:wrong` (401) before the cache."""
+    basic = "auth_basic x; auth_basic_user_file /etc/nginx/htpasswd;"
+    assert _unproven(config, f"{basic} proxy_cache_key $host$uri$remote_user;") == []
+    # `satisfy any` with nothing else that admits a request: Basic still decides.
+    assert _unproven(config, f"satisfy any; {basic} proxy_cache_key $host$uri$remote_user;") == []
+    found = _unproven(
+        config, f"satisfy any; allow 10.0.0.0/8; {basic} proxy_cache_key $host$uri$remote_user;"
+    )
+    assert found == [("$remote_user", False)]
+    # A location's own `deny` replaces the server's `allow` rules.
+    found = _unproven(
+        config,
+        f"satisfy any; deny 10.0.0.1; {basic} proxy_cache_key $host$uri$remote_user;",
+        server="allow all;",
+    )
+    assert found == []
+
+
+def test_a_key_with_a_credential_or_an_unknown_variable_has_no_unproven_user(config):
+    """A key that also holds the credential tells users apart by it; a variable defined out
+    of view might hold one."""
+    assert _unproven(config, "proxy_cache_key $uri$remote_user$http_authorization;") == []
+    assert _unproven(config, "proxy_cache_key $uri$remote_user$cookie_sessionid;") == []
+    assert _unproven(config, "proxy_cache_key $uri$remote_user$defined_elsewhere;") == []
+
+
+def test_values_named_for_the_user_are_client_written(config):
+    """Headers, cookies and arguments whose whole name is a user word name the user; those
+    a front proxy sets (`X-Forwarded-User`) and ids such as `uid` do not count."""
+    for variable in ("$http_x_user_id", "$http_x_username", "$cookie_user", "$arg_user"):
+        found = _unproven(config, f"proxy_cache_key $uri{variable};")
+        assert found == [(variable, True)], variable
+    for variable in ("$http_x_forwarded_user", "$cookie_uid", "$http_x_user_agent"):
+        assert _unproven(config, f"proxy_cache_key $uri{variable};") == [], variable
+
+
+def test_unproven_user_followed_through_set_and_map(config):
+    """`set` and `map` pass the name on; what `auth_request_set` stored is the auth
+    subrequest's answer, a verified user."""
+    found = _unproven(config, "set $u $remote_user; proxy_cache_key $uri$u;")
+    assert found == [("$remote_user", False)]
+    found = _unproven(
+        config,
+        "proxy_cache_key $uri$u;",
+        http="map $http_x_user $u { default $http_x_user; }",
+    )
+    assert found == [("$http_x_user", True)]
+    found = _unproven(
+        config,
+        "auth_request /auth; auth_request_set $v $upstream_http_x_user; set $u $v;"
+        " proxy_cache_key $uri$u$http_x_user;",
+    )
+    assert found == []

@@ -333,6 +333,25 @@ class CacheLifetime:
 
 
 @dataclass(frozen=True, slots=True)
+class UnprovenUser:
+    """A part of a cache key that tells users apart by a name nothing proves.
+
+    ``value`` is the request value as the format writes it (``$remote_user``,
+    ``$http_x_user``) and ``origin`` the node that brings it into the key (the
+    key itself, or a variable's definition on the way). ``client_written``: a
+    header, cookie or query argument named for the user, which the client
+    writes as it likes; otherwise the user name of a credential whose password
+    no check verifies there. ``reason`` says why, in a few words fit for a
+    message.
+    """
+
+    value: str
+    origin: Node
+    client_written: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class CachePolicy:
     """The cache of a scope's upstream answers (nginx ``proxy_cache``, Apache ``mod_cache``).
 
@@ -347,6 +366,10 @@ class CachePolicy:
     the cache disregards (lower case); ``methods`` the methods it caches.
     ``setting_names`` are the format's own names for the key and the
     store-skipping setting, for messages about one that is missing.
+    ``unproven_user`` are the parts of the key that name the user without
+    proof, where they are all that tells users apart (empty when the key
+    also holds a credential, or a name the server verified): another client
+    writes the same name and reads that user's entry.
     """
 
     store: Setting[str | None]
@@ -360,6 +383,7 @@ class CachePolicy:
     ignored_headers: Setting[frozenset[str]]
     methods: Setting[frozenset[str]]
     setting_names: CacheSettingNames
+    unproven_user: tuple[UnprovenUser, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,12 @@ DEPTH_LIMIT = 8
 _CREDENTIAL_VARIABLES = frozenset({"remote_user", "http_cookie"})
 # Request headers named so carry a credential (``$http_authorization`` among them).
 _CREDENTIAL_WORDS = ("auth", "token", "api_key", "apikey", "session")
+# A header, cookie or argument whose whole name is made of these words names the user
+# (``X-User-Id``, ``username``) rather than carrying a secret. ``uid`` is left out:
+# the userid module's cookie by that name is a random visitor id.
+_USER_WORDS = frozenset({"user", "username", "userid", "login", "email"})
+_USER_NAME_FILLERS = frozenset({"x", "id", "name"})
+_CLIENT_WRITTEN = {"http_": "request header", "cookie_": "cookie", "arg_": "query argument"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,3 +216,15 @@ def is_credential_variable(name: str) -> bool:
     if name in _CREDENTIAL_VARIABLES or name.startswith(("cookie_", "jwt_")):
         return True
     return name.startswith("http_") and any(word in name for word in _CREDENTIAL_WORDS)
+
+
+def names_user(name: str) -> str | None:
+    """What ``$name`` is, when it is a value the client writes that names the user
+    (``$http_x_user_id``, ``$cookie_username``, ``$arg_user``): a request header, a
+    cookie or a query argument; ``None`` otherwise."""
+    for prefix, kind in _CLIENT_WRITTEN.items():
+        if name.startswith(prefix):
+            words = set(name.removeprefix(prefix).split("_"))
+            if words & _USER_WORDS and words <= _USER_WORDS | _USER_NAME_FILLERS:
+                return kind
+    return None

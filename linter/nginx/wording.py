@@ -86,6 +86,11 @@ FIX_HINTS: Final = {
     "AL406": (
         "Key the auth cache on the credential: `proxy_cache_key $http_authorization$cookie_sid;`."
     ),
+    "AL408": (
+        "Check the password before the cache is read (`auth_basic` with "
+        "`auth_basic_user_file`, under `satisfy all`), or key on the credential itself "
+        "(`$http_authorization`, the session cookie) or on what `auth_request_set` stored."
+    ),
     "AL501": "Set `large_client_header_buffers 4 16k;` (or larger) in this server or in `http`.",
     "AL502": (
         "Set the buffers and the busy size with the buffer size, at the same level: the busy "
@@ -123,6 +128,7 @@ REFERENCES: Final = {
     "AL404": f"{_PROXY}#proxy_ignore_headers",
     "AL405": f"{_DOCS}/http/ngx_http_fastcgi_module.html#fastcgi_cache_key",
     "AL406": f"{_DOCS}/http/ngx_http_auth_request_module.html",
+    "AL408": f"{_PROXY}#proxy_cache_key",
     "AL501": f"{_DOCS}/http/ngx_http_core_module.html#large_client_header_buffers",
     "AL502": f"{_PROXY}#proxy_busy_buffers_size",
     "AL503": f"{_DOCS}/http/ngx_http_v2_module.html#http2_max_field_size",
