@@ -569,9 +569,16 @@ def send(port: int, request: dict[str, Any]) -> Response:
         headers[name] = "Bearer " + "x" * (line_bytes - len(prefix) - 2)
     if "user" in request:
         headers["Authorization"] = "Basic " + b64encode(request["user"].encode()).decode()
+    if request.get("host_last") and "Host" in headers:
+        # Sent after the other lines: nginx picks the server at Host, and reads the
+        # lines before it with the default server's settings.
+        headers["Host"] = headers.pop("Host")
     connection = http.client.HTTPConnection(LOOPBACK, port, timeout=10)
     try:
-        connection.request(request.get("method", "GET"), request.get("path", "/"), headers=headers)
+        path = request.get("path", "/")
+        if "long_query" in request:
+            path += "?" + "x" * request["long_query"]
+        connection.request(request.get("method", "GET"), path, headers=headers)
         reply = connection.getresponse()
         received: dict[str, list[str]] = {}
         for name, value in reply.getheaders():

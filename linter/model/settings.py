@@ -442,6 +442,24 @@ class IgnoredLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class PartlyAppliedLimit:
+    """A header limit written at a host that the server applies only in part on one of
+    its listen addresses: that address's default host reads the request until the
+    request names its host.
+
+    ``listen`` is the address as messages name it and ``decided_by`` its default
+    host; ``in_effect`` says what that host's limit does, and ``applies`` what is
+    left of the limit written, both as messages say them.
+    """
+
+    origin: Node
+    listen: str
+    decided_by: Scope
+    in_effect: str
+    applies: str
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     """The scope that answers a request (``None``: none does).
 
@@ -557,6 +575,11 @@ class Settings(Protocol):
     @property
     def ignored_limits(self) -> tuple[IgnoredLimit, ...]:
         """The header limits written at this level that the server ignores."""
+
+    @property
+    def partly_applied_limits(self) -> tuple[PartlyAppliedLimit, ...]:
+        """The header limits written at this host that the server applies only in part,
+        because another host of the same listen address reads the request first."""
 
     @property
     def auth_answer_credentials(self) -> tuple[Node, ...]:

@@ -9,6 +9,12 @@ nginx also checks each level's set of upstream buffers as it merges it
 (``ngx_http_proxy_merge_loc_conf`` and its fastcgi, uwsgi and scgi twins):
 defaults derived from other settings take part, so one size raised alone can
 make ``nginx -t`` fail.
+
+On a plain-text address nginx reads a request into the first buffer of the
+address's default server, and holds its request line and the header lines
+before ``Host`` to that server's large buffers: the server ``Host`` names
+takes over from the next line on (``ngx_http_process_host``), and its own
+``client_header_buffer_size`` is never used there (``listens``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from authlint.model.scope import ScopeRole
-from authlint.model.settings import HeaderLimits, IgnoredLimit, RefusedBuffers, Setting
+from authlint.model.settings import (
+    HeaderLimits,
+    IgnoredLimit,
+    PartlyAppliedLimit,
+    RefusedBuffers,
+    Setting,
+)
+from authlint.nginx import blocks, listens
 from authlint.nginx.handlers import MODULE_PREFIX
 from authlint.nginx.values import variables_in
 from authlint.sizes import parse_number, parse_size
@@ -84,10 +97,28 @@ def buffers(settings: NginxSettings) -> HeaderBuffers:
     )
 
 
+def _first_buffer(settings: NginxSettings) -> Setting[int | None]:
+    """The first buffer a request to this scope's server is read into: the default
+    server's of each plain-text address it listens on, the smallest of them."""
+    own = settings.buffers.client_header_buffer_size
+    server = settings.scope.enclosing(blocks.SERVER)
+    groups = listens.server_groups(server) if server is not None else None
+    if server is None or not groups:
+        return own
+    sizes = []
+    for group in groups:
+        # On TLS the server SNI names reads the request; an unknown default
+        # leaves the server's own, as nginx reads it when it is the default.
+        reader = server if group.tls or group.default is None else group.default
+        sizes.append(cast("NginxSettings", reader.settings).buffers.client_header_buffer_size)
+    return min(sizes, key=lambda size: -1 if size.value is None else size.value)
+
+
 def header_limits(settings: NginxSettings) -> HeaderLimits:
-    """A header line fits the first buffer or one large buffer, whichever is bigger."""
+    """A header line after ``Host`` fits the first buffer or one large buffer, whichever
+    is bigger."""
     held = settings.buffers
-    first, large = held.client_header_buffer_size, held.large_client_header_buffers
+    first, large = _first_buffer(settings), held.large_client_header_buffers
     line = None
     if first.value is not None and large.value is not None:
         line = max(first.value, large.value[1])
@@ -287,6 +318,70 @@ def ignored_limits(settings: NginxSettings) -> tuple[IgnoredLimit, ...]:
         )
         for node in nodes
     )
+
+
+_FIRST_BUFFER = "client_header_buffer_size"
+_LARGE_BUFFERS = "large_client_header_buffers"
+
+
+def partly_applied_limits(settings: NginxSettings) -> tuple[PartlyAppliedLimit, ...]:
+    """The request header buffers written in this server that the default server of one
+    of its plain-text addresses takes the place of, for all or part of a request."""
+    server = settings.scope
+    written = [
+        node for name in (_FIRST_BUFFER, _LARGE_BUFFERS) for node in server.own.get(name, ())
+    ]
+    if server.kind != blocks.SERVER or not written:
+        return ()
+    found = []
+    for group in listens.server_groups(server) or ():
+        default = group.default
+        if group.tls or default is None or default is server:
+            continue
+        theirs = cast("NginxSettings", default.settings).buffers
+        mine = settings.buffers
+        for node in written:
+            limit = _partly_applied(node, mine, theirs)
+            if limit is not None:
+                in_effect, applies = limit
+                found.append(PartlyAppliedLimit(node, group.address, default, in_effect, applies))
+    return tuple(found)
+
+
+def _partly_applied(
+    node: Node, mine: HeaderBuffers, theirs: HeaderBuffers
+) -> tuple[str, str] | None:
+    """What the default server's buffers do instead of ``node``'s, and what is left of
+    it; ``None`` when both are the same or the default's may be set by an unread file."""
+    if node.name == _FIRST_BUFFER:
+        first = theirs.client_header_buffer_size
+        if mine.client_header_buffer_size.origin is not node or not first.known:
+            return None
+        if first.value is None or first.value == mine.client_header_buffer_size.value:
+            return None
+        return (
+            f"nginx reads each request into a first buffer of its "
+            f"`{_FIRST_BUFFER} {_shown(first.value)}` ({_set_at(first.origin)}) before the "
+            f"`Host` header chooses a server",
+            "this size is never used on that address",
+        )
+    large = theirs.large_client_header_buffers
+    if mine.large_client_header_buffers.origin is not node or not large.known:
+        return None
+    if large.value is None or large.value == mine.large_client_header_buffers.value:
+        return None
+    count, size = large.value
+    return (
+        f"nginx holds the request line and the header lines sent before `Host` to its "
+        f"`{_LARGE_BUFFERS} {count} {_shown(size)}` ({_set_at(large.origin)})",
+        f"these buffers hold only the lines after `Host`: a line longer than {_shown(size)} "
+        f"before it gets `400 Request Header Or Cookie Too Large`, a longer request line "
+        f"`414 Request-URI Too Large`",
+    )
+
+
+def _set_at(origin: Node | None) -> str:
+    return f"set at {origin.where}" if origin is not None else "nginx's default"
 
 
 def auth_answer_credentials(settings: NginxSettings) -> tuple[Node, ...]:

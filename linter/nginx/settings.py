@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 from authlint.model import evidence
 from authlint.model.settings import Route
 from authlint.nginx import authentication as _authentication
-from authlint.nginx import blocks, handlers, headers, locations, rewrite, variables
+from authlint.nginx import blocks, handlers, headers, listens, locations, rewrite, variables
 from authlint.nginx import buffers as _buffers
 from authlint.nginx import cache as _cache
 from authlint.nginx import cors as _cors
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         HeaderEntry,
         HeaderLimits,
         IgnoredLimit,
+        PartlyAppliedLimit,
         RefusedBuffers,
         RequestHeaders,
         ResponseHeaders,
@@ -82,6 +83,11 @@ class NginxSettings(Inheriting):
                 for port in locations.loopback_listen_ports(server):
                     index.setdefault(port, []).append(server)
         return {port: tuple(servers) for port, servers in index.items()}
+
+    @memoized
+    def listen_groups(self) -> dict[str, listens.ListenGroup]:
+        """The servers below this scope (an ``http``) by the address they listen on."""
+        return listens.listen_groups(self.scope)
 
     # Forwarding
 
@@ -190,6 +196,10 @@ class NginxSettings(Inheriting):
     @memoized
     def ignored_limits(self) -> tuple[IgnoredLimit, ...]:
         return _buffers.ignored_limits(self)
+
+    @memoized
+    def partly_applied_limits(self) -> tuple[PartlyAppliedLimit, ...]:
+        return _buffers.partly_applied_limits(self)
 
     @memoized
     def auth_answer_credentials(self) -> tuple[Node, ...]:

@@ -105,6 +105,10 @@ FIX_HINTS: Final = {
         "In the auth location, set `proxy_buffer_size 16k;` with `proxy_buffers 8 16k;` "
         "(or the fastcgi, uwsgi, scgi, grpc ones its upstream uses)."
     ),
+    "AL505": (
+        "Set the header buffers in `http`, so that every server of the address has them, or "
+        "the same ones in its default server too."
+    ),
 }
 
 REFERENCES: Final = {
@@ -133,4 +137,5 @@ REFERENCES: Final = {
     "AL502": f"{_PROXY}#proxy_busy_buffers_size",
     "AL503": f"{_DOCS}/http/ngx_http_v2_module.html#http2_max_field_size",
     "AL504": f"{_PROXY}#proxy_buffer_size",
+    "AL505": f"{_DOCS}/http/ngx_http_core_module.html#large_client_header_buffers",
 }
