@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
-from authlint.rules.caching import caching_scopes, who_authenticates
+from authlint.rules.caching import caching_scopes
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -79,9 +79,9 @@ class KeyNamesUnprovenUser(Rule):
             if node is None or not cache.unproven_user or once.seen(node):
                 continue
             # A header or cookie naming the user is a forged label only where the user
-            # is known by something else: an authentication, or credentials sent on.
+            # is known by something else: evidence that credentials matter here.
             if all(part.client_written for part in cache.unproven_user) and (
-                who_authenticates(scope) is None
+                scope.settings.credential_evidence.reason is None
             ):
                 continue
             if not once.first(node):
