@@ -70,6 +70,7 @@ TARGETS = {
             "variables",
             "cache",
             "buffers",
+            "listens",
         )
     ],
 }
@@ -84,6 +85,7 @@ STAGES = (
         "tests/test_model_cache.py",
         "tests/test_model_credentials.py",
         "tests/test_model_evidence.py",
+        "tests/test_listen_defaults.py",
         "tests/test_nginx_response_headers.py",
         "tests/test_origin_allow_lists.py",
         "tests/test_regex_limits.py",
