@@ -187,7 +187,10 @@ class Authentication:
 
     def check(self, kind: AuthKind) -> AuthCheck | None:
         """The scope's check of ``kind``, if it has one."""
-        return next((check for check in self.checks if check.kind is kind), None)
+        for check in self.checks:
+            if check.kind is kind:
+                return check
+        return None
 
     @property
     def basic(self) -> Setting[bool]:

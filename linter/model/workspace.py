@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from authlint.model.scope import Scope
     from authlint.model.source import SourceFile, Span
+
+
+_Shared = TypeVar("_Shared")
 
 
 class ProblemKind(str, Enum):
@@ -94,6 +97,7 @@ class Workspace:
     _scopes: list[Scope] | None = field(default=None, init=False, repr=False)
     _forwarding: list[Scope] | None = field(default=None, init=False, repr=False)
     _answering: list[Scope] | None = field(default=None, init=False, repr=False)
+    _shared: dict[object, object] = field(default_factory=dict, init=False, repr=False)
 
     def only(self, formats: frozenset[str]) -> Workspace:
         """This run's model as a rule that reads only ``formats`` sees it: their scopes.
@@ -121,6 +125,13 @@ class Workspace:
         if self._scopes is None:
             self._scopes = [scope for root in self.roots for scope in root.walk()]
         return iter(self._scopes)
+
+    def shared(self, compute: Callable[[Workspace], _Shared]) -> _Shared:
+        """What ``compute`` gives for this model, computed on first use and kept: the
+        scopes a family of rules reads are listed once for all of them."""
+        if compute not in self._shared:
+            self._shared[compute] = compute(self)
+        return cast("_Shared", self._shared[compute])
 
     def answering_scopes(self) -> list[Scope]:
         """The scopes that answer requests (they have an upstream, or serve files), in order."""

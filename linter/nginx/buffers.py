@@ -280,13 +280,14 @@ def refused_buffers(settings: NginxSettings) -> tuple[RefusedBuffers, ...]:
         parent is not None
         and parent.role is not ScopeRole.ROOT
         and not scope.unread
-        and not _BUFFER_SETTINGS & scope.own.keys()
+        and _BUFFER_SETTINGS.isdisjoint(scope.own)
     ):
         return cast("NginxSettings", parent.settings).refused_buffers
     # nginx's defaults pass its checks: only a level with settings of its own, or
     # a file not read, can fail them.
     if not any(
-        level.unread or _BUFFER_SETTINGS & level.own.keys() for level in (scope, *scope.ancestors())
+        level.unread or not _BUFFER_SETTINGS.isdisjoint(level.own)
+        for level in (scope, *scope.ancestors())
     ):
         return ()
     found = (_refusal(settings, module) for module in _BUFFERED_MODULES)

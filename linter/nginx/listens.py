@@ -70,8 +70,9 @@ def address(written: str) -> str | None:
     return None
 
 
-def listen_groups(http: Scope) -> dict[str, ListenGroup]:
-    """The servers of ``http`` by the address they listen on (QUIC ones apart)."""
+def listen_groups(http: Scope) -> dict[Scope, tuple[ListenGroup, ...]]:
+    """The addresses each server of ``http`` listens on, each with its servers and
+    default (QUIC ones apart)."""
     members: dict[str, list[Scope]] = {}
     defaults: dict[str, Scope] = {}
     tls: set[str] = set()
@@ -79,7 +80,8 @@ def listen_groups(http: Scope) -> dict[str, ListenGroup]:
     # An unread file that may add a server, or a listen to a server, may add
     # one to any address, or take its default.
     everything_unknown = http.may_set(blocks.SERVER)
-    for server in http.walk():
+    # nginx allows `server` in `http` only: the servers are its children.
+    for server in http.children:
         if server.kind != blocks.SERVER:
             continue
         listens = server.own.get("listen", ())
@@ -100,17 +102,20 @@ def listen_groups(http: Scope) -> dict[str, ListenGroup]:
             if "ssl" in listen.args:
                 tls.add(key)
             group = members.setdefault(key, [])
-            if server not in group:
+            # Servers come in order: one listed twice on an address is the last one.
+            if not group or group[-1] is not server:
                 group.append(server)
             if any(flag in listen.args for flag in _DEFAULT_FLAGS):
                 defaults.setdefault(key, server)
-    groups = {}
+    by_server: dict[Scope, list[ListenGroup]] = {}
     for key, servers in members.items():
         port = "*:" + key.split()[0].rsplit(":", 1)[-1]
         known = not everything_unknown and port not in unknown_ports
         default = defaults.get(key, servers[0]) if known else None
-        groups[key] = ListenGroup(key, tuple(servers), default, key in tls)
-    return groups
+        listened = ListenGroup(key, tuple(servers), default, key in tls)
+        for server in servers:
+            by_server.setdefault(server, []).append(listened)
+    return {server: tuple(groups) for server, groups in by_server.items()}
 
 
 def server_groups(server: Scope) -> tuple[ListenGroup, ...] | None:
@@ -120,5 +125,4 @@ def server_groups(server: Scope) -> tuple[ListenGroup, ...] | None:
     # A file read alone has an implied http around it, with no line of its own.
     if http is None or http.node is None:
         return None
-    groups = cast("NginxSettings", http.settings).listen_groups
-    return tuple(group for group in groups.values() if server in group.servers)
+    return cast("NginxSettings", http.settings).listen_groups.get(server, ())

@@ -85,8 +85,8 @@ class NginxSettings(Inheriting):
         return {port: tuple(servers) for port, servers in index.items()}
 
     @memoized
-    def listen_groups(self) -> dict[str, listens.ListenGroup]:
-        """The servers below this scope (an ``http``) by the address they listen on."""
+    def listen_groups(self) -> dict[Scope, tuple[listens.ListenGroup, ...]]:
+        """The addresses each server of this scope (an ``http``) listens on."""
         return listens.listen_groups(self.scope)
 
     # Forwarding
@@ -123,6 +123,11 @@ class NginxSettings(Inheriting):
     def rewrite_paths(self) -> tuple[rewrite.Path, ...]:
         """The ways requests go through the rewrite directives here."""
         return rewrite.rewrite_paths(self)
+
+    @memoized
+    def defined_variables(self) -> frozenset[str]:
+        """The variables some level of this tree defines (on the top level)."""
+        return variables.defined_variables(self)
 
     @memoized
     def level_variables(self) -> variables.LevelVariables:

@@ -103,6 +103,9 @@ def variable_definitions(settings: NginxSettings, name: str) -> tuple[VariableDe
     scope = settings.scope
     variable = "$" + name
     chain = [scope, *scope.ancestors()]
+    # Most names a value reads ($host, $remote_addr) are defined by no level at all.
+    if variable not in cast("NginxSettings", chain[-1].settings).defined_variables:
+        return ()
     indexes = [_indexed(level) for level in chain]
     http = scope.enclosing(blocks.HTTP)
     found = list(_indexed(http).maps.get(variable, ())) if http is not None else []
@@ -116,6 +119,23 @@ def variable_definitions(settings: NginxSettings, name: str) -> tuple[VariableDe
             if level is not scope
         )
     return tuple(found)
+
+
+# The directives that define a variable, and the argument that names it.
+_DEFINING = (("map", 1), ("set", 0), ("auth_request_set", 0))
+
+
+def defined_variables(settings: NginxSettings) -> frozenset[str]:
+    """Every variable (``$name``, lower case) a ``map``, ``set`` or ``auth_request_set``
+    of this tree defines, at any level (asked of the top level, once per tree)."""
+    names = set()
+    for scope in settings.scope.walk():
+        own = scope.own
+        for kind, position in _DEFINING:
+            for node in own.get(kind) or ():
+                if len(node.args) > position:
+                    names.add(node.args[position].lower())
+    return frozenset(names)
 
 
 def _indexed(scope: Scope) -> LevelVariables:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from authlint.model.scope import Scope
     from authlint.model.settings import CachePolicy
     from authlint.model.workspace import Workspace
@@ -14,20 +12,34 @@ if TYPE_CHECKING:
 
 def caching_scopes(
     workspace: Workspace, clients_only: bool = False
-) -> Iterator[tuple[Scope, CachePolicy]]:
+) -> list[tuple[Scope, CachePolicy]]:
     """Scopes whose upstream's answers the server caches (the store is known and in use).
 
     ``clients_only`` leaves out the scopes only the server's own subrequests
     reach (a cached JWKS, a token exchange), which answer no user.
     """
+    return workspace.shared(_client_caches if clients_only else _caches)
+
+
+def _caches(workspace: Workspace) -> list[tuple[Scope, CachePolicy]]:
+    found = []
     for scope in workspace.forwarding_scopes():
         settings = scope.settings
         store = settings.cache_store
-        if not store.value or not store.known or (clients_only and settings.subrequests_only):
+        if not store.value or not store.known:
             continue
         cache = settings.cache
         if cache is not None:
-            yield scope, cache
+            found.append((scope, cache))
+    return found
+
+
+def _client_caches(workspace: Workspace) -> list[tuple[Scope, CachePolicy]]:
+    return [
+        (scope, cache)
+        for scope, cache in workspace.shared(_caches)
+        if not scope.settings.subrequests_only
+    ]
 
 
 def per_user(scope: Scope, cache: CachePolicy) -> bool | None:

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 from authlint.model.settings import RequestsAnswered
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from authlint.model.scope import Scope
     from authlint.model.settings import CorsPolicy
     from authlint.model.workspace import Workspace
@@ -38,9 +36,16 @@ def read_on(name: str, answers: RequestsAnswered) -> bool:
     return True
 
 
-def credentialed_scopes(workspace: Workspace) -> Iterator[tuple[Scope, CorsPolicy]]:
-    """Scopes that answer with `Access-Control-Allow-Credentials: true`, and their CORS."""
+def credentialed_scopes(workspace: Workspace) -> list[tuple[Scope, CorsPolicy]]:
+    """Scopes that answer with `Access-Control-Allow-Credentials: true`, and their CORS
+    (listed once for every rule that asks)."""
+    return workspace.shared(_credentialed)
+
+
+def _credentialed(workspace: Workspace) -> list[tuple[Scope, CorsPolicy]]:
+    found = []
     for scope in workspace.answering_scopes():
         cors = scope.settings.cors
         if cors.credentials:
-            yield scope, cors
+            found.append((scope, cors))
+    return found

@@ -85,6 +85,9 @@ class ExactMatchExemption(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         for scope in workspace.scopes():
+            # Cheapest first: most levels have no Basic auth around them.
+            if scope.parent is None or not scope.parent.settings.authentication.basic.value:
+                continue
             path = scope.settings.exact_path
             if path is None or scope.node is None or not _exempt_app(scope, path):
                 continue

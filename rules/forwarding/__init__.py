@@ -16,13 +16,20 @@ if TYPE_CHECKING:
 
 def forwarding_scopes(
     workspace: Workspace,
-) -> Iterator[tuple[Scope, Upstream, AuthorizationForwarding]]:
-    """Scopes that pass requests to an upstream, where what happens to Authorization is known."""
+) -> list[tuple[Scope, Upstream, AuthorizationForwarding]]:
+    """Scopes that pass requests to an upstream, where what happens to Authorization is
+    known (listed once for every rule that asks)."""
+    return workspace.shared(_forwarding)
+
+
+def _forwarding(workspace: Workspace) -> list[tuple[Scope, Upstream, AuthorizationForwarding]]:
+    found = []
     for scope in workspace.forwarding_scopes():
         settings = scope.settings
         upstream, authorization = settings.upstream, settings.authorization
         if upstream is not None and authorization is not None and authorization.known:
-            yield scope, upstream, authorization
+            found.append((scope, upstream, authorization))
+    return found
 
 
 def where_server_does_not_authenticate(
