@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from authlint.model.settings import AuthKind
 from authlint.rule import Once
 
 if TYPE_CHECKING:
@@ -39,15 +40,35 @@ def where_server_does_not_authenticate(
     method), and sends none of the client's under another header either (an auth
     subrequest that passes on the session cookie alone).
 
-    One per directive that decides the state: the first scope it affects.
+    One per directive that decides the state: the first scope it affects. Scopes only
+    the server's own subrequests reach count only where they answer an authentication
+    subrequest.
     """
     once = Once()
     for scope, upstream, authorization in forwarding_scopes(workspace):
         origin = authorization.origin
         if authorization.state is not state or origin is None or once.seen(origin):
             continue
-        if scope.settings.credentials_sent_upstream():
+        # What only the server's own calls reach (a module's token introspection, an
+        # internal redirect to storage) answers no client, unless it decides one's
+        # authentication.
+        settings = scope.settings
+        if settings.subrequests_only and scope not in workspace.shared(_authentication_targets):
+            continue
+        if settings.credentials_sent_upstream():
             continue
         authenticates = scope.settings.authenticates_some_methods
         if authenticates.known and not authenticates.value and once.first(origin):
             yield scope, upstream, authorization
+
+
+def _authentication_targets(workspace: Workspace) -> frozenset[Scope]:
+    """The scopes that answer the authentication subrequests of the routes."""
+    targets = set()
+    for scope in workspace.answering_scopes():
+        for check in scope.settings.authentication.checks:
+            if check.kind is AuthKind.SUBREQUEST and check.target is not None:
+                route = scope.settings.route(check.target)
+                if route.scope is not None:
+                    targets.add(route.scope)
+    return frozenset(targets)
