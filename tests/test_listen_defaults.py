@@ -167,3 +167,24 @@ def test_a_limit_unlike_the_defaults_is_applied_in_part(config):
     assert limit.listen == "*:8080"
     assert limit.decided_by is scope_at(workspace, "server www.example.com")
     assert "large_client_header_buffers 4 8k" in limit.in_effect
+
+
+def test_servers_that_all_listen_default_to_the_first(config):
+    # Nothing is implied on port 80 when every server names its listen.
+    workspace = config(TWO_SERVERS % ("80", "80", ""))
+    (group,) = server_groups(scope_at(workspace, "server sso.example.com"))
+    assert group.default is scope_at(workspace, "server www.example.com")
+
+
+def test_the_old_default_flag_is_a_default_server(config):
+    workspace = config(TWO_SERVERS % ("8080", "8080 default", ""))
+    (group,) = server_groups(scope_at(workspace, "server www.example.com"))
+    assert group.default is scope_at(workspace, "server sso.example.com")
+
+
+def test_quic_listens_are_an_address_of_their_own(config):
+    workspace = config(TWO_SERVERS % ("8443 ssl", "8443 quic", ""))
+    (group,) = server_groups(scope_at(workspace, "server sso.example.com"))
+    assert group.address == "*:8443 quic"
+    assert group.default is scope_at(workspace, "server sso.example.com")
+    assert group.tls

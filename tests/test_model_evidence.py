@@ -158,6 +158,8 @@ def test_static_answers_need_the_server_check(config) -> None:
         server {
             listen 8080;
             location /files/ {
+                add_header Access-Control-Allow-Origin https://app.example.com;
+                add_header Access-Control-Allow-Credentials true;
                 add_header Access-Control-Allow-Headers Authorization;
                 root /srv;
             }

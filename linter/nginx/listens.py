@@ -55,12 +55,10 @@ def address(written: str) -> str | None:
         return f"*:{written}"
     host, port = written, "80"
     if written.startswith("["):
-        end = written.find("]")
-        host, rest = written[: end + 1], written[end + 1 :]
-        if rest:
-            port = rest.removeprefix(":")
+        inside, _, rest = written.partition("]")
+        host, port = f"{inside}]", rest.removeprefix(":") or port
     elif ":" in written:
-        host, port = written.rsplit(":", 1)
+        host, _, port = written.rpartition(":")
     if not _PORT.fullmatch(port):
         return None
     if host in ("*", "0.0.0.0"):
@@ -82,8 +80,6 @@ def listen_groups(http: Scope) -> dict[Scope, tuple[ListenGroup, ...]]:
     everything_unknown = http.may_set(blocks.SERVER)
     # nginx allows `server` in `http` only: the servers are its children.
     for server in http.children:
-        if server.kind != blocks.SERVER:
-            continue
         listens = server.own.get("listen", ())
         if server.may_set("listen"):
             everything_unknown = True
@@ -94,7 +90,7 @@ def listen_groups(http: Scope) -> dict[Scope, tuple[ListenGroup, ...]]:
             if key is None:
                 # A host name: its addresses, and the groups it joins, are nginx's to resolve.
                 written = listen.arg(0)
-                unknown_ports.add(f"*:{written.rsplit(':', 1)[-1] if ':' in written else '80'}")
+                unknown_ports.add(f"*:{written.rpartition(':')[2] if ':' in written else '80'}")
                 continue
             if "quic" in listen.args:
                 key = f"{key} quic"
@@ -109,7 +105,7 @@ def listen_groups(http: Scope) -> dict[Scope, tuple[ListenGroup, ...]]:
                 defaults.setdefault(key, server)
     by_server: dict[Scope, list[ListenGroup]] = {}
     for key, servers in members.items():
-        port = "*:" + key.split()[0].rsplit(":", 1)[-1]
+        port = "*:" + key.split()[0].rpartition(":")[2]
         known = not everything_unknown and port not in unknown_ports
         default = defaults.get(key, servers[0]) if known else None
         listened = ListenGroup(key, tuple(servers), default, key in tls)

@@ -83,9 +83,8 @@ class LimitOnNamedServer(Rule):
     needs = frozenset({Facet.HEADER_LIMITS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        for server in workspace.scopes():
-            if server.role is not ScopeRole.HOST:
-                continue
+        hosts = (scope for scope in workspace.scopes() if scope.role is ScopeRole.HOST)
+        for server in hosts:
             for limit in server.settings.partly_applied_limits:
                 yield self.finding(
                     limit.origin,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authlint.model.settings import Facet
-from authlint.rule import Finding, Once, Rule, Severity
+from authlint.rule import Finding, Rule, Severity
 from authlint.rules.caching import caching_scopes
 
 if TYPE_CHECKING:
@@ -73,18 +73,19 @@ class KeyNamesUnprovenUser(Rule):
     needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION, Facet.FORWARDING})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
-        once = Once()
-        for scope, cache in caching_scopes(workspace, clients_only=True):
+        # The server's own subrequests count: an auth subrequest's verdict cached by a
+        # forged name lets the forger in.
+        for scope, cache in caching_scopes(workspace):
             node = cache.key.origin
-            if node is None or not cache.unproven_user or once.seen(node):
+            if node is None or not cache.unproven_user:
                 continue
             # A header or cookie naming the user is a forged label only where the user
-            # is known by something else: evidence that credentials matter here.
+            # is known by something else: evidence that credentials matter here, other
+            # than the key itself (a name cookie counts as a cookie).
+            reason = scope.settings.credential_evidence.reason
             if all(part.client_written for part in cache.unproven_user) and (
-                scope.settings.credential_evidence.reason is None
+                reason is None or reason.origin is node
             ):
-                continue
-            if not once.first(node):
                 continue
             yield self.finding(
                 node,
