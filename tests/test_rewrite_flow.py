@@ -173,6 +173,7 @@ def test_a_tested_text_is_decided_and_takes_no_way_of_its_own(config):
                 if ($mode !~ ^on$) {{ set $v negated; }}
                 if ($mode) {{ set $w set; }}
                 if ($mode ~ ^ON$) {{ set $c sensitive; }}
+                if ($mode ~ ^o+n$) {{ set $p repeated; }}
                 if ($mode ~* ^ON$) {{ set $i insensitive; }}
                 proxy_pass {UPSTREAM};
             }}
@@ -183,6 +184,7 @@ def test_a_tested_text_is_decided_and_takes_no_way_of_its_own(config):
     assert finals(ws, "location /", "v") == [("exact", last, True)]
     assert finals(ws, "location /", "c") == [("", last, True)]
     assert finals(ws, "location /", "i") == [("insensitive", last, True)]
+    assert finals(ws, "location /", "p") == [("repeated", last, True)]
     settings = scope_at(ws, "location /").settings
     (path,) = settings.rewrite_paths
     assert path.tests == ()
@@ -574,12 +576,15 @@ def test_a_map_of_credentials_to_a_true_value_is_true_by_credentials(config):
         f"""
         map $http_authorization $skip {{ default 0; "~." 1; }}
         map $http_authorization $never {{ default 0; "~." 0; }}
+        map $http_authorization $by_default {{ default 1; "" 0; }}
         server {{ location / {{ proxy_pass {UPSTREAM}; }} }}
         """
     )
     settings = scope_at(ws, "location /").settings
     assert true_by_credentials(settings, "$skip") is True
     assert true_by_credentials(settings, "$never") is False
+    # The default is chosen when no key matches: here, whenever a credential is sent.
+    assert true_by_credentials(settings, "$by_default") is True
 
 
 def test_one_value_of_more_than_the_limit_of_choices_is_not_followed(config):
@@ -598,3 +603,18 @@ def test_one_value_of_more_than_the_limit_of_choices_is_not_followed(config):
     settings = scope_at(ws, "location /").settings
     (path,) = settings.rewrite_paths
     assert path.value_of("v") == (Opaque("$a$b"),)
+
+
+def test_an_if_inside_an_if_is_passed_over(config):
+    ws = config(
+        f"""
+        server {{
+            location / {{
+                if ($arg_a) {{ if ($arg_b) {{ set $v inner; }} set $w outer; }}
+                proxy_pass {UPSTREAM};
+            }}
+        }}
+        """
+    )
+    # nginx refuses the inner `if` ("not allowed here"); the model reads no scope for it.
+    assert finals(ws, "location /", "w") == [("", "location /", True), ("outer", "if $arg_a", True)]
