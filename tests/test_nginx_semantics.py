@@ -1373,6 +1373,26 @@ def test_header_buffers_inherit_and_read_each_module_buffer_size(nginx):
     assert at(ws, "location /php").buffers.upstream_header_buffer_size.value == 32768
 
 
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "proxy_buffers 8 4x",
+        "proxy_buffers x 4k",
+        "proxy_busy_buffers_size 4x",
+        "proxy_temp_file_write_size 4x",
+        "proxy_max_temp_file_size 4x",
+    ],
+)
+def test_buffer_sizes_nginx_cannot_read_are_no_refusal_of_their_own(nginx, setting):
+    """nginx: `proxy_buffers 8 4x` and the like fail `nginx -t` with "invalid value", before
+    any check of the sizes together (here `proxy_buffer_size 16k` with the default
+    `proxy_buffers 8 4k` would fail one)."""
+    ws = nginx(
+        f"server {{ location / {{ proxy_buffer_size 16k; {setting}; proxy_pass {UPSTREAM}; }} }}"
+    )
+    assert at(ws, "location /").refused_buffers == ()
+
+
 # --- CORS: how Access-Control-Allow-Origin is chosen ---------------------------------------
 
 

@@ -235,9 +235,8 @@ def _refusal(settings: NginxSettings, module: str) -> RefusedBuffers | None:
         )
     elif max_temp != 0 and max_temp < size:
         involved = (held.max_temp, held.buffer_size, held.buffers)
-        values = (
-            f"`{module}_max_temp_file_size {_shown(max_temp)}` is below {_shown(size)}, {larger}"
-        )
+        shown = held.shown(held.max_temp, "max_temp_file_size", _shown(max_temp))
+        values = f"{shown} is below {_shown(size)}, {larger}"
         error = (
             f'"{module}_max_temp_file_size" must be equal to zero to disable temporary files '
             f"usage or must be equal to or greater than the maximum of the value of "

@@ -242,7 +242,7 @@ def _stop(walk: _Walk, node: Node) -> None:
 
 
 def _assign(settings: NginxSettings, walk: _Walk, node: Node) -> list[_Walk]:
-    name = only_variable(node.arg(0)) or node.arg(0).lower().lstrip("$")
+    name = node.arg(0).lower().removeprefix("$")  # `set ${v} x;` leaves `$v` (nginx 1.22)
     assigned = []
     for tests, value in _evaluate(settings, node.arg(1), walk.path, walk.captures, 0):
         path = walk.path
@@ -261,7 +261,7 @@ def _branch(settings: NginxSettings, walk: _Walk, node: Node, block: Scope) -> l
     for tests, passed, captures in _tested(settings, walk, node):
         path = replace(walk.path, tests=walk.path.tests + tests)
         if not passed:
-            branches.append(_Walk(path, walk.captures))
+            branches.append(_Walk(path, captures))
             continue
         # An `if` of a location is a configuration of its own; one of a server is not.
         in_location = block.parent is not None and block.parent.kind == blocks.LOCATION
@@ -275,7 +275,7 @@ def _tested(
     settings: NginxSettings, walk: _Walk, node: Node
 ) -> list[tuple[tuple[Test, ...], bool, Value | None]]:
     """The outcomes of an ``if``'s condition: the tests taken, passed or not, and the
-    captures a passed regex leaves."""
+    captures each leaves."""
     args = node.args
     path = walk.path
     if len(args) == 1:
@@ -304,7 +304,10 @@ def _tested(
     for tests, subject in _evaluate(settings, args[0], path, walk.captures, 0):
         decided = _decide(subject, operator, args[2])
         for passed in (True, False) if decided is None else (decided != negated,):
-            captures = subject if passed and operator != "=" and not negated else walk.captures
+            # A regex that matches sets the captures, one that does not clears them (a
+            # failed `~` or a passed `!~` leaves `$1` empty on nginx 1.22); `=` keeps them.
+            matched = passed != negated
+            captures = walk.captures if operator == "=" else subject if matched else ()
             if decided is None:
                 test = Test(subject, operator, args[2], node, passed != negated)
                 outcomes.append(((*tests, test), passed, captures))

@@ -109,7 +109,7 @@ class ExactMatchExemption(Rule):
 def _exempt_app(scope: Scope, path: str) -> bool:
     """``scope`` passes requests on, checks no credentials, and has Basic auth turned off
     where the level around it runs it; ``path`` is no file, no folder and not ``/``."""
-    if path.endswith("/") or "." in path.rsplit("/", 1)[-1] or scope.parent is None:
+    if path.endswith("/") or "." in path.rpartition("/")[2] or scope.parent is None:
         return False
     upstream = scope.settings.upstream
     if upstream is None or not upstream.forwards_headers or not upstream.known:
