@@ -168,6 +168,18 @@ def test_skip_set_by_an_if_on_a_value_defined_out_of_view_is_unknown(config):
     assert cache.skip_store_on_credentials is None
 
 
+def test_skip_on_a_map_of_the_credential_is_a_skip_on_credentials(config):
+    """nginx: a map of `Authorization` to `1` or `0` carries no credential, but skips the
+    cache (any value not empty nor "0") for exactly the requests that carry one."""
+    settings = cache_at(
+        config,
+        f"proxy_cache c1; proxy_cache_bypass $auth; proxy_no_cache $auth; proxy_pass {UPSTREAM};",
+        http="map $http_authorization $auth { default 0; ~. 1; }",
+    )
+    assert settings.cache.skip_lookup_on_credentials is True
+    assert settings.cache.skip_store_on_credentials is True
+
+
 def test_skip_set_at_the_server_counts_for_its_locations(config):
     """The server's rewrite directives run before the location's, for every request."""
     server = "set $skip 0; if ($cookie_session) { set $skip 1; }"
@@ -220,9 +232,16 @@ def test_a_key_with_a_credential_or_an_unknown_variable_has_no_unproven_user(con
 def test_values_named_for_the_user_are_client_written(config):
     """Headers, cookies and arguments whose whole name is a user word name the user; those
     a front proxy sets (`X-Forwarded-User`) and ids such as `uid` do not count."""
-    for variable in ("$http_x_user_id", "$http_x_username", "$cookie_user", "$arg_user"):
+    named = ("$http_x_user_id", "$http_x_username", "$cookie_user", "$arg_user")
+    named += ("$arg_userid", "$cookie_login", "$http_x_email", "$http_x_user_name")
+    for variable in named:
         found = _unproven(config, f"proxy_cache_key $uri{variable};")
         assert found == [(variable, True)], variable
+    # However many of the words the name strings together.
+    found = _unproven(
+        config, "proxy_cache_key $uri$http_x_user_username_userid_login_email_id_name;"
+    )
+    assert found == [("$http_x_user_username_userid_login_email_id_name", True)]
     for variable in ("$http_x_forwarded_user", "$cookie_uid", "$http_x_user_agent"):
         assert _unproven(config, f"proxy_cache_key $uri{variable};") == [], variable
 
@@ -231,6 +250,9 @@ def test_unproven_user_followed_through_set_and_map(config):
     """`set` and `map` pass the name on; what `auth_request_set` stored is the auth
     subrequest's answer, a verified user."""
     found = _unproven(config, "set $u $remote_user; proxy_cache_key $uri$u;")
+    assert found == [("$remote_user", False)]
+    # nginx 1.22 reads variable names in any case: `$cache_user` is `$Cache_User`.
+    found = _unproven(config, "set $Cache_User $remote_user; proxy_cache_key $uri$cache_user;")
     assert found == [("$remote_user", False)]
     found = _unproven(
         config,
