@@ -170,14 +170,18 @@ def test_skip_set_by_an_if_on_a_value_defined_out_of_view_is_unknown(config):
 
 def test_skip_on_a_map_of_the_credential_is_a_skip_on_credentials(config):
     """nginx: a map of `Authorization` to `1` or `0` carries no credential, but skips the
-    cache (any value not empty nor "0") for exactly the requests that carry one."""
-    settings = cache_at(
-        config,
-        f"proxy_cache c1; proxy_cache_bypass $auth; proxy_no_cache $auth; proxy_pass {UPSTREAM};",
-        http="map $http_authorization $auth { default 0; ~. 1; }",
+    cache (any value not empty nor "0") for exactly the requests that carry one, whether
+    a key line or the default gives the `1`, and whatever way the request took to the
+    location (a `rewrite ... last` the model does not follow)."""
+    location = (
+        f"proxy_cache c1; proxy_cache_bypass $auth; proxy_no_cache $auth; proxy_pass {UPSTREAM};"
     )
-    assert settings.cache.skip_lookup_on_credentials is True
-    assert settings.cache.skip_store_on_credentials is True
+    for lines in ("default 0; ~. 1;", '"" 0; default 1;'):
+        for server in ("", "rewrite ^/old/(.*)$ /c/$1 last;"):
+            http = f"map $http_authorization $auth {{ {lines} }}"
+            cache = cache_at(config, location, server, http).cache
+            assert cache.skip_lookup_on_credentials is True, (lines, server)
+            assert cache.skip_store_on_credentials is True, (lines, server)
 
 
 def test_skip_set_at_the_server_counts_for_its_locations(config):
