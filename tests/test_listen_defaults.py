@@ -188,3 +188,24 @@ def test_quic_listens_are_an_address_of_their_own(config):
     assert group.address == "*:8443 quic"
     assert group.default is scope_at(workspace, "server sso.example.com")
     assert group.tls
+
+
+@pytest.mark.parametrize(
+    ("broken", "known"), [("listen 8080 default_server;", False), ("access_log off;", True)]
+)
+def test_a_broken_file_in_a_server_changes_the_default_only_with_a_listen(config, broken, known):
+    """A file that does not parse (its end is missing) could set what its top level holds:
+    a `listen` could make its server the default, other directives cannot."""
+    workspace = config(
+        """
+        events {}
+        http {
+            server { listen 8080; server_name www.example.com; }
+            server { listen 8080; server_name sso.example.com; include broken.conf; }
+        }
+        """,
+        extra={"broken.conf": f"{broken}\nserver {{\n"},
+    )
+    (group,) = server_groups(scope_at(workspace, "server sso.example.com"))
+    expected = scope_at(workspace, "server www.example.com") if known else None
+    assert group.default is expected

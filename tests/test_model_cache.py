@@ -168,6 +168,22 @@ def test_skip_set_by_an_if_on_a_value_defined_out_of_view_is_unknown(config):
     assert cache.skip_store_on_credentials is None
 
 
+def test_skip_on_a_map_of_the_credential_is_a_skip_on_credentials(config):
+    """nginx: a map of `Authorization` to `1` or `0` carries no credential, but skips the
+    cache (any value not empty nor "0") for exactly the requests that carry one, whether
+    a key line or the default gives the `1`, and whatever way the request took to the
+    location (a `rewrite ... last` the model does not follow)."""
+    location = (
+        f"proxy_cache c1; proxy_cache_bypass $auth; proxy_no_cache $auth; proxy_pass {UPSTREAM};"
+    )
+    for lines in ("default 0; ~. 1;", '"" 0; default 1;'):
+        for server in ("", "rewrite ^/old/(.*)$ /c/$1 last;"):
+            http = f"map $http_authorization $auth {{ {lines} }}"
+            cache = cache_at(config, location, server, http).cache
+            assert cache.skip_lookup_on_credentials is True, (lines, server)
+            assert cache.skip_store_on_credentials is True, (lines, server)
+
+
 def test_skip_set_at_the_server_counts_for_its_locations(config):
     """The server's rewrite directives run before the location's, for every request."""
     server = "set $skip 0; if ($cookie_session) { set $skip 1; }"
@@ -220,9 +236,16 @@ def test_a_key_with_a_credential_or_an_unknown_variable_has_no_unproven_user(con
 def test_values_named_for_the_user_are_client_written(config):
     """Headers, cookies and arguments whose whole name is a user word name the user; those
     a front proxy sets (`X-Forwarded-User`) and ids such as `uid` do not count."""
-    for variable in ("$http_x_user_id", "$http_x_username", "$cookie_user", "$arg_user"):
+    named = ("$http_x_user_id", "$http_x_username", "$cookie_user", "$arg_user")
+    named += ("$arg_userid", "$cookie_login", "$http_x_email", "$http_x_user_name")
+    for variable in named:
         found = _unproven(config, f"proxy_cache_key $uri{variable};")
         assert found == [(variable, True)], variable
+    # However many of the words the name strings together.
+    found = _unproven(
+        config, "proxy_cache_key $uri$http_x_user_username_userid_login_email_id_name;"
+    )
+    assert found == [("$http_x_user_username_userid_login_email_id_name", True)]
     for variable in ("$http_x_forwarded_user", "$cookie_uid", "$http_x_user_agent"):
         assert _unproven(config, f"proxy_cache_key $uri{variable};") == [], variable
 
@@ -231,6 +254,9 @@ def test_unproven_user_followed_through_set_and_map(config):
     """`set` and `map` pass the name on; what `auth_request_set` stored is the auth
     subrequest's answer, a verified user."""
     found = _unproven(config, "set $u $remote_user; proxy_cache_key $uri$u;")
+    assert found == [("$remote_user", False)]
+    # nginx 1.22 reads variable names in any case: `$cache_user` is `$Cache_User`.
+    found = _unproven(config, "set $Cache_User $remote_user; proxy_cache_key $uri$cache_user;")
     assert found == [("$remote_user", False)]
     found = _unproven(
         config,
@@ -244,3 +270,104 @@ def test_unproven_user_followed_through_set_and_map(config):
         " proxy_cache_key $uri$u$http_x_user;",
     )
     assert found == []
+
+
+def _chain(kind, length, end):
+    """``length`` variables, each passing on the next (the last ``end``), read from
+    ``$v1``: ``set`` lines in the order nginx runs them, or ``map`` blocks of the next
+    variable whose value is that variable (``value``) or the capture of it (``capture``)."""
+    names = [f"$v{n}" for n in range(1, length + 1)]
+    pairs = list(zip(names, [*names[1:], end], strict=True))
+    if kind == "set":
+        return " ".join(f"set {name} {source};" for name, source in reversed(pairs)), ""
+    value = "default {}" if kind == "value" else "~^(.*)$ $1"
+    maps = (f"map {source} {name} {{ {value.format(source)}; }}" for name, source in pairs)
+    return "", "\n".join(maps)
+
+
+def test_unproven_user_followed_eight_steps_deep(config):
+    """`set` and `map` pass the name on however deep (a map's captures show its source:
+    `map $remote_user $m { ~^(.*)$ $1; }` holds alice for `alice:wrong`, checked on nginx
+    1.22); the model reads eight steps deep (the capture `$1` is one step further than
+    its map), and leaves what lies deeper unknown."""
+    for kind, steps in (("set", 8), ("value", 8), ("capture", 7)):
+        location, http = _chain(kind, steps, "$remote_user")
+        found = _unproven(config, f"{location} proxy_cache_key $uri$v1;", http=http)
+        assert found == [("$remote_user", False)], kind
+        location, http = _chain(kind, steps + 1, "$remote_user")
+        assert _unproven(config, f"{location} proxy_cache_key $uri$v1;", http=http) == [], kind
+    # Past the eighth step the chain might hold a credential: the key is not read.
+    location, http = _chain("set", 9, "$uri")
+    assert _unproven(config, f"{location} proxy_cache_key $uri$remote_user$v1;") == []
+
+
+def test_unproven_user_in_a_map_key_line_or_beside_an_unread_map_part(config):
+    """Any line of a map may give the name; a map with an `include` may give anything, a
+    credential too, so the key is not read (whatever came before it)."""
+    found = _unproven(
+        config,
+        "proxy_cache_key $uri$u;",
+        http='map $host $u { example.com $remote_user; default ""; }',
+    )
+    assert found == [("$remote_user", False)]
+    unread = "map $host $u { include user_map.conf; default $remote_user; }"
+    assert _unproven(config, "proxy_cache_key $uri$u;", http=unread) == []
+    unread = "map $host $u { default $remote_user; }"
+    assert _unproven(config, "proxy_cache_key $uri$remote_user$elsewhere$u;", http=unread) == []
+
+
+def _unproven_beside(config, location, broken, server=""):
+    """``_unproven`` with the location including ``broken.conf``, a file that does not
+    parse (its end is missing) and whose top level holds ``broken``: it could set those
+    directives there, and no others. ``server`` goes before the location."""
+    ws = config(
+        f"server {{ {server}\n location /c/ {{ proxy_cache c1; include broken.conf;"
+        f" {location} proxy_cache_key $host$uri$remote_user; proxy_pass {UPSTREAM}; }} }}",
+        extra={"broken.conf": f"{broken}\nserver {{\n"},
+    )
+    cache = scope_at(ws, "location /c/").settings.cache
+    return [(part.value, part.client_written) for part in cache.unproven_user]
+
+
+def test_a_password_check_an_unread_file_could_complete_is_not_judged(config):
+    """An unread file that could add `auth_basic_user_file` could make the Basic check
+    refuse `alice:wrong`; one that sets other directives cannot."""
+    basic = 'auth_basic "x";'
+    assert _unproven_beside(config, basic, "auth_basic_user_file /etc/nginx/htpasswd;") == []
+    found = _unproven_beside(config, basic, "proxy_set_header X-A 1;")
+    assert found == [("$remote_user", False)]
+
+
+def test_access_rules_an_unread_file_could_add_replace_the_outer_ones(config):
+    """nginx: under `satisfy any` an `allow` rule, or an auth subrequest that never sees
+    `Authorization`, admits a request without the password (AL408's proofs); a location's
+    own access rules replace the server's, so an unread file that could add one leaves
+    unknown whether anything but the Basic check admits requests."""
+    basic = "satisfy any; auth_basic x; auth_basic_user_file /etc/nginx/htpasswd;"
+    blind = (
+        f"location = /_auth {{ internal; proxy_pass_request_headers off; proxy_pass {UPSTREAM}; }}"
+    )
+    for broken in ("allow 10.0.0.1;", "deny 10.0.0.1;"):
+        assert _unproven_beside(config, basic, broken, server="allow 10.0.0.0/8;") == []
+        assert _unproven_beside(config, f"{basic} auth_request /_auth;", broken, blind) == []
+    found = _unproven_beside(config, basic, "proxy_set_header X-A 1;", server="allow all;")
+    assert found == [("$remote_user", False)]
+    found = _unproven_beside(config, f"{basic} auth_request /_auth;", "proxy_buffering off;", blind)
+    assert found == [("$remote_user", False)]
+
+
+def test_checks_that_see_the_credential_may_check_the_password(config):
+    """No Basic check, but another check may refuse `alice:wrong` before the cache:
+    NGINX Plus's `auth_jwt` reads the request's `Authorization` itself (DOC: the token
+    comes "in the Authorization header as a Bearer Token" by default), and an auth
+    subrequest to a path no location serves fails every request (nginx 1.22: the static
+    handler's 404 becomes "auth request unexpected status: 404", 500)."""
+    # Its argument is a realm, not a path: a location the word would match is no matter.
+    server = f'location ~ api {{ proxy_set_header Authorization ""; proxy_pass {UPSTREAM}; }}'
+    found = _unproven(config, 'auth_jwt "api"; proxy_cache_key $uri$remote_user;', server)
+    assert found == []
+    ws = config(
+        "server { location /c/ { proxy_cache c1; auth_request /_auth;"
+        f" proxy_cache_key $uri$remote_user; proxy_pass {UPSTREAM}; }} }}"
+    )
+    assert scope_at(ws, "location /c/").settings.cache.unproven_user == ()

@@ -243,3 +243,29 @@ def test_an_unread_include_around_an_own_header_list_leaves_it_open(config) -> N
     assert settings.request_headers is not None
     assert settings.request_headers.known
     assert settings.credential_evidence.value is None
+
+
+def test_only_maps_on_a_credential_read_up_to_the_server_are_tests(config) -> None:
+    """A map on a credential tests it where its variable is read: not where only a log
+    format of http reads it (logs answer nobody), nor where a map of another value is
+    read; a map block names its variable without reading it."""
+    ws = config(
+        """
+        map $cookie_session $pool { default anonymous; ~. members; }
+        map $host $site { default main; }
+        log_format pools '$pool';
+        server {
+            listen 8080;
+            location /api/ {
+                proxy_set_header X-Site $site;
+                proxy_pass http://127.0.0.1:9000;
+            }
+        }
+        """
+    )
+    assert scope_at(ws, "location /api/").settings.credential_tests == ()
+    # At http the log format is a directive of the level itself.
+    tests = scope_at(ws, "http (implied)").settings.credential_tests
+    assert [node.args for node in tests] == [["$cookie_session", "$pool"]]
+    unread = config("map $cookie_session $pool { default anonymous; ~. members; }")
+    assert scope_at(unread, "http (implied)").settings.credential_tests == ()

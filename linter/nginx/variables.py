@@ -133,8 +133,7 @@ def defined_variables(settings: NginxSettings) -> frozenset[str]:
         own = scope.own
         for kind, position in _DEFINING:
             for node in own.get(kind) or ():
-                if len(node.args) > position:
-                    names.add(node.args[position].lower())
+                names.add(node.arg(position).lower())
     return frozenset(names)
 
 
