@@ -129,9 +129,9 @@ def _walk(
             if _candidates(entry.name, top.name) and not entry.name.startswith("."):
                 unreadable[path] = _reason(exc)
             continue
-        # Hidden files are skipped as nginx's own `include *.conf` skips them
-        # (Apache's `.htaccess` will be claimed by its name).
-        if entry.name.startswith(".") and not is_dir:
+        # Hidden files are skipped as nginx's own `include *.conf` skips them,
+        # but Apache's `.htaccess`, which httpd reads by that name.
+        if entry.name.startswith(".") and not is_dir and entry.name != ".htaccess":
             continue
         if is_dir:
             if (

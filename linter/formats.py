@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Protocol
 
-    from authlint.model.workspace import Workspace
+    from authlint.model.workspace import ProblemKind, Workspace
     from authlint.progress import Progress
     from authlint.rule import Rule
 
@@ -57,7 +57,8 @@ class Format(ABC):
     :class:`~authlint.model.settings.Settings` it fills. ``fix_hints`` are
     the fixes, in its own terms, of the rules whose generic fix cannot say
     what to write (``{field}`` placeholders are filled by the rule);
-    ``references`` its documentation of what each rule says.
+    ``references`` its documentation of what each rule says; ``problems``
+    the load problems its loader can meet (the diagnostics that run on it).
     """
 
     name: str
@@ -66,6 +67,7 @@ class Format(ABC):
     provides: frozenset[Facet]
     fix_hints: Mapping[str, str]
     references: Mapping[str, str]
+    problems: frozenset[ProblemKind]
 
     @abstractmethod
     def worth_reading(self, name: str, folder: str) -> bool:
@@ -97,9 +99,12 @@ def registered() -> tuple[Format, ...]:
     """Every format, in the order they are offered a file."""
     # Imported on first use: each format package imports this module for its
     # base class, and a rule's module needs no format to be defined.
+    from authlint.apache.format import APACHE
     from authlint.nginx.format import NGINX
 
-    return (NGINX,)
+    # nginx first: it claims a `.conf` only when it reads as nginx, and
+    # Apache only when it does not.
+    return (NGINX, APACHE)
 
 
 @cache
@@ -118,8 +123,14 @@ def standard_input(
 
 
 def claimed_formats(rule: type[Rule]) -> tuple[str, ...]:
-    """The formats a rule runs on: those that provide every facet it reads."""
-    return tuple(item.name for item in registered() if rule.needs <= item.provides)
+    """The formats a rule runs on: those that provide every facet it reads, and meet the
+    load problem it reports."""
+    return tuple(
+        item.name
+        for item in registered()
+        if rule.needs <= item.provides
+        and (rule.problem_kind is None or rule.problem_kind in item.problems)
+    )
 
 
 def fix_hint(format_name: str | None, rule_id: str) -> str | None:

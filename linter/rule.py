@@ -19,7 +19,7 @@ from authlint.sizes import parse_size
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
-    from authlint.model.workspace import Workspace
+    from authlint.model.workspace import ProblemKind, Workspace
 
 RULE_ID = re.compile(r"^AL\d{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -179,8 +179,11 @@ class Rule(ABC):
     # The options users may set for this rule; the engine passes their values.
     options: ClassVar[tuple[RuleOption[Any], ...]] = ()
     # The settings the rule reads: it runs on every format that provides them
-    # all (none: every format, as the diagnostics do).
+    # all (none: every format, as the diagnostics do, bounded by `problem_kind`).
     needs: ClassVar[frozenset[Facet]] = frozenset()
+    # The problem a loader meets that the rule reports (the diagnostics): it
+    # runs on the formats whose loaders can meet it.
+    problem_kind: ClassVar[ProblemKind | None] = None
     # A grouped finding's other places, one and many: "(and 1 more place)".
     repeats_as: ClassVar[tuple[str, str]] = ("place", "places")
 

@@ -74,6 +74,15 @@ def test_whole_nginx_tree_lints_without_crash():
         assert finding.span.line >= 1, finding
 
 
+def test_no_nginx_file_is_read_as_apache_nor_an_apache_file_as_nginx():
+    nginx_tree = lint(NGINX, cwd=CORPUS)
+    assert {source.format for source in nginx_tree.files.values()} == {"nginx"}
+    apache_tree = lint(CORPUS / "apache", cwd=CORPUS)
+    assert {source.format for source in apache_tree.files.values()} == {"apache"}
+    # Every file called .htaccess, httpd.conf or apache2.conf, and most others.
+    assert len(apache_tree.files) > 250
+
+
 def test_every_nginx_file_alone_lints_without_crash():
     failures = []
     for local_path in nginx_files():

@@ -105,12 +105,13 @@ def test_hidden_files_are_skipped(tree) -> None:
 
 @pytest.mark.parametrize("text", [VIRTUAL_HOST, DIRECTORY], ids=["VirtualHost", "Directory"])
 @pytest.mark.parametrize("name", ["site.conf", "conf.d/ssl.conf", "sites-enabled/000-default"])
-def test_an_apache_conf_is_ignored_not_reported_as_broken_nginx(tree, name: str, text: str) -> None:
+def test_an_apache_conf_is_read_as_apache_not_reported_as_broken_nginx(
+    tree, name: str, text: str
+) -> None:
     root = tree({name: text})
-    assert found(root) == []
     result = lint(root, cwd=root)
     assert result.findings == []
-    assert result.files_scanned == 0
+    assert all(source.format != "nginx" for source in result.files.values())
 
 
 def test_an_apache_section_after_nginx_looking_lines_is_still_apache(tree) -> None:
@@ -189,7 +190,7 @@ def test_a_file_given_explicitly_is_checked_by_content_whatever_its_name(tree, n
     assert lint(root / name, cwd=root).files_scanned == 1
 
 
-@pytest.mark.parametrize("text", ["Just some notes.\n", VIRTUAL_HOST, "key: value\n"])
+@pytest.mark.parametrize("text", ["Just some notes.\n", "key: value\n"])
 def test_a_file_given_explicitly_that_is_not_nginx_is_ignored(tree, text: str) -> None:
     root = tree({"site.conf": text})
     assert found(root, root / "site.conf") == []
@@ -287,4 +288,14 @@ def test_show_files_lists_what_a_run_reads_included_files_too(tree, capsys, monk
     with pytest.raises(SystemExit) as exited:
         main()
     assert exited.value.code == 0
-    assert capsys.readouterr().out == "conf.d/site.conf\nnginx.conf\nsnippets/unused.conf\n"
+    out = capsys.readouterr().out
+    assert out == "apache.conf\nconf.d/site.conf\nnginx.conf\nsnippets/unused.conf\n"
+
+
+def test_an_htaccess_is_apaches_whatever_it_holds(tree) -> None:
+    # `deny all;` would read as nginx; a file called .htaccess is httpd's.
+    root = tree({"public/.htaccess": "deny from all;\n", "public/.hidden.conf": "deny all;\n"})
+    result = lint(root, cwd=root)
+    assert {path: source.format for path, source in result.files.items()} == {
+        "public/.htaccess": "apache"
+    }

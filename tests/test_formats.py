@@ -25,7 +25,7 @@ from authlint.model.settings import (
 )
 from authlint.model.source import SourceFile
 from authlint.model.tree import Node
-from authlint.model.workspace import Workspace
+from authlint.model.workspace import ProblemKind, Workspace
 from authlint.rule import load_rules
 
 from test_cli import authlint
@@ -54,19 +54,20 @@ def test_fix_hints_are_for_known_rules() -> None:
 
 @pytest.mark.parametrize(
     ("name", "text"),
-    [("httpd.conf", APACHE), ("values.yaml", "cors:\n  origins: ['*']\n"), (".htaccess", APACHE)],
+    [("values.yaml", "cors:\n  origins: ['*']\n"), ("cors.yml", "origins: ['*']\n")],
 )
 def test_a_named_file_no_format_claims_is_reported(tree, name: str, text: str) -> None:
     root = tree({name: text, "site.conf": NGINX})
     run = authlint("check", name, "site.conf", cwd=root)
     assert run.status == 0
     assert "in 1 file" in run.stdout
-    assert f"authlint: warning: {name} is not linted: authlint reads nginx configs" in run.stderr
+    reads = "authlint reads nginx configs, Apache configs"
+    assert f"authlint: warning: {name} is not linted: {reads}" in run.stderr
 
 
 def test_quiet_keeps_the_unclaimed_notice_back(tree) -> None:
-    root = tree({"httpd.conf": APACHE})
-    run = authlint("check", "--quiet", "httpd.conf", cwd=root)
+    root = tree({"values.yaml": "cors: {}\n"})
+    run = authlint("check", "--quiet", "values.yaml", cwd=root)
     assert run.status == 0
     assert run.stderr == ""
 
@@ -74,7 +75,7 @@ def test_quiet_keeps_the_unclaimed_notice_back(tree) -> None:
 def test_unclaimed_files_found_in_a_walk_are_not_named(tree) -> None:
     # A folder holds many files that are no configs (READMEs, YAML): only the
     # files named one by one are worth a notice.
-    root = tree({"conf/httpd.conf": APACHE, "conf/README.md": "# notes\n", "conf/site.conf": NGINX})
+    root = tree({"conf/app.yaml": "a: 1\n", "conf/README.md": "# notes\n", "conf/site.conf": NGINX})
     run = authlint("check", "conf", cwd=root)
     assert "not linted" not in run.stderr
 
@@ -90,6 +91,7 @@ class ToySettings:
         self.scope = scope
         self.authentication = Authentication((), Setting(False), known=True)
         self.authenticates_some_methods = Setting(False)
+        self.subrequests_only = False  # every toy route answers clients
         self.request_headers = None
         self.upstream: Upstream | None = None
         self.exact_path: str | None = None
@@ -118,6 +120,7 @@ class ToyFormat(Format):
     provides = frozenset({Facet.ROUTING, Facet.FORWARDING, Facet.AUTHENTICATION})
     fix_hints: Mapping[str, str] = {"AL102": "Add `pass-authorization` to the route."}
     references: Mapping[str, str] = {}
+    problems = frozenset({ProblemKind.PARSE_ERROR})
 
     def worth_reading(self, name: str, folder: str) -> bool:
         return name.endswith(".toy")
@@ -167,7 +170,40 @@ def test_a_rule_runs_on_every_format_that_provides_its_facets(tree, with_toy) ->
 
 def test_a_rule_claims_the_formats_that_provide_what_it_reads(with_toy) -> None:
     claims = {rule.id: claimed_formats(rule) for rule in load_rules()}
-    assert claims["AL102"] == ("nginx", "toy")
-    assert claims["AL001"] == ("nginx", "toy")  # diagnostics read no settings
+    assert claims["AL102"] == ("nginx", "toy")  # Apache provides no facets yet
+    # Diagnostics read no settings: each runs where its problem can be met.
+    assert claims["AL001"] == ("nginx", "apache", "toy")
+    assert claims["AL003"] == ("nginx",)
+    assert claims["AL005"] == ("nginx", "apache", "toy")
     assert claims["AL301"] == ("nginx",)
     assert fix_hint("toy", "AL102") == "Add `pass-authorization` to the route."
+
+
+def test_apache_files_are_read_as_apache(tree) -> None:
+    root = tree({"httpd.conf": APACHE, ".htaccess": "RewriteEngine On\n", "site.conf": NGINX})
+    run = authlint("check", ".", cwd=root)
+    assert run.status == 0, run.stdout
+    assert "in 3 files" in run.stdout
+    assert "not linted" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "claimed"),
+    [
+        ("site.conf", APACHE, True),
+        ("rewrites.conf", "RewriteEngine On\nRewriteRule ^old$ /new [R=301,L]\n", True),
+        ("httpd.conf", "", True),
+        (".htaccess", "", True),
+        ("pool.conf", "[www]\nOptions = none\nuser = www-data\n", False),
+        ("site.conf", NGINX, False),  # offered to nginx first; never Apache's
+        ("notes.txt", APACHE, False),
+    ],
+)
+def test_apache_claims_by_name_then_by_content(
+    tmp_path: Path, name: str, text: str, claimed: bool
+) -> None:
+    from authlint.apache.format import APACHE as APACHE_FORMAT
+
+    path = tmp_path / name
+    path.write_text(text)
+    assert APACHE_FORMAT.claims(path, named=False) is claimed

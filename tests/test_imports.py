@@ -38,3 +38,12 @@ def test_an_nginx_run_imports_neither_lark_nor_yaml(tmp_path: Path) -> None:
     modules = imported_after(f"sys.argv = {argv!r}; from authlint.cli import main; main()")
     assert "authlint.rules.cors" in modules, "the run did not get to the rules"
     assert not {name for name in modules if name.split(".")[0] in {"lark", "yaml"}}
+
+
+def test_an_apache_run_imports_lark_and_reads_the_file(tmp_path: Path) -> None:
+    config = tmp_path / ".htaccess"
+    config.write_text("<Location /a>\n    Require all granted\n</Directory>\n")
+    argv = ["authlint", "check", "--isolated", str(config)]
+    modules = imported_after(f"sys.argv = {argv!r}; from authlint.cli import main; main()")
+    assert {"lark", "authlint.apache.parser"} <= modules
+    assert "yaml" not in modules

@@ -68,6 +68,22 @@ server {
 }
 """
 
+# Apache files the hooks select: read as Apache (their syntax is checked).
+APACHE_FILES = {
+    "apache/site.conf": """\
+<VirtualHost *:80>
+    ServerName example.com
+    ProxyPass / http://127.0.0.1:9000/
+</VirtualHost>
+""",
+    "public/.htaccess": """\
+RewriteEngine On
+RewriteRule ^old$ /new [R=301,L]
+AuthType Basic
+Require valid-user
+""",
+}
+
 # Files an infra repository holds that the hooks' `files` pattern selects but
 # authlint does not lint (yet): it must skip them, not report them as broken.
 NOT_LINTED = {
@@ -108,18 +124,6 @@ data:
 paths:
   - match: /api/*
     cache: {ttl: 0, private: true}
-""",
-    "apache/site.conf": """\
-<VirtualHost *:80>
-    ServerName example.com
-    ProxyPass / http://127.0.0.1:9000/
-</VirtualHost>
-""",
-    "public/.htaccess": """\
-RewriteEngine On
-RewriteRule ^old$ /new [R=301,L]
-AuthType Basic
-Require valid-user
 """,
     "logrotate/web.conf": """\
 /var/log/nginx/*.log {
@@ -467,8 +471,23 @@ def test_a_selected_file_that_authlint_does_not_lint_is_skipped(tmp_path: Path, 
         text=True,
         check=False,
     )
-    notice = f"authlint: warning: {name} is not linted: authlint reads nginx configs\n"
+    reads = "authlint reads nginx configs, Apache configs"
+    notice = f"authlint: warning: {name} is not linted: {reads}\n"
     assert (done.returncode, done.stdout, done.stderr) == (0, "No findings in 0 files.\n", notice)
+
+
+@pytest.mark.parametrize("name", sorted(APACHE_FILES))
+def test_a_selected_apache_file_is_read(tmp_path: Path, name: str) -> None:
+    assert re.search(HOOKS["authlint"]["files"], name)
+    write(tmp_path, {name: APACHE_FILES[name]})
+    done = subprocess.run(
+        [sys.executable, "-m", "authlint", "check", name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "No findings in 1 file.\n", "")
 
 
 # --- the hooks, run by pre-commit --------------------------------------------
@@ -516,7 +535,7 @@ def test_good_config_passes(hook_repository: HookRepository, tmp_path: Path) -> 
         # The hook given the files names the repository's own YAML: not linted.
         assert run.hooks["authlint"].output == (
             "No findings in 2 files.\nauthlint: warning: .pre-commit-config.yaml is not linted: "
-            "authlint reads nginx configs"
+            "authlint reads nginx configs, Apache configs"
         )
         assert run.hooks["authlint-tree"].output == "No findings in 2 files."
     readme = hook_repository.run(infra, "--files", "README.md")
@@ -537,7 +556,7 @@ def test_files_authlint_does_not_lint_pass(hook_repository: HookRepository, tmp_
     assert first_line == "No findings in 0 files."
     assert notice.startswith(
         f"authlint: warning: {len(NOT_LINTED) + 1} files named are not linted, as authlint "
-        "reads nginx configs: "
+        "reads nginx configs, Apache configs: "
     )
     assert notice.endswith(" more")
     assert run.hooks["authlint-tree"].output == "No findings in 0 files."

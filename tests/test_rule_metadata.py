@@ -38,7 +38,7 @@ def test_metadata(rule: type[Rule]) -> None:
 
 # The authorities a rule's reference may cite: the server's own documentation
 # and the standards browsers and caches follow; never another tool's docs.
-REFERENCE_HOSTS = {"nginx.org", "fetch.spec.whatwg.org", "www.rfc-editor.org"}
+REFERENCE_HOSTS = {"nginx.org", "httpd.apache.org", "fetch.spec.whatwg.org", "www.rfc-editor.org"}
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from authlint.formats import Format
 from authlint.model.settings import Facet
+from authlint.model.workspace import ProblemKind
 from authlint.nginx.detect import (
     CONFIG_DIRS,
     NGINX_NAMES,
@@ -45,6 +46,7 @@ class NginxFormat(Format):
     provides = frozenset(Facet)
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES
+    problems = frozenset(ProblemKind)
 
     def worth_reading(self, name: str, folder: str) -> bool:
         if folder in CONFIG_DIRS or name in NGINX_NAMES or name.endswith("_params"):
@@ -64,6 +66,8 @@ class NginxFormat(Format):
         """
         if path.name in NGINX_NAMES or path.suffix in NGINX_SUFFIXES:
             return True
+        if path.name == ".htaccess":
+            return False  # Apache's by its name, whatever it holds (`deny from all;`)
         if path.suffix in _YAML_SUFFIXES:
             return False
         try:

@@ -1,0 +1,205 @@
+"""authlint reads Apache files as httpd reads them: compared with the real httpd's own
+``-D DUMP_CONFIG`` on the corpus and on the cases httpd's reader makes tricky."""
+
+from __future__ import annotations
+
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from authlint.apache.parser import split_words
+from tests.apache_httpd import (
+    APACHE2,
+    available,
+    differences,
+    is_htaccess,
+    server_config,
+    syntax_refusal,
+)
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "apache"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
+
+pytestmark = pytest.mark.skipif(not available(), reason="apache2 is not installed")
+
+# Each case: its bytes, and the line httpd refuses (None: httpd accepts it).
+TRICKY: dict[str, tuple[bytes, int | None]] = {
+    "continuation.conf": (
+        b'<Location /a>\n  Header set X-A "#fff" \\\n    early\n'
+        b"  AddType text/plain a\\\\\n b\n  AddType text/plain c\\\n\\\nd\n</Location>\n",
+        None,
+    ),
+    "comment_continued.conf": (b"# a comment \\\nHeader set X-Gone 1\nHeader set X-B b\n", None),
+    "space_after_backslash.conf": (b"AddType text/plain a\\ \nAddType text/plain b\n", None),
+    "hash_inside.conf": (
+        b'Header set X-Color "#fff"\nAddType text/plain x # y\n  # indented comment\n',
+        None,
+    ),
+    "quotes.conf": (
+        b'AddType "a\\"b" "x"y \'c\\\'d\' \\\\z "" \'e f\'\n'
+        b'AddType text/plain "unterminated \\" to the end\n',
+        None,
+    ),
+    "case.conf": (
+        b"HEADER set A b\n<location /x>\nheader set A b\n</LOCATION>\n"
+        b"<ifmodule headers_module>\nHeader set C d\n</IFMODULE>\n",
+        None,
+    ),
+    "if_else.conf": (
+        b'<If "%{REQUEST_URI} =~ m#^/x/#">\nHeader set X-D d\n</If>\n'
+        b"<ElseIf \"-n req('X')\">\nHeader set X-E e\n</ElseIf>\n"
+        b"<Else>\nHeader set X-F f\n</Else>\n",
+        None,
+    ),
+    "crlf.conf": (b'<Location /a>\r\n  AddType "text/plain" a \\\r\n   c\r\n</Location>\r\n', None),
+    "latin1_sjis_comments.conf": (
+        b"# caf\xe9 na\xefve\n# \x82\xa0\x82\xa2 \x93\xfa\x96\x7b\nHeader set A b\n",
+        None,
+    ),
+    "bom.conf": (b"\xef\xbb\xbfHeader set A b\n", 1),
+    "bom_comment.conf": (b"\xef\xbb\xbf# a comment\nHeader set A b\n", 1),
+    "wrong_close.conf": (b"<Location /a>\nHeader set A b\n</Directory>\n", 3),
+    "stray_close.conf": (b"Header set A b\n</Location>\n", 2),
+    "close_with_args.conf": (b"<Location /a>\n</Location /a>\n", 2),
+    "close_junk_after.conf": (b"<Location /a>\nHeader set A b\n</Location> junk\n", None),
+    "not_closed.conf": (b"Header set A b\n<Location /a>\nHeader set A b\n", 2),
+    "not_closed_nested.conf": (b"<Location /a>\n<Location /b>\nHeader set A b\n", 1),
+    "open_missing_gt.conf": (b"<Location /a\nHeader set A b\n</Location>\n", 1),
+    "else_with_argument.conf": (b'<If "true">\n</If>\n<Else foo>\n</Else>\n', 3),
+    "else_alone.conf": (b"<Else>\n</Else>\n", 1),
+    "continued_refusal.conf": (b"<Location \\\n /a\n", 2),
+    "open_condition_at_end.conf": (b"<IfModule headers_module>\nHeader set A b\n", None),
+    "else_after_other_sections.conf": (
+        b'<If "true">\n</If>\nHeader set A b\n<Location /x>\n</Location>\n<Else>\n</Else>\n',
+        None,
+    ),
+    "else_after_else.conf": (b'<If "true">\n</If>\n<Else>\n</Else>\n<Else>\n</Else>\n', 5),
+    "elseif_after_else.conf": (
+        b'<If "true">\n</If>\n<Else>\n</Else>\n<ElseIf "true">\n</ElseIf>\n',
+        5,
+    ),
+    "else_through_a_condition.conf": (
+        b'<IfModule headers_module>\n<If "true">\n</If>\n</IfModule>\n<Else>\n</Else>\n',
+        None,
+    ),
+    "else_in_another_scope.conf": (
+        b'<Location /a>\n<If "true">\n</If>\n</Location>\n<Else>\n</Else>\n',
+        5,
+    ),
+    "require_all_with_argument.conf": (
+        b"<Directory /x>\n<RequireAll a>\nRequire all granted\n</RequireAll>\n</Directory>\n",
+        2,
+    ),
+    "proxy_without_argument.conf": (b"<Proxy>\n</Proxy>\n", None),
+    "quoted_gt.conf": (b'<Location "/a>b">\nHeader set A b\n</Location> ignored\n', None),
+    "text_after_gt.conf": (b"<Location /a> ignored\nHeader set A b\n</Location>\n", None),
+    "condition_open_around_section.conf": (
+        b"<IfDefine !NOT_DEFINED>\n<Location /a>\nHeader set A b\n",
+        None,
+    ),
+    "section_open_around_condition.conf": (
+        b"<Location /a>\n<IfModule headers_module>\nHeader set A b\n",
+        1,
+    ),
+    "continued_at_end.conf": (b"<Location /a>\n</Location>\nAddType text/plain a \\\n", None),
+    "error_directive.conf": (b'Header set A b\nError "stop here"\n', 2),
+    "error_under_condition.conf": (
+        b'<IfModule !headers_module>\nError "no headers"\n</IfModule>\nHeader set A b\n',
+        None,
+    ),
+}
+
+
+def _corpus_files() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(path for path in CORPUS.rglob("*") if path.is_file())
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+def test_the_corpus_reads_as_httpd_reads_it() -> None:
+    files = _corpus_files()
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(differences, files))
+    wrong = {
+        str(path): problems for path, (_, problems) in zip(files, results, strict=True) if problems
+    }
+    assert not wrong
+    accepted = sum(1 for reading, _ in results if reading.refused is None)
+    refused_for_syntax = sum(
+        1 for reading, _ in results if reading.refused and syntax_refusal(reading.refused[1])
+    )
+    # Most of the corpus is accepted; what httpd refuses for its syntax is AL001
+    # at httpd's line (checked above), the rest for a module's own checks.
+    assert accepted > len(files) * 3 // 4
+    assert refused_for_syntax >= 5
+    assert any(is_htaccess(path) for path in files)
+
+
+@pytest.mark.parametrize("name", sorted(TRICKY))
+def test_a_tricky_case_reads_as_httpd_reads_it(name: str, tmp_path: Path) -> None:
+    data, refused_line = TRICKY[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    reading, problems = differences(path)
+    assert not problems
+    if refused_line is None:
+        assert reading.refused is None, reading.refused
+        assert reading.entries, "httpd read nothing of it"
+    else:
+        assert reading.refused is not None
+        assert reading.refused[0] == refused_line
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(path for path in FIXTURES.glob("*/apache/**/*") if path.is_file()),
+    ids=lambda path: path.relative_to(FIXTURES).as_posix(),
+)
+def test_a_fixture_reads_as_httpd_reads_it(path: Path) -> None:
+    """A bad AL001 case is refused by httpd at its marker's line; every other case is
+    accepted, and read as httpd reads it."""
+    reading, problems = differences(path)
+    assert not problems
+    marked = [
+        number
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "# [AL001]" in line
+    ]
+    if marked:
+        assert reading.refused is not None
+        assert [reading.refused[0]] == marked
+    else:
+        assert reading.refused is None, reading.refused
+
+
+# What follows `Options FollowSymLinks` on a line, and the word httpd names as
+# an illegal option: the second word as ap_getword_conf splits and unquotes it.
+SPLITS = [
+    '"a\\"b"',
+    "'c\\'d'",
+    "\\\\z",
+    '"x\\\\\\\\y"',
+    '"unterminated to the end',
+    '"a"b',
+    "a\\b",
+    '""',
+    "'single \"inner\"'",
+    "'a\\\"b'",
+]
+
+
+@pytest.mark.parametrize("words", SPLITS)
+def test_words_split_as_httpd_splits_them(words: str, tmp_path: Path) -> None:
+    config = tmp_path / "httpd.conf"
+    config.write_text(server_config(tmp_path) + f"Options FollowSymLinks {words}\n")
+    result = subprocess.run(
+        [APACHE2, "-f", str(config), "-t"], capture_output=True, text=True, check=False
+    )
+    named = result.stderr.rstrip("\n").splitlines()[-1]
+    assert named.startswith("Illegal option "), result.stderr
+    # httpd's log writes a backslash as two.
+    illegal = named.removeprefix("Illegal option ").replace("\\\\", "\\")
+    assert split_words(f"FollowSymLinks {words}")[1] == illegal

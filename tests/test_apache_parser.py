@@ -1,0 +1,150 @@
+"""The Apache parser on its own, without httpd: what tests/test_apache_httpd.py found httpd
+to do, pinned here so that it holds where no httpd is installed."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from authlint.apache.parser import ApacheNode, parse_text, split_words
+from authlint.model.source import SourceFile
+from authlint.model.tree import Node
+
+
+def parsed(text: str) -> tuple[SourceFile, list[tuple[int, str]]]:
+    source = SourceFile("site.conf", Path("site.conf"), "apache")
+    errors = parse_text(text, source)
+    return source, [(error.line, error.message) for error in errors]
+
+
+def shape(nodes: list[Node]) -> list[object]:
+    """Each node as (name, args, line, httpd's line[, children])."""
+    found: list[object] = []
+    for node in nodes:
+        assert isinstance(node, ApacheNode)
+        entry: tuple[object, ...] = (node.name, node.args, node.line, node.httpd_line)
+        if node.children is not None:
+            entry = (*entry, shape(node.children))
+        found.append(entry)
+    return found
+
+
+# Each as httpd's `Options` named its illegal second word (tests/test_apache_httpd.py).
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('"a\\"b"', ['a"b']),
+        ("'c\\'d'", ["c'd"]),
+        ("\\\\z", ["\\z"]),
+        ('"x\\\\\\\\y"', ["x\\\\y"]),
+        ('"unterminated to the end', ["unterminated to the end"]),
+        ('"a"b', ["a", "b"]),
+        ("a\\b", ["a\\b"]),
+        ('""', [""]),
+        ("'single \"inner\"'", ['single "inner"']),
+        ("'a\\\"b'", ['a\\"b']),
+        ("  Require user alice # note", ["Require", "user", "alice", "#", "note"]),
+    ],
+)
+def test_words_split_as_httpd_splits_them(text: str, words: list[str]) -> None:
+    assert split_words(text) == words
+
+
+def test_a_continued_line_has_httpds_line_and_its_own() -> None:
+    source, errors = parsed(
+        '<Location /a>\n  Header set X "#fff" \\\n    early\n  Header set Y y\n</LOCATION>\n'
+    )
+    assert errors == []
+    assert shape(source.nodes or []) == [
+        (
+            "Location",
+            ["/a"],
+            1,
+            1,
+            [("Header", ["set", "X", "#fff", "early"], 2, 3), ("Header", ["set", "Y", "y"], 4, 4)],
+        )
+    ]
+
+
+def test_a_comment_ending_in_a_backslash_swallows_the_next_line() -> None:
+    source, errors = parsed("# note \\\nHeader set Gone 1\nHeader set Kept 1\n")
+    assert errors == []
+    assert shape(source.nodes or []) == [("Header", ["set", "Kept", "1"], 3, 3)]
+    assert [(comment.line, comment.text) for comment in source.comments] == [
+        (1, " note Header set Gone 1")
+    ]
+
+
+def test_a_backslash_followed_by_a_space_does_not_continue() -> None:
+    source, _ = parsed("AddType text/plain a\\ \nAddType text/plain b\n")
+    assert shape(source.nodes or []) == [
+        ("AddType", ["text/plain", "a\\"], 1, 1),
+        ("AddType", ["text/plain", "b"], 2, 2),
+    ]
+
+
+def test_crlf_and_non_utf8_comments_read_as_text() -> None:
+    data = b"# caf\xe9 \x82\xa0\r\n<Files x>\r\n  Require all denied\r\n</Files>\r\n"
+    source, errors = parsed(data.decode("utf-8", errors="replace"))
+    assert errors == []
+    assert shape(source.nodes or []) == [
+        ("Files", ["x"], 2, 2, [("Require", ["all", "denied"], 3, 3)])
+    ]
+
+
+def test_if_keeps_its_expression_whole_and_else_takes_none() -> None:
+    source, errors = parsed(
+        '<If "%{REQUEST_URI} =~ m#^/x/#">\n</If>\n'
+        "<ElseIf -n req('X')>\n</ElseIf>\n<Else>\n</Else>\n"
+    )
+    assert errors == []
+    assert [(node.name, node.args) for node in source.nodes or []] == [
+        ("If", ["%{REQUEST_URI} =~ m#^/x/#"]),
+        ("ElseIf", ["-n req('X')"]),
+        ("Else", []),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("<Location /a>\nHeader set A b\n</Directory>\n", 3),
+        ("Header set A b\n</Location>\n", 2),
+        ("<Location /a>\n</Location /a>\n", 2),
+        ("<Location /a>\n<Location /b>\n", 1),
+        ("<Location \\\n /a\n", 2),
+        ('<If "true">\n</If>\n<Else foo>\n</Else>\n', 3),
+        ('<Location /a>\n<If "true">\n</If>\n</Location>\n<Else>\n</Else>\n', 5),
+        ("\ufeffHeader set A b\n", 1),
+        ('Header set A b\nError "stop"\n', 2),
+    ],
+)
+def test_what_httpd_refuses_is_an_error_at_its_line(text: str, line: int) -> None:
+    source, errors = parsed(text)
+    assert [number for number, _ in errors] == [line]
+    assert source.nodes is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<IfModule headers_module>\n<Location /a>\n",  # a condition reads to the end
+        '<IfModule !headers_module>\nError "no headers"\n</IfModule>\n',
+        "<Location /a> ignored\n</Location> ignored\n",
+        "<Macro Site $name>\n</Location>\n<Macro Inner>\n</Macro>\n</Macro>\n",
+        "<Proxy>\n</Proxy>\n",
+    ],
+)
+def test_what_httpd_accepts_parses(text: str) -> None:
+    assert parsed(text)[1] == []
+
+
+def test_any_text_parses_or_fails_without_crashing() -> None:
+    alphabet = ["<", ">", "/", "\\", '"', "'", "#", " ", "\t", "\r", "\n", "\0", "a", "If", "é"]
+    chooser = random.Random(12)
+    for _ in range(2000):
+        text = "".join(chooser.choice(alphabet) for _ in range(chooser.randrange(40)))
+        source, errors = parsed(text)
+        assert (source.nodes is None) == bool(errors)
