@@ -95,7 +95,6 @@ class ToySettings:
         self.request_headers = None
         self.upstream: Upstream | None = None
         self.exact_path: str | None = None
-        self.subrequests_only = False  # every route answers clients
         self.authorization: AuthorizationForwarding | None = None
         if scope.node is not None:
             self.upstream = Upstream(UpstreamKind.CGI, scope.node.arg(0), scope.node)
