@@ -12,7 +12,6 @@ format; a format adds only the signs of its own (``Settings.credential_tests``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -22,8 +21,6 @@ from authlint.model.settings import AuthorizationState
 if TYPE_CHECKING:
     from authlint.model.settings import Settings
     from authlint.model.tree import Node
-
-_WORDS = re.compile(r"[^\s,]+")
 
 
 class EvidenceKind(str, Enum):
@@ -135,7 +132,7 @@ def _upstream_sign(settings: Settings, authorization: bool, cookies: bool) -> Ev
     if cookies and cors.credentials and cors.allow_credentials:
         return Evidence(EvidenceKind.CORS_CREDENTIALS, cors.allow_credentials[0].origin)
     for header in cors.allow_headers if authorization else ():
-        if any(word.lower() == "authorization" for word in _WORDS.findall(header.value)):
+        if "authorization" in header.names():
             return Evidence(EvidenceKind.AUTHORIZATION_ALLOWED, header.origin)
     cache = settings.cache if settings.cache_store.value else None
     if cache is not None:

@@ -15,6 +15,7 @@ build.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from authlint.model.tree import Node
 
 T = TypeVar("T")
+# One name of a header value that lists names.
+_LISTED_NAME = re.compile(r"[^\s,]+")
 
 
 class Facet(str, Enum):
@@ -228,6 +231,11 @@ class ResponseHeader:
     value: str
     always: bool
     origin: Node
+
+    def names(self) -> frozenset[str]:
+        """The value read as a list of names (``Vary``, ``Access-Control-Allow-Headers``):
+        split at commas and white space, in lower case."""
+        return frozenset(_LISTED_NAME.findall(self.value.lower()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from authlint.nginx import blocks
 
 if TYPE_CHECKING:
     from authlint.model.scope import Scope
+    from authlint.model.tree import Node
     from authlint.nginx.settings import NginxSettings
 
 # A server without ``listen`` listens on ``*:80`` when nginx runs as root, on
@@ -29,6 +30,11 @@ _IMPLIED = ("*:80", "*:8000")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _PORT = re.compile(r"\d+")
 _DEFAULT_FLAGS = ("default_server", "default")
+
+
+def is_default_listen(listen: Node) -> bool:
+    """``listen ... default_server`` (or its old spelling, ``default``)."""
+    return any(flag in listen.args for flag in _DEFAULT_FLAGS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +107,7 @@ def listen_groups(http: Scope) -> dict[Scope, tuple[ListenGroup, ...]]:
             # Servers come in order: one listed twice on an address is the last one.
             if not group or group[-1] is not server:
                 group.append(server)
-            if any(flag in listen.args for flag in _DEFAULT_FLAGS):
+            if is_default_listen(listen):
                 defaults.setdefault(key, server)
     by_server: dict[Scope, list[ListenGroup]] = {}
     for key, servers in members.items():

@@ -15,6 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from authlint.model.origins import RegexTooSlow, compile_pcre, search_pcre
+from authlint.nginx.listens import is_default_listen
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -90,7 +91,4 @@ def _regex_matches(pattern: str, host: str) -> bool | None:
 
 
 def _is_default(server: Scope) -> bool:
-    return any(
-        "default_server" in listen.args or "default" in listen.args
-        for listen in server.own.get("listen", ())
-    )
+    return any(is_default_listen(listen) for listen in server.own.get("listen", ()))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from authlint.model.settings import Facet
@@ -61,7 +60,7 @@ class AllowHeadersWildcard(Rule):
         once = Once()
         for scope, cors in credentialed_scopes(workspace):
             for header in cors.allow_headers:
-                names = {name.lower() for name in re.split(r"[\s,]+", header.value) if name}
+                names = header.names()
                 node = header.origin
                 if "*" in names and "authorization" not in names and once.first(node):
                     yield self.finding(

@@ -87,10 +87,7 @@ class VaryOriginMissing(Rule):
 
 
 def _varies_on_origin(scope: Scope) -> bool:
-    return any(
-        "origin" in re.split(r"[\s,]+", entry.value.lower())
-        for entry in scope.settings.response_headers.named("Vary")
-    )
+    return any("origin" in entry.names() for entry in scope.settings.response_headers.named("Vary"))
 
 
 def _freshness(scope: Scope) -> str | None:

@@ -57,7 +57,7 @@ def where_server_does_not_authenticate(
             continue
         if settings.credentials_sent_upstream():
             continue
-        authenticates = scope.settings.authenticates_some_methods
+        authenticates = settings.authenticates_some_methods
         if authenticates.known and not authenticates.value and once.first(origin):
             yield scope, upstream, authorization
 
@@ -66,9 +66,9 @@ def _authentication_targets(workspace: Workspace) -> frozenset[Scope]:
     """The scopes that answer the authentication subrequests of the routes."""
     targets = set()
     for scope in workspace.answering_scopes():
-        for check in scope.settings.authentication.checks:
-            if check.kind is AuthKind.SUBREQUEST and check.target is not None:
-                route = scope.settings.route(check.target)
-                if route.scope is not None:
-                    targets.add(route.scope)
+        check = scope.settings.authentication.check(AuthKind.SUBREQUEST)
+        if check is not None and check.target is not None:
+            route = scope.settings.route(check.target)
+            if route.scope is not None:
+                targets.add(route.scope)
     return frozenset(targets)
