@@ -94,9 +94,6 @@ class Workspace:
     problems: list[LoadProblem] = field(default_factory=list)
     reading: ReadBudget = field(default_factory=ReadBudget)
     _formats: frozenset[str] | None = field(default=None, init=False, repr=False)
-    _scopes: list[Scope] | None = field(default=None, init=False, repr=False)
-    _forwarding: list[Scope] | None = field(default=None, init=False, repr=False)
-    _answering: list[Scope] | None = field(default=None, init=False, repr=False)
     _shared: dict[object, object] = field(default_factory=dict, init=False, repr=False)
 
     def only(self, formats: frozenset[str]) -> Workspace:
@@ -122,9 +119,7 @@ class Workspace:
 
         Call it once loading is done: the list is built on first use and kept.
         """
-        if self._scopes is None:
-            self._scopes = [scope for root in self.roots for scope in root.walk()]
-        return iter(self._scopes)
+        return iter(self.shared(_all_scopes))
 
     def shared(self, compute: Callable[[Workspace], _Shared]) -> _Shared:
         """What ``compute`` gives for this model, computed on first use and kept: the
@@ -135,18 +130,25 @@ class Workspace:
 
     def answering_scopes(self) -> list[Scope]:
         """The scopes that answer requests (they have an upstream, or serve files), in order."""
-        if self._answering is None:
-            self._answering = [
-                scope for scope in self.scopes() if scope.settings.upstream is not None
-            ]
-        return self._answering
+        return self.shared(_answering)
 
     def forwarding_scopes(self) -> list[Scope]:
         """The scopes whose upstream receives the client's request headers, in order."""
-        if self._forwarding is None:
-            self._forwarding = []
-            for scope in self.answering_scopes():
-                upstream = scope.settings.upstream
-                if upstream is not None and upstream.forwards_headers:
-                    self._forwarding.append(scope)
-        return self._forwarding
+        return self.shared(_forwarding)
+
+
+def _all_scopes(workspace: Workspace) -> list[Scope]:
+    return [scope for root in workspace.roots for scope in root.walk()]
+
+
+def _answering(workspace: Workspace) -> list[Scope]:
+    return [scope for scope in workspace.scopes() if scope.settings.upstream is not None]
+
+
+def _forwarding(workspace: Workspace) -> list[Scope]:
+    found = []
+    for scope in workspace.answering_scopes():
+        upstream = scope.settings.upstream
+        if upstream is not None and upstream.forwards_headers:
+            found.append(scope)
+    return found

@@ -114,6 +114,11 @@ class NginxSettings(Inheriting):
         return cast(NginxSettings, found.scope.settings).own_list(list_name)
 
     def credentials_sent_upstream(self) -> tuple[HeaderEntry, ...]:
+        return self.sent_credentials
+
+    @memoized
+    def sent_credentials(self) -> tuple[HeaderEntry, ...]:
+        """What :meth:`credentials_sent_upstream` answers, kept: several rules ask."""
         return variables.credentials_sent_upstream(self)
 
     def variable_definitions(self, name: str) -> tuple[variables.VariableDefinition, ...]:
