@@ -323,3 +323,148 @@ def syntax_refusal(message: str) -> bool:
             "additional arguments",
         )
     )
+
+
+# What `apache2 -L` says of where a directive may be written.
+_CONTEXTS = {
+    "Allowed in *.conf only outside <Directory>, <Files>, <Location>, or <If>": "server",
+    "Allowed in *.conf only inside <Directory>, <Files>, <Location>, or <If>": "directory",
+    "Allowed in *.conf anywhere": "anywhere",
+}
+_IN_HTACCESS = " and in .htaccess"
+_SOURCE_NAME = re.compile(rb"(?<=\x00)([a-z_0-9]+\.c)(?=\x00)")
+
+
+def directive_table() -> dict[str, object]:
+    """What ``linter/apache/httpd.json`` holds, from this httpd: its built-in modules,
+    each shared module's names, and each directive's module, context and override class."""
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "httpd.conf"
+        config.write_text(server_config(Path(folder)))
+        listed = subprocess.run(
+            [APACHE2, "-f", str(config), "-L"], capture_output=True, text=True, check=True
+        ).stdout
+    compiled = subprocess.run([APACHE2, "-l"], capture_output=True, text=True, check=True).stdout
+    directives: dict[str, list[str | None]] = {}
+    entry: list[str | None] = []
+    for line in listed.splitlines():
+        if not line.startswith("\t"):
+            name, _, module = line.rpartition(" (")
+            entry = [module.rstrip(")"), None, None]
+            directives[name.lower()] = entry
+        elif line.startswith("\tAllowed"):
+            text = line.strip()
+            htaccess = text.endswith(_IN_HTACCESS)
+            text = text.removesuffix(_IN_HTACCESS).replace(" [no per-dir config]", "")
+            entry[1] = _CONTEXTS[text]
+            entry[2] = "*" if htaccess else None
+        elif line.startswith("\twhen AllowOverride includes "):
+            entry[2] = line.split(" includes ", 1)[1].replace(" or ", "|")
+    modules: dict[str, list[str]] = {}
+    for load in sorted(Path("/etc/apache2/mods-available").glob("*.load")):
+        for words in (line.split() for line in load.read_text().splitlines()):
+            if len(words) == 3 and words[0] == "LoadModule":
+                shared = Path(words[2])
+                # The module's own name is a C string in it: its source file's.
+                sources = [name.decode() for name in _SOURCE_NAME.findall(shared.read_bytes())]
+                own = f"{shared.stem}.c"
+                source = own if own in sources else next(n for n in sources if n != "core.c")
+                modules[source] = [words[1], shared.name]
+    return {
+        "httpd": subprocess.run(
+            [APACHE2, "-v"], capture_output=True, text=True, check=True
+        ).stdout.split()[2],
+        "built_in": [line.strip() for line in compiled.splitlines()[1:]],
+        "modules": dict(sorted(modules.items())),
+        "directives": dict(sorted(directives.items())),
+    }
+
+
+def table_text(table: dict[str, object]) -> str:
+    """The table as JSON, one module or directive a line (diffs stay readable)."""
+    import json
+
+    lines = ["{"]
+    for index, (key, value) in enumerate(table.items()):
+        comma = "," if index < len(table) - 1 else ""
+        if isinstance(value, dict):
+            lines.append(f"{json.dumps(key)}: {{")
+            items = [f" {json.dumps(k)}: {json.dumps(v)}" for k, v in value.items()]
+            lines.append(",\n".join(items))
+            lines.append(f"}}{comma}")
+        else:
+            lines.append(f"{json.dumps(key)}: {json.dumps(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    # python tests/apache_httpd.py linter/apache/httpd.json: regenerate the table.
+    Path(sys.argv[1]).write_text(table_text(directive_table()))
+
+
+@dataclass(frozen=True)
+class DumpEntry:
+    """One directive of httpd's ``-D DUMP_CONFIG``: the file and line of its text (a
+    macro's lines at the lines of the file that defines it), its enclosing sections,
+    its name in lower case and its arguments."""
+
+    file: str
+    line: int
+    parents: tuple[str, ...]
+    key: str
+    args: tuple[str, ...]
+
+
+_MACRO_FILE = re.compile(r"""macro '[^']*' \(defined on line (\d+) of "([^"]+)"\) used on""")
+
+
+def whole_dump(
+    config: Path, env: dict[str, str] | None = None
+) -> tuple[list[DumpEntry], str | None]:
+    """httpd's reading of the configuration that starts at ``config`` (its own
+    ``ServerRoot``), or the message of its refusal."""
+    result = subprocess.run(
+        [APACHE2, "-f", str(config), "-t", "-D", "DUMP_CONFIG"],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+        env={"PATH": "/usr/bin:/bin", **(env or {})},
+    )
+    if result.returncode != 0:
+        return [], result.stderr.strip()
+    entries: list[DumpEntry] = []
+    file, offset, line = "", 0, 0
+    stack: list[str] = []
+    for raw in result.stdout.splitlines():
+        if raw.startswith("# In file:"):
+            file = raw.split(":", 1)[1].strip()
+            macro = _MACRO_FILE.match(file)
+            file, offset = (macro.group(2), int(macro.group(1))) if macro else (file, 0)
+            continue
+        number = _LINE.match(raw)
+        if number:
+            line = int(number.group(1)) + offset
+            continue
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("</"):
+            if stripped and stack:
+                stack.pop()
+            continue
+        del stack[(len(raw) - len(raw.lstrip(" "))) // 2 :]
+        name, _, rest = stripped.partition(" ")
+        section = name.startswith("<")
+        if section:
+            name = name[1:].removesuffix(">")
+            rest = rest[: rest.rfind(">")] if ">" in rest else rest
+        key = name.lower()
+        args = split_words(rest.strip())
+        if key in ("if", "elseif") and len(args) != 1:
+            args = [rest.strip()]
+        entries.append(DumpEntry(file, line, tuple(stack), key, tuple(args)))
+        if section:
+            stack.append(key)
+    return entries, None

@@ -172,7 +172,8 @@ def test_a_rule_claims_the_formats_that_provide_what_it_reads(with_toy) -> None:
     assert claims["AL102"] == ("nginx", "toy")  # Apache provides no facets yet
     # Diagnostics read no settings: each runs where its problem can be met.
     assert claims["AL001"] == ("nginx", "apache", "toy")
-    assert claims["AL003"] == ("nginx",)
+    assert claims["AL003"] == ("nginx", "apache")
+    assert claims["AL007"] == ("nginx",)
     assert claims["AL005"] == ("nginx", "apache", "toy")
     assert claims["AL301"] == ("nginx",)
     assert fix_hint("toy", "AL102") == "Add `pass-authorization` to the route."

@@ -58,8 +58,14 @@ class ApacheFormat(Format):
     provides: frozenset[Facet] = frozenset()
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES
-    # Only what httpd refuses in one file: includes are not followed yet.
-    problems = frozenset({ProblemKind.PARSE_ERROR})
+    problems = frozenset(
+        {
+            ProblemKind.PARSE_ERROR,
+            ProblemKind.INCLUDE_CYCLE,
+            ProblemKind.INCLUDE_NOT_FOUND,
+            ProblemKind.INCLUDE_OUTSIDE_TREE,
+        }
+    )
 
     def worth_reading(self, name: str, folder: str) -> bool:
         return name in APACHE_NAMES or name.endswith(".conf")
@@ -90,7 +96,7 @@ class ApacheFormat(Format):
         from authlint.apache.loader import load_files
 
         def load(workspace: Workspace, boundary: Path, files: Sequence[Path]) -> None:
-            load_files(workspace, cwd, files, progress)
+            load_files(workspace, boundary, cwd, includes, files, progress)
 
         yield load
 

@@ -1,35 +1,92 @@
-"""Loading Apache files into the model: each file parsed on its own, its refusal as AL001.
+"""Loading Apache files into the model: each configuration read whole, as httpd reads it.
 
-Includes, conditions and httpd's merging of sections come later (issue 12):
-no scope is built, so no rule but the diagnostics reads these files yet.
+A server's main configuration (``apache2.conf``, ``httpd.conf``, or a file
+that loads modules or sets ``ServerRoot``) is read with what it includes;
+every other file (a virtual host, a snippet, an ``.htaccess``) that no main
+configuration of the tree includes is read alone. Include paths resolve
+against ``ServerRoot``, found in the tree as nginx's prefix is: the main
+configuration's folder or one above it; absolute paths under the places
+distributions keep httpd's configuration map onto it.
 """
 
 from __future__ import annotations
 
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from authlint.apache.parser import parse_file
-from authlint.model.source import SourceFile, Span, display_path
-from authlint.model.workspace import LoadProblem, ProblemKind
+from authlint.apache.config import Expansion, Included, ServerConfig
+from authlint.apache.parser import CONDITIONS, ApacheNode, parse_file
+from authlint.includes import OUTSIDE_LINK_FIX, TreeLoader, outside_fix, shortened
+from authlint.model.source import SourceFile, Span
+from authlint.model.workspace import LoadProblem, ProblemKind, ReadBudget
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from pathlib import Path
+    from collections.abc import Iterable, Iterator, Sequence
 
+    from authlint.formats import IncludeOptions
+    from authlint.model.tree import Node
     from authlint.model.workspace import Workspace
     from authlint.progress import Progress
 
 FORMAT = "apache"
+# Where distributions and builds keep httpd's ServerRoot.
+SERVER_ROOTS = (
+    "/etc/apache2",
+    "/etc/httpd",
+    "/usr/local/apache2",
+    "/usr/local/etc/apache24",
+    "/usr/local/etc/apache2",
+    "/usr/local/etc/httpd",
+    "/opt/homebrew/etc/httpd",
+    "/etc/apache",
+)
+# Folders that hold what a main configuration in the folder above includes.
+INCLUDED_DIRS = frozenset(
+    {
+        "sites-available",
+        "sites-enabled",
+        "conf-available",
+        "conf-enabled",
+        "mods-available",
+        "mods-enabled",
+        "conf.d",
+        "conf.modules.d",
+        "extra",
+        "vhosts.d",
+        "modules.d",
+    }
+)
+MAIN_NAMES = frozenset({"apache2.conf", "httpd.conf"})
+# Directives only a main configuration writes.
+_MAIN_DIRECTIVES = frozenset({"loadmodule", "serverroot"})
 
 
-def load_files(
-    workspace: Workspace, display_root: Path, files: Sequence[Path], progress: Progress
-) -> None:
-    """Parse each file into the workspace; what httpd would refuse becomes a problem."""
-    for path in files:
-        source = SourceFile(display_path(path, display_root), path, FORMAT)
-        workspace.files.append(source)
-        workspace.problems.extend(
+@dataclass(frozen=True)
+class _Resolution:
+    files: tuple[Path, ...]
+    problem: ProblemKind | None = None
+    reason: str = ""
+    fix: str | None = None
+    target: str | None = None
+
+
+class ApacheLoader(TreeLoader):
+    """Loads the Apache files of one scanned tree into a workspace."""
+
+    format = FORMAT
+
+    def __init__(
+        self, workspace: Workspace, boundary: Path, display_root: Path, options: IncludeOptions
+    ) -> None:
+        super().__init__(workspace, boundary, display_root, options)
+        self._covered: set[Path] = set()
+        self._resolutions: dict[tuple[str, tuple[Path, ...], str | None], _Resolution] = {}
+
+    def parsed(self, source: SourceFile) -> None:
+        self.workspace.problems.extend(
             LoadProblem(
                 ProblemKind.PARSE_ERROR,
                 Span(source.path, error.line, 1),
@@ -39,4 +96,277 @@ def load_files(
             )
             for error in parse_file(source)
         )
-        progress.advance()
+        self.workspace.reading.parsed += _count(source.nodes or source.partial_nodes)
+
+    def load(self, candidates: Iterable[Path]) -> list[ServerConfig]:
+        """Read each candidate once: main configurations with what they include, then the
+        files none of them includes, each alone."""
+        found: dict[SourceFile, None] = {}
+        for path in sorted(set(candidates)):
+            if self.allowed(path):
+                found[self.source(path)] = None
+            else:
+                self.report_outside_link(path)
+        sources = list(found)
+        configs = []
+        for source in sources:
+            if _is_main(source) and source.abspath not in self._covered:
+                configs += self._read(source, main=True)
+        rest = [source for source in sources if source.abspath not in self._covered]
+        for source in self._standalone_roots(rest):
+            if source.abspath not in self._covered:
+                configs += self._read(source, main=False)
+        return configs
+
+    def _read(self, source: SourceFile, main: bool) -> list[ServerConfig]:
+        self._covered.add(source.abspath)
+        expansion = Expansion(self, source, self._server_roots(source, main), main)
+        if source.nodes is None:
+            # Nothing it configures is known, so nothing it includes is read
+            # out of its context either.
+            self._cover(source.partial_nodes, expansion, (source,))
+            return []
+        return [expansion.run()]
+
+    def _server_roots(self, source: SourceFile, main: bool) -> tuple[Path, ...]:
+        """Where ``ServerRoot`` may be: the file's folder and those above, a folder of
+        included files (``sites-enabled``) after the one above it."""
+        folders = list(self.up_to_boundary(source.abspath.parent))
+        if not main and len(folders) > 1 and folders[0].name in INCLUDED_DIRS:
+            folders[0], folders[1] = folders[1], folders[0]
+        return tuple(folders)
+
+    def _standalone_roots(self, sources: list[SourceFile]) -> Iterator[SourceFile]:
+        """The files no other remaining file includes, then the others (cycles)."""
+        included: set[Path] = set()
+        for source in sources:
+            expansion = Expansion(self, source, self._server_roots(source, False), False)
+            for node in _include_nodes(source.nodes or source.partial_nodes):
+                for path in self._resolve(node, expansion).files:
+                    real = Path(os.path.realpath(path))
+                    if real != source.abspath:
+                        included.add(real)
+        yield from (source for source in sources if source.abspath not in included)
+        yield from (source for source in sources if source.abspath in included)
+
+    def _cover(
+        self, nodes: list[Node], expansion: Expansion, stack: tuple[SourceFile, ...]
+    ) -> None:
+        """Mark, without reading them as configurations, the files ``nodes`` include."""
+        for node in _include_nodes(nodes):
+            for path in self._resolve(node, expansion).files:
+                source = self.source(path)
+                if source.abspath not in self._covered and source not in stack:
+                    self._covered.add(source.abspath)
+                    self._cover(source.nodes or source.partial_nodes, expansion, (*stack, source))
+
+    # What an expansion asks of the loader.
+
+    def included(self, node: ApacheNode, expansion: Expansion) -> Included:
+        resolution = self._resolve(node, expansion)
+        if resolution.problem is not None:
+            self.add_problem(
+                LoadProblem(
+                    resolution.problem,
+                    node.span,
+                    f"{node.name} `{shortened(node.arg(0))}` {resolution.reason}; what it "
+                    "configures is unknown",
+                    resolution.fix,
+                    resolution.target,
+                    FORMAT,
+                ),
+                node,
+            )
+        for path in resolution.files:
+            self._covered.add(self.real(path))
+        return Included(resolution.files, unread=resolution.problem is not None)
+
+    def file_exists(self, written: str, expansion: Expansion) -> bool | None:
+        candidates, _ = self._candidates(written, expansion)
+        if any(self.allowed(path) and path.exists() for path in candidates):
+            return True
+        return None
+
+    def refused(self, node: Node, message: str, fix: str | None = None) -> None:
+        self.report(ProblemKind.PARSE_ERROR, node, message, fix)
+
+    def cycle(self, node: Node, chain: tuple[SourceFile, ...]) -> None:
+        path = " -> ".join(item.path for item in chain)
+        self.report(
+            ProblemKind.INCLUDE_CYCLE,
+            node,
+            f"include cycle: {path}; httpd refuses a configuration that includes itself "
+            '("Exceeded maximum include depth")',
+        )
+
+    def spend(self, directives: int) -> None:
+        self.workspace.reading.spent += directives
+
+    def may_include(self, node: Node) -> bool:
+        reading = self.workspace.reading
+        reading.spent += ReadBudget.PER_INCLUDE
+        if reading.allows_more():
+            return True
+        if not reading.said:
+            reading.said = True
+            self.report(
+                ProblemKind.PARSE_ERROR,
+                node,
+                "reading stopped here: the run read more through includes and macros than "
+                f"authlint reads ({ReadBudget.BASE:,} directives, plus "
+                f"{ReadBudget.PER_PARSED} per directive of its files)",
+                "Include each file once where it is needed: files that include the next one "
+                "several times, level after level, multiply what httpd reads.",
+            )
+        return False
+
+    # Resolution.
+
+    def _resolve(self, node: Node, expansion: Expansion) -> _Resolution:
+        pattern = node.arg(0)
+        key = (pattern, expansion.server_roots, expansion.server_root)
+        cached = self._resolutions.get(key)
+        if cached is None:
+            optional = isinstance(node, ApacheNode) and node.key == "includeoptional"
+            try:
+                cached = self._resolve_pattern(pattern, expansion, optional)
+            except (OSError, ValueError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "invalid"
+                cached = _Resolution((), ProblemKind.PARSE_ERROR, f"cannot be read: {reason}")
+            self._resolutions[key] = cached
+        return cached
+
+    def _resolve_pattern(self, pattern: str, expansion: Expansion, optional: bool) -> _Resolution:
+        if not pattern:
+            return _Resolution(())
+        if "${" in pattern:
+            return _Resolution(
+                (),
+                ProblemKind.INCLUDE_NOT_FOUND,
+                "names a variable that no `Define` of the configuration sets, so it was not read",
+                "Define the variable in the configuration (`Define NAME value`), or write the "
+                "path out.",
+                target=pattern,
+            )
+        candidates, in_tree = self._candidates(pattern, expansion)
+        magic = glob.has_magic(pattern)
+        for candidate in candidates:
+            matches = _expand(candidate, magic) if self.allowed(candidate) else []
+            if matches:
+                inside = tuple(match for match in matches if self.allowed(match))
+                if len(inside) == len(matches):
+                    return _Resolution(inside)
+                return _Resolution(
+                    inside,
+                    ProblemKind.INCLUDE_OUTSIDE_TREE,
+                    "matches files that link outside the scanned tree, which were not read",
+                    fix=OUTSIDE_LINK_FIX,
+                    target=str(candidate),
+                )
+        target = os.path.normpath(pattern if pattern.startswith("/") else candidates[0])
+        if not in_tree:
+            return _Resolution(
+                (),
+                ProblemKind.INCLUDE_OUTSIDE_TREE,
+                "points outside the scanned tree and was not read",
+                fix=outside_fix(pattern),
+                target=target,
+            )
+        if optional:
+            return _Resolution(())  # httpd skips what IncludeOptional does not find
+        return _Resolution(
+            (),
+            ProblemKind.INCLUDE_NOT_FOUND,
+            "was not found in the scanned tree (httpd refuses an `Include` that matches nothing)",
+            fix=f"Add `{shortened(pattern)}` to the tree under the folder of `ServerRoot`, use "
+            "`IncludeOptional` where it may be absent, or map its folder with `--include-map`.",
+            target=target,
+        )
+
+    def _candidates(self, written: str, expansion: Expansion) -> tuple[list[Path], bool]:
+        """Where a path of the configuration may be in the tree, and if that is in it."""
+        roots = expansion.server_roots
+        if written.startswith("/"):
+            target = PurePosixPath(written)
+            prefixes = (expansion.server_root, *SERVER_ROOTS)
+            mapped = next(
+                (
+                    [root / target.relative_to(prefix) for root in roots]
+                    for prefix in prefixes
+                    if prefix is not None and prefix != "/" and target.is_relative_to(prefix)
+                ),
+                [],
+            )
+            return self.absolute_candidates(PurePosixPath(written.lstrip("/")), mapped, roots)
+        candidates = [root / written for root in roots]
+        return candidates, self.options.mirror or any(self.allowed(c) for c in candidates)
+
+
+def load_files(
+    workspace: Workspace,
+    boundary: Path,
+    display_root: Path,
+    options: IncludeOptions,
+    files: Sequence[Path],
+    progress: Progress,
+) -> list[ServerConfig]:
+    """Read the Apache files of one scanned tree; what httpd would refuse becomes a problem."""
+    configs = ApacheLoader(workspace, boundary, display_root, options).load(files)
+    progress.advance(len(files))
+    return configs
+
+
+def _is_main(source: SourceFile) -> bool:
+    """A file httpd starts from: named so, or it loads modules or sets ``ServerRoot``."""
+    if source.abspath.name in MAIN_NAMES:
+        return True
+    return any(node.key in _MAIN_DIRECTIVES for node in _top_level(source.nodes or []))
+
+
+def _top_level(nodes: list[Node]) -> Iterator[ApacheNode]:
+    """The directives outside every section but conditions."""
+    for node in nodes:
+        assert isinstance(node, ApacheNode)
+        if node.key in CONDITIONS and node.children:
+            yield from _top_level(node.children)
+        elif node.children is None:
+            yield node
+
+
+def _include_nodes(nodes: list[Node]) -> Iterator[ApacheNode]:
+    for node in nodes:
+        assert isinstance(node, ApacheNode)
+        if node.key in ("include", "includeoptional"):
+            yield node
+        elif node.children and node.key != "macro":
+            yield from _include_nodes(node.children)
+
+
+def _count(nodes: list[Node]) -> int:
+    return sum(1 if node.children is None else 1 + _count(node.children) for node in nodes)
+
+
+def _expand(candidate: Path, magic: bool) -> list[Path]:
+    """The files an include of ``candidate`` reads, in httpd's order: a folder's whole
+    content (hidden files too), a wildcard's matches (hidden ones not) sorted."""
+    if magic:
+        found: list[Path] = []
+        for match in sorted(glob.glob(str(candidate))):
+            found += _folder_files(Path(match)) if os.path.isdir(match) else [Path(match)]
+        return found
+    if candidate.is_dir():
+        return _folder_files(candidate)
+    return [candidate] if candidate.is_file() else []
+
+
+def _folder_files(folder: Path, seen: frozenset[str] = frozenset()) -> list[Path]:
+    """Every file under ``folder``, sorted level by level; a link back to a folder on the
+    way is not followed again."""
+    real = os.path.realpath(folder)
+    if real in seen:
+        return []
+    found: list[Path] = []
+    for name in sorted(os.listdir(folder)):
+        path = folder / name
+        found += _folder_files(path, seen | {real}) if path.is_dir() else [path]
+    return found

@@ -17,8 +17,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from authlint.formats import IncludeOptions
+from authlint.includes import TreeLoader, outside_fix, shortened
 from authlint.model.scope import Scope, UnreadInclude
-from authlint.model.source import SourceFile, Span, display_path
+from authlint.model.source import SourceFile, Span
 from authlint.model.tree import Node
 from authlint.model.workspace import LoadProblem, ProblemKind, ReadBudget, Workspace
 from authlint.nginx import blocks
@@ -143,15 +144,14 @@ class StockSource(SourceFile):
         return self.site.span
 
 
-class NginxLoader:
+class NginxLoader(TreeLoader):
     """Loads the nginx files of one scanned tree into a workspace.
 
-    ``boundary`` is the tree includes may read from; ``display_root`` is what
-    reported paths are relative to. ``names`` overrides that for files known
-    by their real path: files written out from standard input are reported
-    under the names they stand for. ``parse`` reads a file into its source
-    (files parsed ahead, in worker processes, come from there).
+    ``parse`` reads a file into its source (files parsed ahead, in worker
+    processes, come from there).
     """
+
+    format = FORMAT
 
     def __init__(
         self,
@@ -162,18 +162,10 @@ class NginxLoader:
         names: Mapping[Path, str] | None = None,
         parse: Parse = parse_file,
     ) -> None:
-        self.workspace = workspace
+        super().__init__(workspace, boundary, display_root, options, names)
         self.parse = parse
-        self.boundary = boundary
-        self.display_root = display_root
-        self.options = options
-        self.names = names or {}
-        self._sources: dict[Path, SourceFile] = {}
         self._covered: set[Path] = set()
-        self._reported: set[tuple[ProblemKind, int]] = set()
         self._resolutions: dict[tuple[str, _Prefixes], _Resolution] = {}
-        self._reals: dict[Path, Path] = {}
-        self._allowed_roots = (boundary, *(target for _, target in options.maps))
 
     def load(self, candidates: Iterable[Path], main: Path | None = None) -> None:
         """Lint each candidate once: main configs with their includes, then the rest.
@@ -187,10 +179,10 @@ class NginxLoader:
         """
         found: dict[SourceFile, None] = {}
         for path in sorted(set(candidates)):
-            if self._allowed(path):
+            if self.allowed(path):
                 found[self.source(path)] = None
             else:
-                self._report_outside_link(path)
+                self.report_outside_link(path)
         sources = list(found)
         mains = [source for source in sources if _is_main(source)]
         if main is not None:
@@ -203,34 +195,10 @@ class NginxLoader:
             if source.abspath not in self._covered:
                 self._build_standalone(source)
 
-    def source(self, path: Path) -> SourceFile:
-        """The parsed file at ``path`` (known by its real path), parsed on first use."""
-        source = self._sources.get(path)
-        if source is not None:
-            return source
-        real = self._real(path)
-        source = self._sources.get(real)
-        if source is None:
-            source = self._sources[real] = SourceFile(self._display(real), real, FORMAT)
-            self.workspace.files.append(source)
-            self._parse_problems(source, self.parse(source))
-            self.workspace.reading.parsed += _count(source.nodes or source.partial_nodes)
-            source.comments.sort(key=lambda comment: comment.line)
-        self._sources[path] = source
-        return source
-
-    def _report_outside_link(self, path: Path) -> None:
-        self.workspace.problems.append(
-            LoadProblem(
-                ProblemKind.INCLUDE_OUTSIDE_TREE,
-                Span(self._display(path), 1, 1),
-                f"`{_shortened(self._display(path))}` links outside the scanned tree and was "
-                "not read",
-                "Read what it points at with `--follow-outside-includes`, or scan a folder "
-                "that holds it too.",
-                format=FORMAT,
-            )
-        )
+    def parsed(self, source: SourceFile) -> None:
+        self._parse_problems(source, self.parse(source))
+        self.workspace.reading.parsed += _count(source.nodes or source.partial_nodes)
+        source.comments.sort(key=lambda comment: comment.line)
 
     def _parse_problems(self, source: SourceFile, errors: list[ParseError]) -> None:
         """Each error as AL001; a template's as one AL007, at its first placeholder.
@@ -247,7 +215,7 @@ class NginxLoader:
                     LoadProblem(
                         ProblemKind.TEMPLATE_PLACEHOLDER,
                         Span(source.path, error.line, 1),
-                        f"a template (`{_shortened(filled_in)}` is filled in before use): nginx "
+                        f"a template (`{shortened(filled_in)}` is filled in before use): nginx "
                         f"cannot read it as it is ({error.message}), and it is not linted",
                         format=FORMAT,
                     )
@@ -264,13 +232,9 @@ class NginxLoader:
             for error in errors
         )
 
-    def _display(self, path: Path) -> str:
-        name = self.names.get(path)
-        return name if name is not None else display_path(path, self.display_root)
-
     def _build_main(self, source: SourceFile) -> None:
         conf_dir = source.abspath.parent
-        prefixes = _Prefixes((conf_dir,), tuple(self._up_to_boundary(conf_dir)), guessed=False)
+        prefixes = _Prefixes((conf_dir,), tuple(self.up_to_boundary(conf_dir)), guessed=False)
         self._build(source, prefixes, blocks.MAIN)
 
     def _build_standalone(self, source: SourceFile) -> None:
@@ -320,20 +284,10 @@ class NginxLoader:
         A file in ``conf.d/`` or ``sites-enabled/`` is included by a main config
         in the folder above, nginx's prefix, so that folder is tried first.
         """
-        dirs = list(self._up_to_boundary(source.abspath.parent))
+        dirs = list(self.up_to_boundary(source.abspath.parent))
         if len(dirs) > 1 and dirs[0].name in CONFIG_DIRS:
             dirs[0], dirs[1] = dirs[1], dirs[0]
         return _Prefixes(tuple(dirs), tuple(dirs), guessed=True)
-
-    def _up_to_boundary(self, directory: Path) -> Iterator[Path]:
-        current = directory
-        while True:
-            yield current
-            if current == self.boundary or current.parent == current:
-                return
-            if not current.is_relative_to(self.boundary):
-                return
-            current = current.parent
 
     def _populate(self, scope: Scope, nodes: list[Node], context: _Context) -> None:
         self.workspace.reading.spent += len(nodes)
@@ -395,7 +349,7 @@ class NginxLoader:
             scope.unread.append(UnreadInclude(node))
             if not reading.said:
                 reading.said = True
-                self._report(
+                self.report(
                     ProblemKind.PARSE_ERROR,
                     node,
                     "reading stopped at this include: the run read more through includes than "
@@ -418,7 +372,7 @@ class NginxLoader:
             self._covered.add(source.abspath)
             if source in context.stack:
                 chain = " -> ".join(item.path for item in (*context.stack, source))
-                self._report(
+                self.report(
                     ProblemKind.INCLUDE_CYCLE,
                     node,
                     f"include cycle: {chain}; nginx cannot load a config that includes itself",
@@ -442,30 +396,20 @@ class NginxLoader:
             problem = LoadProblem(
                 resolution.problem,
                 node.span,
-                f"include `{_shortened(node.arg(0))}` {resolution.reason}{consequence}",
+                f"include `{shortened(node.arg(0))}` {resolution.reason}{consequence}",
                 resolution.fix,
                 resolution.target,
                 FORMAT,
             )
-            self._add_problem(problem, node)
+            self.add_problem(problem, node)
         return resolution.files
 
     def _too_deep(self, node: Node) -> None:
-        self._report(
+        self.report(
             ProblemKind.PARSE_ERROR,
             node,
             f"blocks and includes nested more than {MAX_NESTING} deep: authlint reads no deeper",
         )
-
-    def _report(self, kind: ProblemKind, node: Node, message: str, fix: str | None = None) -> None:
-        self._add_problem(LoadProblem(kind, node.span, message, fix, format=FORMAT), node)
-
-    def _add_problem(self, problem: LoadProblem, node: Node) -> None:
-        """Record ``problem`` at ``node``, once per kind however often the node is read."""
-        key = (problem.kind, id(node))
-        if key not in self._reported:
-            self._reported.add(key)
-            self.workspace.problems.append(problem)
 
     def _resolve(self, node: Node, context: _Context) -> _Resolution:
         """The files an ``include`` reads, as nginx would find them in this tree."""
@@ -494,11 +438,11 @@ class NginxLoader:
         else:
             candidates = [directory / pattern for directory in prefixes.conf_dirs]
             # A mirror stands for the whole of /: nothing is outside it.
-            in_tree = self.options.mirror or any(self._allowed(c) for c in candidates)
+            in_tree = self.options.mirror or any(self.allowed(c) for c in candidates)
         for candidate in candidates:
-            matches = _expand(candidate, magic) if self._allowed(candidate) else []
+            matches = _expand(candidate, magic) if self.allowed(candidate) else []
             if matches:
-                inside = tuple(match for match in matches if self._allowed(match))
+                inside = tuple(match for match in matches if self.allowed(match))
                 if len(inside) == len(matches):
                     return _Resolution(inside)
                 return _Resolution(
@@ -518,7 +462,7 @@ class NginxLoader:
                 (),
                 ProblemKind.INCLUDE_OUTSIDE_TREE,
                 "points outside the scanned tree and was not read",
-                fix=_outside_fix(pattern),
+                fix=outside_fix(pattern),
                 target=target,
             )
         if magic and not prefixes.guessed:
@@ -535,61 +479,16 @@ class NginxLoader:
         self, relative: PurePosixPath, prefixes: _Prefixes
     ) -> tuple[list[Path], bool]:
         """Where an absolute include (``relative`` to ``/``) may be, and if that is in the tree."""
-        if self.options.mirror:
-            return [self.boundary / relative], True
-        # Mapped: the path names a place in the tree (an --include-map, or
-        # nginx's prefix where the main config stands). Mirrored: the tree
-        # may hold a copy of / (etc/nginx/...), a guess only.
-        mapped = self._mapped_candidates(PurePosixPath("/", relative), prefixes)
-        mirrored = [root / relative for root in prefixes.fs_roots]
-        outside = [Path("/", relative)] if self.options.follow_outside else []
-        return [*mapped, *mirrored, *outside], bool(mapped or outside)
-
-    def _mapped_candidates(self, target: PurePosixPath, prefixes: _Prefixes) -> list[Path]:
-        for prefix, folder in sorted(self.options.maps, key=lambda item: -len(item[0])):
-            if target.is_relative_to(prefix):
-                return [folder / target.relative_to(prefix)]
-        for prefix in CONF_PREFIXES:
-            if target.is_relative_to(prefix):
-                rest = target.relative_to(prefix)
-                return [directory / rest for directory in prefixes.conf_dirs]
-        return []
-
-    def _allowed(self, path: Path) -> bool:
-        if self.options.follow_outside:
-            return True
-        real = self._real(path)
-        return any(real.is_relative_to(root) for root in self._allowed_roots)
-
-    def _real(self, path: Path) -> Path:
-        """``path`` with symlinks resolved; each folder is resolved once per run."""
-        real = self._reals.get(path)
-        if real is None:
-            folder = self._reals.get(path.parent)
-            if folder is None:
-                folder = self._reals[path.parent] = Path(os.path.realpath(path.parent))
-            real = folder / path.name
-            if os.path.islink(real) or path.name in ("", ".", ".."):
-                real = Path(os.path.realpath(real))
-            self._reals[path] = real
-        return real
-
-
-def _outside_fix(pattern: str) -> str:
-    """How to let authlint read an include outside the tree, in the include's own terms."""
-    path = PurePosixPath(pattern)
-    if not path.is_absolute():
-        return (
-            "Scan a folder that holds both this file and the included one, or read it "
-            "where it is with `--follow-outside-includes`."
+        target = PurePosixPath("/", relative)
+        mapped = next(
+            (
+                [directory / target.relative_to(prefix) for directory in prefixes.conf_dirs]
+                for prefix in CONF_PREFIXES
+                if target.is_relative_to(prefix)
+            ),
+            [],
         )
-    # `include /;` has no parent: the map is then of / itself.
-    folder = next((parent for parent in path.parents if not glob.has_magic(str(parent))), path)
-    return (
-        f"Map `{_shortened(str(folder))}` onto the folder of the tree that holds its files: "
-        f"`--include-map {_shortened(str(folder))}=DIR`; or read it where it is with "
-        "`--follow-outside-includes`."
-    )
+        return self.absolute_candidates(relative, mapped, prefixes.fs_roots)
 
 
 def _not_found_fix(pattern: str, guessed: bool) -> str:
@@ -598,10 +497,10 @@ def _not_found_fix(pattern: str, guessed: bool) -> str:
     prefix = next((PurePosixPath(p) for p in CONF_PREFIXES if path.is_relative_to(p)), None)
     if prefix is None and path.is_absolute():
         return (
-            f"Add `{_shortened(path.name)}` to the folder that `--include-map` maps its "
+            f"Add `{shortened(path.name)}` to the folder that `--include-map` maps its "
             "prefix onto, or correct the include."
         )
-    rest = _shortened(str(path.relative_to(prefix) if prefix is not None else path))
+    rest = shortened(str(path.relative_to(prefix) if prefix is not None else path))
     where = (
         "the folder of the main config that includes this file"
         if guessed
@@ -613,14 +512,6 @@ def _not_found_fix(pattern: str, guessed: bool) -> str:
         else ""
     )
     return f"Add `{rest}` to the tree, under {where}{mapped}."
-
-
-def _shortened(text: str, limit: int = 80) -> str:
-    """``text`` as quoted in a message: a long one keeps its start and its end."""
-    if len(text) <= limit:
-        return text
-    half = (limit - 1) // 2
-    return f"{text[:half]}…{text[-half:]}"
 
 
 def _copy_to(nodes: list[Node], source: StockSource) -> list[Node]:
