@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Protocol
 
+    from authlint.model.tree import Node
     from authlint.model.workspace import ProblemKind, Workspace
     from authlint.progress import Progress
     from authlint.rule import Rule
@@ -81,6 +82,11 @@ class Format(ABC):
         ``named``: the user named the file on the command line.
         """
 
+    def conditions(self, node: Node) -> str | None:
+        """The conditions the configuration does not decide that ``node`` applies under,
+        as a message says them (``None``: it applies unconditionally)."""
+        return None
+
     @abstractmethod
     def loading(
         self,
@@ -137,6 +143,13 @@ def fix_hint(format_name: str | None, rule_id: str) -> str | None:
     """The format's own fix for a rule, if it has one."""
     found = _by_name().get(format_name) if format_name is not None else None
     return found.fix_hints.get(rule_id) if found is not None else None
+
+
+def qualified(node: Node, message: str) -> str:
+    """``message`` about ``node``, with the undecided conditions it rests on said."""
+    found = _by_name().get(node.file.format)
+    note = None if found is None else found.conditions(node)
+    return message if note is None else f"{message} (where {note})"
 
 
 def server_name(format_name: str) -> str:

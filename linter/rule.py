@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
-from authlint.formats import fix_hint
+from authlint.formats import fix_hint, qualified
 from authlint.model.settings import Facet
 from authlint.model.source import Span
 from authlint.model.tree import Node
@@ -222,6 +222,8 @@ class Rule(ABC):
         ``{field}`` placeholders filled from ``fields``, else the rule's own.
         """
         span = where.span if isinstance(where, Node) else where
+        if isinstance(where, Node):
+            message = qualified(where, message)
         if fix is None:
             hint = fix_hint(where.file.format if isinstance(where, Node) else format, self.id)
             fix = self.fix if hint is None else _filled(hint, fields or {})

@@ -169,13 +169,14 @@ def test_a_rule_runs_on_every_format_that_provides_its_facets(tree, with_toy) ->
 
 def test_a_rule_claims_the_formats_that_provide_what_it_reads(with_toy) -> None:
     claims = {rule.id: claimed_formats(rule) for rule in load_rules()}
-    assert claims["AL102"] == ("nginx", "toy")  # Apache provides no facets yet
+    assert claims["AL102"] == ("nginx", "toy")  # Apache does not forward yet
     # Diagnostics read no settings: each runs where its problem can be met.
     assert claims["AL001"] == ("nginx", "apache", "toy")
     assert claims["AL003"] == ("nginx", "apache")
     assert claims["AL007"] == ("nginx",)
     assert claims["AL005"] == ("nginx", "apache", "toy")
-    assert claims["AL301"] == ("nginx",)
+    assert claims["AL301"] == ("nginx", "apache")
+    assert claims["AL305"] == ("nginx",)
     assert fix_hint("toy", "AL102") == "Add `pass-authorization` to the route."
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from authlint.apache.modules import LoadedModules, directive
 from authlint.apache.parser import CONDITIONS, ApacheNode, parse_text, split_words
-from authlint.model.source import SourceFile
+from authlint.model.source import SourceFile, Span
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -51,14 +51,44 @@ _COMPARE: dict[str, Callable[[tuple[int, int, int], tuple[int, int, int]], bool]
 }
 
 
-class ConditionalNode(ApacheNode):
+class CopiedNode(ApacheNode):
+    """A directive of a file as the expansion read it (its ``${NAME}`` replaced, its
+    section's content expanded): placed where ``original``'s text is."""
+
+    __slots__ = ("original",)
+
+    def __init__(
+        self,
+        original: ApacheNode,
+        args: list[str] | None = None,
+        children: list[Node] | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(
+            original.name if name is None else name,
+            original.args if args is None else args,
+            original.children if children is None else children,
+            original.file,
+            original.line,
+            original.httpd_line,
+        )
+        self.original: ApacheNode = (
+            original.original if isinstance(original, CopiedNode) else original
+        )
+
+    @property
+    def span(self) -> Span:
+        return self.file.span_of(self.original)
+
+
+class ConditionalNode(CopiedNode):
     """A directive read under conditions the configuration does not decide
     (``<IfModule>``, ``<IfDefine>``...: ``conditions``, outermost first)."""
 
     __slots__ = ("conditions",)
 
     def __init__(self, node: ApacheNode, conditions: tuple[ApacheNode, ...]) -> None:
-        super().__init__(node.name, node.args, node.children, node.file, node.line, node.httpd_line)
+        super().__init__(node)
         self.conditions = conditions
 
 
@@ -173,7 +203,7 @@ class Expansion:
                 self._expand(node.children, inner, out)
             return
         self._check_module(node, conditions)
-        copy = ApacheNode(node.name, node.args, [], node.file, node.line, node.httpd_line)
+        copy = CopiedNode(node, children=[])
         assert copy.children is not None
         self._expand(node.children, conditions, copy.children)
         out.append(ConditionalNode(copy, conditions) if conditions else copy)
@@ -248,20 +278,18 @@ class Expansion:
         self, node: ApacheNode, conditions: tuple[ApacheNode, ...], out: list[Node]
     ) -> None:
         if not self.reader.may_include(node):
-            self.config.unread.append(node)
+            self._unread(node, out)
             return
         included = self.reader.included(node, self)
         if included.unread:
-            self.config.unread.append(node)
-            self.config.modules.complete = False
+            self._unread(node, out)
         for path in included.files:
             source = self.reader.source(path)
             if source in self._stack or len(self._stack) > MAX_INCLUDE_DEPTH:
                 self.reader.cycle(node, (*self._stack, source))
                 continue
             if source.nodes is None:
-                self.config.unread.append(node)
-                self.config.modules.complete = False
+                self._unread(node, out)
                 continue
             outer = self._stack
             self._stack = (*outer, source)
@@ -285,7 +313,7 @@ class Expansion:
             self.reader.refused(node, f"macro '{node.args[0]}' used recursively")
             return
         if not self.reader.may_include(node):
-            self.config.unread.append(node)
+            self._unread(node, out)
             return
         parameters = macro.args[1:]
         values = node.args[1:]
@@ -309,6 +337,14 @@ class Expansion:
         self._using = (*outer, name)
         self._expand(body, conditions, out)
         self._using = outer
+
+    def _unread(self, node: ApacheNode, out: list[Node]) -> None:
+        """An include or macro whose content is unknown stays in the tree where it stands:
+        what it could set there is unknown, and modules it could load too."""
+        if node not in self.config.unread:
+            self.config.unread.append(node)
+        out.append(node)
+        self.config.modules.complete = False
 
     # Conditions.
 
@@ -363,7 +399,7 @@ class Expansion:
             # httpd replaces in the line's text, then cuts it into words.
             words = split_words(_VARIABLE.sub(value, _logical_text(node)))
             name, args = words[0], words[1:]
-        return ApacheNode(name, args, node.children, node.file, node.line, node.httpd_line)
+        return CopiedNode(node, args, name=name)
 
 
 _EXECUTED: dict[

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from authlint.apache.wording import FIX_HINTS, REFERENCES
 from authlint.formats import Format
+from authlint.model.settings import Facet
 from authlint.model.workspace import ProblemKind
 from authlint.nginx.detect import SNIFF_BYTES, looks_like_apache, sniffed_text
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from authlint.formats import GroupLoader, IncludeOptions
-    from authlint.model.settings import Facet
+    from authlint.model.tree import Node
     from authlint.model.workspace import Workspace
     from authlint.progress import Progress
 
@@ -55,7 +56,7 @@ class ApacheFormat(Format):
     name = "apache"
     server = "Apache httpd"
     reading = "Apache configs"
-    provides: frozenset[Facet] = frozenset()
+    provides = frozenset({Facet.CORS})
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES
     problems = frozenset(
@@ -82,6 +83,17 @@ class ApacheFormat(Format):
             return False
         text, binary = sniffed_text(head)
         return not binary and looks_like_apache_config(text)
+
+    def conditions(self, node: Node) -> str | None:
+        from authlint.apache.config import conditions_of
+
+        sections = conditions_of(node)
+        if not sections:
+            return None
+        written = " and ".join(
+            f"`<{section.name} {' '.join(section.args)}>`" for section in sections
+        )
+        return f"{written} {'hold' if len(sections) > 1 else 'holds'}"
 
     @contextmanager
     def loading(

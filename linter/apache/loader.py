@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from authlint.apache import scopes
 from authlint.apache.config import Expansion, Included, ServerConfig
 from authlint.apache.parser import CONDITIONS, ApacheNode, parse_file
+from authlint.apache.scopes import HTACCESS
+from authlint.apache.settings import ApacheSettings
 from authlint.includes import OUTSIDE_LINK_FIX, TreeLoader, outside_fix, shortened
 from authlint.model.source import SourceFile, Span
 from authlint.model.workspace import LoadProblem, ProblemKind, ReadBudget
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
     from authlint.formats import IncludeOptions
+    from authlint.model.scope import Scope
     from authlint.model.tree import Node
     from authlint.model.workspace import Workspace
     from authlint.progress import Progress
@@ -309,11 +313,48 @@ def load_files(
     options: IncludeOptions,
     files: Sequence[Path],
     progress: Progress,
-) -> list[ServerConfig]:
-    """Read the Apache files of one scanned tree; what httpd would refuse becomes a problem."""
+) -> None:
+    """Read the Apache files of one scanned tree into the workspace's scopes; what httpd
+    would refuse becomes a problem."""
     configs = ApacheLoader(workspace, boundary, display_root, options).load(files)
+    alone: list[ServerConfig] = []
+    for config in configs:
+        if config.root.abspath.name == HTACCESS:
+            alone.append(config)
+        else:
+            workspace.roots.append(_with_settings(scopes.build(config.nodes)))
+    for group in _htaccess_groups(alone):
+        workspace.roots.append(_with_settings(scopes.build_htaccess_server(group)))
     progress.advance(len(files))
-    return configs
+
+
+def _with_settings(root: Scope) -> Scope:
+    for scope in root.walk():
+        scope.settings = ApacheSettings(scope)
+    return root
+
+
+def _htaccess_groups(
+    configs: list[ServerConfig],
+) -> Iterator[list[tuple[str, list[Node], ApacheNode]]]:
+    """``.htaccess`` files read alone, grouped under the topmost one of each folder tree:
+    httpd merges a folder's file into those of the folders above it."""
+    by_folder = {
+        PurePosixPath("/", PurePosixPath(config.root.path).parent): config for config in configs
+    }
+    groups: dict[PurePosixPath, list[PurePosixPath]] = {}
+    for folder in sorted(by_folder, key=lambda path: (len(path.parts), str(path))):
+        top = next((known for known in groups if folder.is_relative_to(known)), folder)
+        groups.setdefault(top, []).append(folder)
+    for folders in groups.values():
+        yield [
+            (
+                str(folder),
+                by_folder[folder].nodes,
+                ApacheNode(HTACCESS, [str(folder)], [], by_folder[folder].root, 1, 1),
+            )
+            for folder in folders
+        ]
 
 
 def _is_main(source: SourceFile) -> bool:

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, ClassVar
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from authlint.model.settings import OriginFilter
+
 ATTACKER = "attacker.invalid"
 # Second-level labels under which registrations happen (example.co.uk).
 _SHARED_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "edu", "ac"})
@@ -235,6 +237,12 @@ def _scoped_flags(pattern: str) -> str:
         index += 1
     scoped = f"(?{match.group(1)}:" + pattern[match.end() : index] + ")"
     return pattern[: match.start()] + scoped + _scoped_flags(pattern[index:])
+
+
+def check_filter(entry: OriginFilter) -> PatternCheck:
+    """Try an allow-list regex with attacker-owned origins."""
+    pattern = f"^(?:{entry.pattern})$" if entry.whole else entry.pattern
+    return check_origin_regex(pattern, entry.ignore_case)
 
 
 def check_origin_regex(pattern: str, ignore_case: bool = False) -> PatternCheck:

@@ -288,6 +288,9 @@ class OriginFilter:
     """A test the request's Origin passes before it is echoed: an exact value or a regex.
 
     ``origin`` is the node that holds it (an nginx ``map`` line or ``if``).
+    ``whole``: what is echoed is the text the regex matched (Apache's ``$0``), so
+    an origin passes only where the regex matches all of it (browsers compare the
+    whole value).
     """
 
     pattern: str
@@ -295,6 +298,7 @@ class OriginFilter:
     ignore_case: bool
     origin: Node
     dialect: RegexDialect
+    whole: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,8 @@ level with its own occurrences takes none of its parent's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, cast
 
 from authlint.model.settings import Setting
 from authlint.sizes import parse_size
@@ -17,24 +16,6 @@ from authlint.sizes import parse_size
 if TYPE_CHECKING:
     from authlint.model.scope import Scope
     from authlint.model.tree import Node
-
-_Value = TypeVar("_Value")
-
-
-class memoized(Generic[_Value]):
-    """``functools.cached_property`` without its lock (taken on every first access
-    before Python 3.12): settings are computed once per scope and read from the
-    instance's ``__dict__`` afterwards.
-    """
-
-    def __init__(self, method: Callable[[Any], _Value]) -> None:
-        self.method = method
-        self.name = method.__name__
-
-    def __get__(self, instance: object, owner: type | None = None) -> _Value:
-        value = self.method(instance)
-        instance.__dict__[self.name] = value
-        return value
 
 
 @dataclass(slots=True)

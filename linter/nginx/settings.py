@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from authlint.memo import memoized
 from authlint.model import evidence
 from authlint.model.settings import Route
 from authlint.nginx import authentication as _authentication
@@ -19,7 +20,7 @@ from authlint.nginx import blocks, handlers, headers, listens, locations, rewrit
 from authlint.nginx import buffers as _buffers
 from authlint.nginx import cache as _cache
 from authlint.nginx import cors as _cors
-from authlint.nginx.inheritance import Inheriting, memoized
+from authlint.nginx.inheritance import Inheriting
 
 if TYPE_CHECKING:
     from authlint.model.evidence import CredentialEvidence

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.origins import LeakKind, check_origin_regex
+from authlint.model.origins import LeakKind, check_filter
 from authlint.model.settings import Facet, OriginKind
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import SOURCE_URL, credentialed_scopes
@@ -72,11 +72,7 @@ class AllowListTooBroad(Rule):
                 for entry in allowed.filters:
                     if not entry.regex or once.seen(entry.origin):
                         continue
-                    leaks = [
-                        leak
-                        for leak in check_origin_regex(entry.pattern, entry.ignore_case).leaks
-                        if leak.kind in _OWN_LEAKS
-                    ]
+                    leaks = [leak for leak in check_filter(entry).leaks if leak.kind in _OWN_LEAKS]
                     if leaks and once.first(entry.origin):
                         reasons = "; ".join(leak.describe() for leak in leaks)
                         yield self.finding(

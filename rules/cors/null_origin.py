@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.origins import LeakKind, check_origin_regex
+from authlint.model.origins import LeakKind, check_filter
 from authlint.model.settings import Facet, OriginKind
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import SOURCE_URL, credentialed_scopes
@@ -79,6 +79,6 @@ def _allowing_null(allowed: AllowedOrigin) -> Iterator[Node]:
         if not entry.regex and entry.pattern == "null":
             yield entry.origin
         elif entry.regex:
-            leaks = check_origin_regex(entry.pattern, entry.ignore_case).leaks
+            leaks = check_filter(entry).leaks
             if any(leak.kind is LeakKind.NULL for leak in leaks):
                 yield entry.origin

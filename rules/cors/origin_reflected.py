@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.model.origins import LeakKind, check_origin_regex
+from authlint.model.origins import LeakKind, check_filter
 from authlint.model.settings import AllowedOrigin, Facet, OriginKind
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.cors import SOURCE_URL, credentialed_scopes
@@ -95,7 +95,7 @@ def _unfiltered(allowed: AllowedOrigin) -> str | None:
         return "the request's Origin whatever it is"
     if allowed.kind is OriginKind.SELECTED:
         for entry in allowed.filters:
-            check = check_origin_regex(entry.pattern, entry.ignore_case) if entry.regex else None
+            check = check_filter(entry) if entry.regex else None
             if check and any(leak.kind is LeakKind.ANY_ORIGIN for leak in check.leaks):
                 return (
                     f"any origin: the allow-list regex at {entry.origin.where} accepts every origin"

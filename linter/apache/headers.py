@@ -1,0 +1,107 @@
+"""The response headers httpd adds for a request: ``mod_headers``'s ``Header`` directives
+of the merged sections, applied in order.
+
+httpd keeps two tables: ``onsuccess`` (the default), sent on the answers the
+handler makes, and ``always``, sent on every answer, httpd's own errors
+(401, 403, 500) included (semantics.md §4.4). In each, ``set`` replaces the
+header, ``add`` adds another, ``append`` and ``merge`` join a value to the
+one there, ``setifempty`` sets it where it is missing, ``unset`` removes it.
+An entry with a condition (``env=NAME``, ``expr=...``) may not apply, so it
+neither replaces nor removes what is there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from authlint.apache.parser import ApacheNode
+from authlint.model.settings import ResponseHeader
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from authlint.model.scope import Scope
+
+_TABLES = frozenset({"always", "onsuccess"})
+_WITH_VALUE = frozenset({"set", "append", "merge", "add", "setifempty"})
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderAction:
+    """One ``Header`` directive read: its table, action, header name and value, and its
+    condition as written (``env=NAME``, ``env=!NAME``, ``expr=...``; empty: none)."""
+
+    always: bool
+    action: str
+    name: str
+    value: str
+    condition: str
+    origin: ApacheNode
+
+
+def header_action(node: ApacheNode) -> HeaderAction | None:
+    """A ``Header`` directive as mod_headers reads its words (``None``: one it refuses,
+    or an action that sets no value authlint follows: ``edit``, ``echo``, ``note``)."""
+    args = list(node.args)
+    always = False
+    if args and args[0].lower() in _TABLES:
+        always = args.pop(0).lower() == "always"
+    if len(args) < 2:
+        return None
+    action, name = args[0].lower(), args[1]
+    rest = args[2:]
+    if action == "unset":
+        return HeaderAction(always, action, name, "", _condition(rest), node)
+    if action not in _WITH_VALUE or not rest:
+        return None
+    return HeaderAction(always, action, name, rest[0], _condition(rest[1:]), node)
+
+
+def _condition(words: list[str]) -> str:
+    return next((word for word in words if word.startswith(("env=", "expr="))), "")
+
+
+def header_actions(chain: Iterable[Scope]) -> list[HeaderAction]:
+    """The ``Header`` directives of the merged sections, in httpd's order."""
+    found = []
+    for scope in chain:
+        for node in scope.own.get("header", ()):
+            assert isinstance(node, ApacheNode)
+            action = header_action(node)
+            if action is not None:
+                found.append(action)
+    return found
+
+
+def response_headers(actions: list[HeaderAction]) -> tuple[ResponseHeader, ...]:
+    """The headers the two tables hold once ``actions`` are applied, always-table first."""
+    tables: dict[bool, list[tuple[ResponseHeader, HeaderAction]]] = {True: [], False: []}
+    for action in actions:
+        table = tables[action.always]
+        lowered = action.name.lower()
+        present = [item for item in table if item[0].name.lower() == lowered]
+        entry = ResponseHeader(action.name, action.value, action.always, action.origin)
+        if action.action == "unset":
+            if not action.condition:
+                table[:] = [item for item in table if item[0].name.lower() != lowered]
+        elif action.action == "add" or not present:
+            table.append((entry, action))
+        elif action.action == "set" and not action.condition:
+            table[:] = [item for item in table if item[0].name.lower() != lowered]
+            table.append((entry, action))
+        elif action.action in ("append", "merge"):
+            last, _ = present[-1]
+            if action.action == "append" or action.value not in last.value:
+                joined = ResponseHeader(
+                    last.name, f"{last.value}, {action.value}", last.always, action.origin
+                )
+                table[table.index(present[-1])] = (joined, action)
+        elif action.action == "set":
+            table.append((entry, action))
+    return tuple(entry for always in (True, False) for entry, _ in tables[always])
+
+
+def condition_of(actions: list[HeaderAction], header: ResponseHeader) -> str:
+    """The condition the action that made ``header`` is written with."""
+    return next((action.condition for action in actions if action.origin is header.origin), "")

@@ -1,0 +1,372 @@
+"""httpd's configuration as the model's scopes, and the sections that merge for a request.
+
+The scope tree follows the configuration as written: the server (its main
+level), each ``<VirtualHost>``, each section a request's path or file
+selects (``<Directory>``, ``<Files>``, ``<Location>``, ``<Proxy>``, an
+``.htaccess`` file, and their ``Match`` forms) and, inside them, the
+sections that apply to some requests only (``<If>``, ``<Limit>``).
+
+httpd does not merge along that tree. For one request it merges, in this
+order: the main server's directives, then the virtual host's; the
+``<Directory>`` sections of the file's folders, shortest path first, each
+folder's ``.htaccess`` after its sections; ``<DirectoryMatch>``; ``<Files>``
+and ``<FilesMatch>``; ``<Location>`` and ``<LocationMatch>``; ``<If>``
+(semantics.md §4.1; httpd's ``sections.html``). A proxied request has
+``<Proxy>`` sections in place of the folders'. Each scope is given the
+request it stands for (its own path, or a file its pattern matches), and
+:func:`merge_chain` lists the scopes whose directives merge for it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from authlint.apache.parser import ApacheNode
+from authlint.model.scope import Scope, ScopeRole, UnreadInclude
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.tree import Node
+
+FORMAT = "apache"
+SERVER = "server"
+VIRTUAL_HOST = "virtualhost"
+HTACCESS = ".htaccess"
+# Sections that a request's path, file or proxied URL selects, by key.
+_FOLDER = frozenset({"directory", "directorymatch"})
+_FILES = frozenset({"files", "filesmatch"})
+_LOCATION = frozenset({"location", "locationmatch"})
+_PROXY = frozenset({"proxy", "proxymatch"})
+ROUTES = _FOLDER | _FILES | _LOCATION | _PROXY
+# Sections that apply to some requests only, inside a route or host.
+CONDITIONS = frozenset({"if", "elseif", "else", "limit", "limitexcept"})
+_UNREAD = frozenset({"include", "includeoptional", "use"})
+# Where httpd's packages serve files from when no DocumentRoot is written.
+DEFAULT_DOCUMENT_ROOT = "/var/www/html"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """The request a scope stands for: its URL path (``None``: none is known to reach
+    it), the file it maps to (``None``: it maps to none), and whether it is proxied."""
+
+    url: str | None
+    file: str | None
+    proxied: bool = False
+
+
+def build(nodes: list[Node], root_label_node: ApacheNode | None = None) -> Scope:
+    """The scope tree of one expanded configuration."""
+    root = Scope(FORMAT, SERVER, ScopeRole.ROOT, root_label_node, None)
+    _populate(root, nodes)
+    return root
+
+
+def _populate(scope: Scope, nodes: list[Node]) -> None:
+    directives, own = scope.directives, scope.own
+    for node in nodes:
+        assert isinstance(node, ApacheNode)
+        key = node.key
+        child: Scope | None = None
+        if node.children is not None:
+            if key == VIRTUAL_HOST and scope.role is ScopeRole.ROOT:
+                child = Scope(FORMAT, VIRTUAL_HOST, ScopeRole.HOST, node, scope)
+            elif key in ROUTES:
+                child = Scope(FORMAT, key, ScopeRole.ROUTE, node, scope)
+            elif key in CONDITIONS and scope.role is not ScopeRole.ROOT:
+                child = Scope(FORMAT, key, ScopeRole.CONDITION, node, scope)
+        elif key in _UNREAD:
+            # Left in the tree by the expansion: an include or macro not read.
+            scope.unread.append(UnreadInclude(node))
+            continue
+        if child is not None:
+            assert node.children is not None
+            _populate(child, node.children)
+            if key == VIRTUAL_HOST:
+                child.hosts = tuple(
+                    arg
+                    for name in ("servername", "serveralias")
+                    for entry in child.own.get(name, [])
+                    for arg in entry.args
+                )
+            continue
+        directives.append(node)
+        named = own.get(key)
+        if named is None:
+            own[key] = [node]
+        else:
+            named.append(node)
+
+
+def host_of(scope: Scope) -> Scope:
+    """The virtual host a scope belongs to, or the server for its main level."""
+    found = scope.enclosing(VIRTUAL_HOST)
+    return found if found is not None else _root(scope)
+
+
+def _root(scope: Scope) -> Scope:
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
+
+
+def document_root(host: Scope) -> str | None:
+    """The folder a host serves files from, as written (the main server's where the
+    host writes none)."""
+    for level in (host, _root(host)):
+        written = level.own.get("documentroot")
+        if written and written[-1].args:
+            return written[-1].args[0].rstrip("/") or "/"
+    return DEFAULT_DOCUMENT_ROOT
+
+
+def request_of(scope: Scope) -> Request:
+    """The request a scope stands for."""
+    if scope.role is ScopeRole.CONDITION and scope.parent is not None:
+        return request_of(scope.parent)
+    if scope.role is not ScopeRole.ROUTE or scope.node is None:
+        root = document_root(host_of(scope))
+        return Request("/", f"{root}/" if root else None)
+    key = scope.kind
+    pattern = _pattern(scope.node)
+    host = host_of(scope)
+    root = document_root(host)
+    if key == HTACCESS or key in _FOLDER:
+        folder = pattern if key != "directorymatch" and not _is_regex(scope.node) else None
+        if folder is None or _has_wildcard(folder):
+            folder = _sample_path(pattern, scope.node) or folder
+        if folder is None:
+            return Request(None, None)
+        folder = folder.rstrip("/") or "/"
+        return Request(_url_of(folder + "/", root), folder + "/")
+    if key in _FILES:
+        name = _sample_name(scope.node)
+        parent = request_of(scope.parent) if scope.parent is not None else None
+        folder = parent.file if parent is not None and parent.file else f"{root}/"
+        if name is None:
+            return Request(None, None)
+        file = posixpath.join(folder if folder.endswith("/") else posixpath.dirname(folder), name)
+        return Request(_url_of(file, root), file)
+    if key in _LOCATION:
+        url = pattern if key == "location" and not _is_regex(scope.node) else None
+        if url is None:
+            url = _sample_path(pattern, scope.node)
+        if url is None:
+            return Request(None, None)
+        return Request(url, None if root is None else root + url, proxied=False)
+    return Request(None, None, proxied=True)
+
+
+def merge_chain(scope: Scope) -> tuple[Scope, ...]:
+    """The scopes whose directives httpd merges, in its order, for the request ``scope``
+    stands for; ``scope`` and the sections it sits in among them."""
+    host = host_of(scope)
+    root = _root(scope)
+    chain: list[Scope] = [root] if host is root else [root, host]
+    request = request_of(scope)
+    sections = [*_sections(root), *([] if host is root else _sections(host))]
+    folders: list[tuple[int, int, Scope]] = []
+    matches: list[Scope] = []
+    files: list[Scope] = []
+    locations: list[Scope] = []
+    if request.file is not None and not request.proxied:
+        folder = request.file if request.file.endswith("/") else posixpath.dirname(request.file)
+        name = "" if request.file.endswith("/") else posixpath.basename(request.file)
+        for section in sections:
+            node = section.node
+            if node is None:
+                continue
+            if section.kind in ("directory", HTACCESS) and _folder_applies(section, folder):
+                depth = _depth(_pattern(node))
+                folders.append((depth, 1 if section.kind == HTACCESS else 0, section))
+            elif section.kind == "directorymatch" and _regex_search(node, folder):
+                matches.append(section)
+            elif section.kind in _FILES and name and _file_applies(section, name):
+                files.append(section)
+        folders.sort(key=lambda item: (item[0], item[1]))
+        applied = [section for _, _, section in folders] + matches
+        for section in applied:
+            files.extend(
+                child
+                for child in section.children
+                if child.kind in _FILES and name and _file_applies(child, name)
+            )
+        chain += applied
+        chain += files
+    if request.url is not None:
+        locations = [
+            section
+            for section in sections
+            if section.kind in _LOCATION and _location_applies(section, request.url)
+        ]
+        chain += locations
+    # The scope itself and the sections it sits in, where the request drawn for it
+    # missed them (a pattern authlint could not draw a request for).
+    for level in reversed([scope, *scope.ancestors()]):
+        if level not in chain:
+            chain.append(level)
+    return tuple(chain)
+
+
+def _sections(level: Scope) -> Iterator[Scope]:
+    """The route sections written at a level (main server or host), in file order."""
+    for child in level.children:
+        if child.role is ScopeRole.ROUTE:
+            yield child
+
+
+def _pattern(node: Node) -> str:
+    """A section's path or pattern (after a ``~``, for the regex form)."""
+    if node.name == HTACCESS:
+        return node.arg(0)
+    args = node.args
+    if args and args[0] == "~":
+        return args[1] if len(args) > 1 else ""
+    return args[0] if args else ""
+
+
+def _is_regex(node: Node) -> bool:
+    return node.name.lower().endswith("match") or node.arg(0) == "~"
+
+
+def _has_wildcard(path: str) -> bool:
+    return any(char in path for char in "*?[")
+
+
+def _depth(path: str) -> int:
+    return len([part for part in path.split("/") if part])
+
+
+def _folder_applies(section: Scope, folder: str) -> bool:
+    """Whether a ``<Directory>`` (or an ``.htaccess``) applies to files in ``folder``:
+    its path, wildcards matching one component each, is the folder or one above it."""
+    assert section.node is not None
+    if section.kind == "directory" and _is_regex(section.node):
+        return _regex_search(section.node, folder)
+    wanted = [part for part in _pattern(section.node).split("/") if part]
+    parts = [part for part in folder.split("/") if part]
+    if len(wanted) > len(parts):
+        return False
+    return all(fnmatch.fnmatchcase(part, want) for part, want in zip(parts, wanted, strict=False))
+
+
+def _file_applies(section: Scope, name: str) -> bool:
+    assert section.node is not None
+    if _is_regex(section.node):
+        return _regex_search(section.node, name)
+    return fnmatch.fnmatchcase(name, _pattern(section.node))
+
+
+def _location_applies(section: Scope, url: str) -> bool:
+    """``<Location /a>`` applies to ``/a``, ``/a/`` and what is below, not to ``/ab``."""
+    assert section.node is not None
+    if _is_regex(section.node):
+        return _regex_search(section.node, url)
+    path = _pattern(section.node)
+    if _has_wildcard(path):
+        return fnmatch.fnmatchcase(url, path) or fnmatch.fnmatchcase(url, path + "/*")
+    if path.endswith("/"):
+        return url.startswith(path)
+    return url == path or url.startswith(path + "/")
+
+
+def _regex_search(node: Node, text: str) -> bool:
+    try:
+        return re.search(_pattern(node), text) is not None
+    except re.error:
+        return False
+
+
+def _url_of(file: str, root: str | None) -> str | None:
+    """The URL path that maps to ``file`` under the document root (``None``: outside it)."""
+    if root is None:
+        return None
+    base = root.rstrip("/")
+    if file == base or file.startswith(base + "/"):
+        return file[len(base) :] or "/"
+    return None
+
+
+_SIMPLE = re.compile(r"[A-Za-z0-9_./-]")
+
+
+def _sample_path(pattern: str, node: Node) -> str | None:
+    """A path the regex (or wildcard path) of a section matches, drawn from its literal
+    text; ``None`` when the drawing does not match."""
+    if not pattern:
+        return None
+    if _is_regex(node):
+        sample = _sample_regex(pattern)
+        if not sample.startswith("/"):
+            sample = "/" + sample
+        return sample if _regex_search(node, sample) else None
+    sample = re.sub(r"\[[^\]]*\]", "x", pattern).replace("*", "x").replace("?", "x")
+    return sample if fnmatch.fnmatchcase(sample, pattern) else None
+
+
+def _sample_name(node: Node) -> str | None:
+    """A file name a ``<Files>`` or ``<FilesMatch>`` section matches."""
+    pattern = _pattern(node)
+    if _is_regex(node):
+        sample = _sample_regex(pattern).rsplit("/", 1)[-1]
+        if not sample or sample.startswith("."):
+            sample = "index" + sample
+        return sample if _regex_search(node, sample) else None
+    sample = re.sub(r"\[[^\]]*\]", "x", pattern).replace("*", "index").replace("?", "x")
+    return sample if fnmatch.fnmatchcase(sample, pattern) else None
+
+
+def _sample_regex(pattern: str) -> str:
+    """The literal text of a simple regex: anchors dropped, the first alternative of each
+    group, escapes read as the character, any other class or repetition as one letter."""
+    text = pattern.removeprefix("^").removesuffix("$")
+    text = re.sub(r"\(\?[a-zA-Z]+\)", "", text)
+    # First alternative of each innermost group, until none is left.
+    group = re.compile(r"\((?:\?:)?([^()|]*)(?:\|[^()]*)?\)[?*+]?")
+    while True:
+        replaced = group.sub(lambda match: match.group(1), text)
+        if replaced == text:
+            break
+        text = replaced
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text):
+            out.append(text[index + 1] if not text[index + 1].isalpha() else "x")
+            index += 2
+            continue
+        if char == "[":
+            end = text.find("]", index + 1)
+            out.append("x")
+            index = len(text) if end < 0 else end + 1
+            continue
+        if char == ".":
+            out.append("x")
+        elif char in "*+?{}^$|":
+            pass
+        elif _SIMPLE.match(char):
+            out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def build_htaccess_server(files: list[tuple[str, list[Node], ApacheNode]]) -> Scope:
+    """The scopes of ``.htaccess`` files found without a server configuration, read as
+    httpd reads them with ``AllowOverride All`` under a document root at the topmost
+    one's folder. ``files`` are each file's folder (as reported, ``/``-rooted), its
+    expanded directives, and a node standing for the file; the first is the topmost."""
+    root = Scope(FORMAT, SERVER, ScopeRole.ROOT, None, None)
+    top_folder, _, top = files[0]
+    served = ApacheNode("DocumentRoot", [top_folder], None, top.file, top.line, top.line)
+    root.directives.append(served)
+    root.own["documentroot"] = [served]
+    for _, nodes, node in files:
+        scope = Scope(FORMAT, HTACCESS, ScopeRole.ROUTE, node, root)
+        _populate(scope, nodes)
+    return root
