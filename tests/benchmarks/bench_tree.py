@@ -22,20 +22,12 @@ included) on each tree and on one small file.
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import crossplane
-
-from authlint.engine import run
-from authlint.formats import IncludeOptions
-from authlint.reporters import renderer
+from timing import cpu_seconds, lint_command, lint_in_process, wall_seconds
 
 MAIN = """\
 user www-data;
@@ -180,41 +172,8 @@ def generate(root: Path, servers: int, layout: str = "proxies") -> Path:
     return root / "nginx.conf"
 
 
-def cpu_seconds(action: Callable[[Path], object], argument: Path, gc_paused: bool) -> float:
-    gc.collect()  # the previous run's garbage is not this run's cost
-    if gc_paused:
-        gc.disable()
-    try:
-        start = time.process_time()
-        action(argument)
-        return time.process_time() - start
-    finally:
-        gc.enable()
-
-
-def wall_seconds(action: Callable[[Path], object], argument: Path, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action(argument)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def parse(main_config: Path) -> None:
     crossplane.parse(str(main_config))
-
-
-def lint_in_process(tree: Path) -> str:
-    return renderer("json")(run([tree], IncludeOptions(), cwd=tree))
-
-
-def lint_command(tree: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "authlint", "check", "--format", "json", str(tree)],
-        stdout=subprocess.DEVNULL,
-        check=False,
-    )
 
 
 def measure(tree: Path, main_config: Path, repeat: int) -> dict[str, float]:
