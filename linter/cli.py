@@ -238,8 +238,8 @@ def check(
     from `nginx -T` (findings at the paths it prints): `nginx -T | authlint check -`.
     """
     from authlint.config import ConfigError, load_config
+    from authlint.dumps import DumpError
     from authlint.engine import STDIN_NAME, load, run, run_stdin
-    from authlint.nginx.dump import DumpError
     from authlint.selection import PARSE_ERROR, RuleSelection, Selection
 
     # The process ends after the report: collecting the model's reference

@@ -160,7 +160,7 @@ def run_stdin(
     dump as nginx resolved it, and reported at their paths on the server.
     Any other text is one file reported as ``name``; its includes resolve as
     a standalone file's would, in an empty tree. Raises
-    :class:`~authlint.nginx.dump.DumpError` for a dump that cannot be read
+    :class:`~authlint.dumps.DumpError` for a dump that cannot be read
     safely.
     """
     with _collector_paused(), standard_input(text, name, includes) as workspace:

@@ -121,8 +121,13 @@ def _by_name() -> dict[str, Format]:
 def standard_input(
     text: str, name: str, includes: IncludeOptions
 ) -> AbstractContextManager[Workspace]:
-    """The model of a config read from standard input, while it lasts: nginx's, the only
-    format whose server prints its whole config (``nginx -T``)."""
+    """The model of a config read from standard input, while it lasts: Apache's whole
+    configuration as ``apachectl -t -D DUMP_CONFIG`` prints it, else nginx's (a file, or
+    ``nginx -T``'s whole config)."""
+    if re.search(r"^# In file: ", text, re.MULTILINE):
+        from authlint.apache.dump import standard_input_loaded as apache_loaded
+
+        return apache_loaded(text)
     from authlint.nginx.dump import standard_input_loaded
 
     return standard_input_loaded(text, name, includes)

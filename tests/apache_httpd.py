@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from authlint.apache.dump import read_dump
 from authlint.apache.parser import CONDITIONS, ApacheNode, parse_text, split_words
 from authlint.model.source import SourceFile
 from authlint.model.tree import Node
@@ -431,9 +432,6 @@ class DumpEntry:
     args: tuple[str, ...]
 
 
-_MACRO_FILE = re.compile(r"""macro '[^']*' \(defined on line (\d+) of "([^"]+)"\) used on""")
-
-
 def whole_dump(
     config: Path, env: dict[str, str] | None = None
 ) -> tuple[list[DumpEntry], str | None]:
@@ -450,25 +448,12 @@ def whole_dump(
     if result.returncode != 0:
         return [], result.stderr.strip()
     entries: list[DumpEntry] = []
-    file, offset, line = "", 0, 0
     stack: list[str] = []
-    for raw in result.stdout.splitlines():
-        if raw.startswith("# In file:"):
-            file = raw.split(":", 1)[1].strip()
-            macro = _MACRO_FILE.match(file)
-            file, offset = (macro.group(2), int(macro.group(1))) if macro else (file, 0)
+    for file, line, depth, written in read_dump(result.stdout):
+        if written.startswith("</"):
             continue
-        number = _LINE.match(raw)
-        if number:
-            line = int(number.group(1)) + offset
-            continue
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("</"):
-            if stripped and stack:
-                stack.pop()
-            continue
-        del stack[(len(raw) - len(raw.lstrip(" "))) // 2 :]
-        name, _, rest = stripped.partition(" ")
+        del stack[depth:]
+        name, _, rest = written.partition(" ")
         section = name.startswith("<")
         if section:
             name = name[1:].removesuffix(">")

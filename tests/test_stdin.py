@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from authlint.dumps import DumpedFile, DumpError, written_out
 from authlint.engine import run_stdin
 from authlint.formats import IncludeOptions
-from authlint.nginx.dump import DumpedFile, DumpError, split_dump, written_out
+from authlint.nginx.dump import split_dump
 
 from conftest import FIXTURES, MARKER, write
 from hostile import dump, slow_allow_list
