@@ -45,8 +45,8 @@ def standard_input_loaded(text: str) -> Iterator[Workspace]:
     Raises :class:`DumpError` for one that cannot be read safely."""
     entries = read_dump(text)
     lines: dict[str, dict[int, str]] = {}
-    for path, line, _, written in entries:
-        lines.setdefault(path, {})[line] = written
+    for path, line, _, text_written in entries:
+        lines.setdefault(path, {})[line] = text_written
     files = [
         DumpedFile(
             path, "".join(f"{numbered.get(number, '')}\n" for number in range(1, max(numbered) + 1))
