@@ -195,6 +195,10 @@ def test_apache_files_are_read_as_apache(tree) -> None:
         ("rewrites.conf", "RewriteEngine On\nRewriteRule ^old$ /new [R=301,L]\n", True),
         ("httpd.conf", "", True),
         (".htaccess", "", True),
+        ("htaccess.txt", "RewriteEngine On\n", True),
+        ("example.htaccess", "", True),
+        ("sites-available/000-default", APACHE, True),
+        ("sites-available/notes", "some text\n", False),
         ("pool.conf", "[www]\nOptions = none\nuser = www-data\n", False),
         ("site.conf", NGINX, False),  # offered to nginx first; never Apache's
         ("notes.txt", APACHE, False),
@@ -206,5 +210,6 @@ def test_apache_claims_by_name_then_by_content(
     from authlint.apache.format import APACHE as APACHE_FORMAT
 
     path = tmp_path / name
+    path.parent.mkdir(exist_ok=True)
     path.write_text(text)
     assert APACHE_FORMAT.claims(path, named=False) is claimed

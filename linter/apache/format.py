@@ -1,8 +1,7 @@
 """Apache httpd as a format of the registry: which files are Apache, and how a run loads them.
 
-It provides no facets yet: its files are parsed, and what httpd would refuse
-is reported (AL001), but no rule reads its settings until httpd's merge
-semantics are in the model.
+Its files are read whole, as httpd reads them (:mod:`.config`), into the
+model's scopes with httpd's merging (:mod:`.scopes`, :mod:`.settings`).
 """
 
 from __future__ import annotations
@@ -28,6 +27,28 @@ if TYPE_CHECKING:
 
 # Names that are Apache whatever their content.
 APACHE_NAMES = frozenset({".htaccess", "httpd.conf", "apache2.conf"})
+# Folders of Debian's, RHEL's and the httpd image's layouts: their files are read
+# by an Include whatever they are called (Debian's older sites had no suffix).
+APACHE_DIRS = frozenset(
+    {
+        "sites-available",
+        "sites-enabled",
+        "conf-available",
+        "conf-enabled",
+        "conf.d",
+        "conf.modules.d",
+        "vhosts.d",
+        "extra",
+    }
+)
+
+
+def is_htaccess(name: str) -> bool:
+    """Whether a file is an ``.htaccess`` file, or one kept to become one (``htaccess.txt``,
+    ``example.htaccess``, as applications ship them)."""
+    return name in (".htaccess", "htaccess", "htaccess.txt") or name.endswith(".htaccess")
+
+
 # A line that starts with a directive only Apache has: an Apache snippet
 # without a section (``Header set ...``, ``RewriteRule ...``). nginx has none
 # of these names in any case, and nginx is offered a file first.
@@ -50,8 +71,9 @@ def looks_like_apache_config(text: str) -> bool:
 
 
 class ApacheFormat(Format):
-    """Apache httpd: ``.htaccess``, ``httpd.conf``, ``apache2.conf``, and ``*.conf`` files
-    whose content is Apache's."""
+    """Apache httpd: ``.htaccess`` (and the ``htaccess.txt`` applications ship),
+    ``httpd.conf``, ``apache2.conf``, and ``*.conf`` files, or any file of Debian's and
+    RHEL's configuration folders, whose content is Apache's."""
 
     name = "apache"
     server = "Apache httpd"
@@ -69,12 +91,17 @@ class ApacheFormat(Format):
     )
 
     def worth_reading(self, name: str, folder: str) -> bool:
-        return name in APACHE_NAMES or name.endswith(".conf")
+        return (
+            name in APACHE_NAMES
+            or is_htaccess(name)
+            or name.endswith(".conf")
+            or folder in APACHE_DIRS
+        )
 
     def claims(self, path: Path, named: bool) -> bool:
-        if path.name in APACHE_NAMES:
+        if path.name in APACHE_NAMES or is_htaccess(path.name):
             return True
-        if path.suffix != ".conf":
+        if path.suffix != ".conf" and path.parent.name not in APACHE_DIRS:
             return False
         try:
             with path.open("rb") as handle:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from authlint.apache import scopes
 from authlint.apache.config import Expansion, Included, ServerConfig
+from authlint.apache.format import is_htaccess
 from authlint.apache.parser import CONDITIONS, ApacheNode, parse_file
 from authlint.apache.scopes import HTACCESS
 from authlint.apache.settings import ApacheSettings
@@ -319,7 +320,7 @@ def load_files(
     configs = ApacheLoader(workspace, boundary, display_root, options).load(files)
     alone: list[ServerConfig] = []
     for config in configs:
-        if config.root.abspath.name == HTACCESS:
+        if is_htaccess(config.root.abspath.name):
             alone.append(config)
         else:
             workspace.roots.append(_with_settings(scopes.build(config.nodes)))
