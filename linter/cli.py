@@ -359,6 +359,8 @@ def check(
                 f"reads {reads}: {listed}",
                 quiet,
             )
+    for note in result.notes:
+        _note(f"note: {note}", quiet)
     # What the run as a whole left unknown is said even with --quiet.
     for notice in result.notices:
         click.echo(f"authlint: warning: {notice}", err=True)

@@ -46,7 +46,8 @@ class Result:
     reporter can quote or hash the text a finding points at, through the
     source's masked accessors only; ``suppressed`` counts the findings that
     comments suppressed; ``notices`` say what the run left unknown as a
-    whole (a warning each, for standard error); ``unclaimed`` are the files
+    whole (a warning each, for standard error), and ``notes`` how files were
+    read (for standard error, unless quiet); ``unclaimed`` are the files
     named on the command line that no format reads, which were not linted.
     The findings' messages and fixes are already masked (:func:`authlint.masking.mask_findings`).
     """
@@ -58,6 +59,7 @@ class Result:
     files: dict[str, SourceFile] = field(default_factory=dict)
     suppressed: int = 0
     notices: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     unclaimed: list[str] = field(default_factory=list)
 
 
@@ -203,6 +205,7 @@ def _lint(
         files_scanned=len(workspace.files),
         rules=known,
         files={source.path: source for source in workspace.files},
+        notes=list(dict.fromkeys(workspace.notes)),
     )
     ignored = _per_file_ignores(workspace, selection)
     with regex_clock() as clock:

@@ -106,4 +106,4 @@ def test_git_url_install_works_as_written(tmp_path: Path) -> None:
         check=False,
     )
     assert checked.returncode == 1, checked.stderr
-    assert checked.stdout.endswith("Found 3 findings (1 error, 2 warnings) in 4 files.\n")
+    assert checked.stdout.endswith("Found 4 findings (2 errors, 2 warnings) in 6 files.\n")

@@ -326,6 +326,12 @@ def load_files(
             workspace.roots.append(_with_settings(scopes.build(config.nodes)))
     for group in _htaccess_groups(alone):
         workspace.roots.append(_with_settings(scopes.build_htaccess_server(group)))
+    if alone:
+        workspace.notes.append(
+            "`.htaccess` files with no server configuration in the tree that serves them "
+            "are read as httpd reads them under `AllowOverride All`, each folder's file "
+            "merged into those of the folders above it"
+        )
     progress.advance(len(files))
 
 
@@ -352,7 +358,7 @@ def _htaccess_groups(
             (
                 str(folder),
                 by_folder[folder].nodes,
-                ApacheNode(HTACCESS, [str(folder)], [], by_folder[folder].root, 1, 1),
+                ApacheNode(HTACCESS, [str(folder).lstrip("/")], [], by_folder[folder].root, 1, 1),
             )
             for folder in folders
         ]

@@ -223,7 +223,7 @@ def _sections(level: Scope) -> Iterator[Scope]:
 def _pattern(node: Node) -> str:
     """A section's path or pattern (after a ``~``, for the regex form)."""
     if node.name == HTACCESS:
-        return node.arg(0)
+        return "/" + node.arg(0)
     args = node.args
     if args and args[0] == "~":
         return args[1] if len(args) > 1 else ""
@@ -359,11 +359,12 @@ def _sample_regex(pattern: str) -> str:
 def build_htaccess_server(files: list[tuple[str, list[Node], ApacheNode]]) -> Scope:
     """The scopes of ``.htaccess`` files found without a server configuration, read as
     httpd reads them with ``AllowOverride All`` under a document root at the topmost
-    one's folder. ``files`` are each file's folder (as reported, ``/``-rooted), its
-    expanded directives, and a node standing for the file; the first is the topmost."""
+    one's folder. ``files`` are each file's folder (as reported), its expanded
+    directives, and a node standing for the file, whose argument is that folder; the
+    first is the topmost."""
     root = Scope(FORMAT, SERVER, ScopeRole.ROOT, None, None)
-    top_folder, _, top = files[0]
-    served = ApacheNode("DocumentRoot", [top_folder], None, top.file, top.line, top.line)
+    _, _, top = files[0]
+    served = ApacheNode("DocumentRoot", [_pattern(top)], None, top.file, top.line, top.line)
     root.directives.append(served)
     root.own["documentroot"] = [served]
     for _, nodes, node in files:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from authlint.apache import cors as _cors
 from authlint.apache import headers as _headers
-from authlint.apache.scopes import host_of, merge_chain, request_of
+from authlint.apache.scopes import HTACCESS, host_of, merge_chain, request_of
 from authlint.memo import memoized
 from authlint.model import evidence
 from authlint.model.scope import ScopeRole
@@ -76,9 +76,10 @@ class ApacheSettings:
     def upstream(self) -> Upstream | None:
         scope = self.scope
         if scope.role is ScopeRole.ROOT and any(
-            child.role is ScopeRole.HOST for child in scope.children
+            child.role is ScopeRole.HOST or child.kind == HTACCESS for child in scope.children
         ):
-            # Requests reach the virtual hosts; the main server answers none authlint knows.
+            # Requests reach the virtual hosts (or the folders of the .htaccess files read
+            # alone), whose scopes answer them.
             return None
         return _upstream(self.chain, request_of(scope).url)
 

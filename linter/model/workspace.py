@@ -85,7 +85,8 @@ class Workspace:
 
     ``roots`` are the top scopes (one per nginx main config, or per standalone
     snippet, which is read as if included in ``http``). ``unclaimed`` are the
-    display paths of the files named on the command line that no format reads.
+    display paths of the files named on the command line that no format reads;
+    ``notes`` what a loader tells the user once about how it read the files.
     """
 
     files: list[SourceFile] = field(default_factory=list)
@@ -93,6 +94,7 @@ class Workspace:
     roots: list[Scope] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     reading: ReadBudget = field(default_factory=ReadBudget)
+    notes: list[str] = field(default_factory=list)
     _formats: frozenset[str] | None = field(default=None, init=False, repr=False)
     _shared: dict[object, object] = field(default_factory=dict, init=False, repr=False)
 
