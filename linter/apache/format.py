@@ -87,6 +87,7 @@ class ApacheFormat(Format):
             ProblemKind.INCLUDE_CYCLE,
             ProblemKind.INCLUDE_NOT_FOUND,
             ProblemKind.INCLUDE_OUTSIDE_TREE,
+            ProblemKind.OVERRIDE_REFUSED,
         }
     )
 

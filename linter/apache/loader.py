@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from authlint.apache import scopes
 from authlint.apache.config import Expansion, Included, ServerConfig
 from authlint.apache.format import is_htaccess
+from authlint.apache.htaccess import add_scope, placements, refused
 from authlint.apache.parser import CONDITIONS, ApacheNode, parse_file
 from authlint.apache.scopes import HTACCESS
 from authlint.apache.settings import ApacheSettings
@@ -318,14 +319,19 @@ def load_files(
     """Read the Apache files of one scanned tree into the workspace's scopes; what httpd
     would refuse becomes a problem."""
     configs = ApacheLoader(workspace, boundary, display_root, options).load(files)
-    alone: list[ServerConfig] = []
+    servers: list[Scope] = []
+    found: list[ServerConfig] = []
     for config in configs:
         if is_htaccess(config.root.abspath.name):
-            alone.append(config)
+            found.append(config)
         else:
-            workspace.roots.append(_with_settings(scopes.build(config.nodes)))
-    for group in _htaccess_groups(alone):
-        workspace.roots.append(_with_settings(scopes.build_htaccess_server(group)))
+            servers.append(scopes.build(config.nodes))
+    alone = [config for config in found if not _placed(config, servers, boundary, workspace)]
+    roots = servers + [scopes.build_htaccess_server(group) for group in _htaccess_groups(alone)]
+    for root in roots:
+        for scope in root.walk():
+            scope.settings = ApacheSettings(scope)
+    workspace.roots.extend(roots)
     if alone:
         workspace.notes.append(
             "`.htaccess` files with no server configuration in the tree that serves them "
@@ -335,10 +341,39 @@ def load_files(
     progress.advance(len(files))
 
 
-def _with_settings(root: Scope) -> Scope:
-    for scope in root.walk():
-        scope.settings = ApacheSettings(scope)
-    return root
+def _placed(
+    config: ServerConfig, servers: list[Scope], boundary: Path, workspace: Workspace
+) -> bool:
+    """Place an ``.htaccess`` file in each host that serves its folder, as httpd reads it
+    there; whether any does. A directive the overrides there do not allow is reported."""
+    try:
+        tree_folder = PurePosixPath(config.root.abspath.parent.relative_to(boundary).as_posix())
+    except ValueError:
+        return False
+    found = placements(tree_folder, servers)
+    file_node = ApacheNode(HTACCESS, [], [], config.root, 1, 1)
+    for placement in found:
+        if not placement.overrides.reads:
+            workspace.notes.append(
+                f"`{config.root.path}` is not read by httpd for {placement.folder}: "
+                f"{placement.overrides.describe()} there"
+            )
+            continue
+        refusal = refused(config.nodes, placement.overrides)
+        if refusal is None:
+            add_scope(placement, config.nodes, file_node)
+            continue
+        workspace.problems.append(
+            LoadProblem(
+                ProblemKind.OVERRIDE_REFUSED,
+                refusal.span,
+                f"`{refusal.name}` is not allowed here by {placement.overrides.describe()} for "
+                f"{placement.folder}: httpd answers 500 Internal Server Error to every "
+                "request below this folder",
+                format=FORMAT,
+            )
+        )
+    return bool(found)
 
 
 def _htaccess_groups(

@@ -181,7 +181,7 @@ def merge_chain(scope: Scope) -> tuple[Scope, ...]:
             node = section.node
             if node is None:
                 continue
-            if section.kind in ("directory", HTACCESS) and _folder_applies(section, folder):
+            if section.kind in ("directory", HTACCESS) and folder_applies(section, folder):
                 depth = _depth(_pattern(node))
                 folders.append((depth, 1 if section.kind == HTACCESS else 0, section))
             elif section.kind == "directorymatch" and _regex_search(node, folder):
@@ -223,7 +223,9 @@ def _sections(level: Scope) -> Iterator[Scope]:
 def _pattern(node: Node) -> str:
     """A section's path or pattern (after a ``~``, for the regex form)."""
     if node.name == HTACCESS:
-        return "/" + node.arg(0)
+        # A folder on the server, or one of the tree for a file read alone.
+        folder = node.arg(0)
+        return folder if folder.startswith("/") else "/" + folder
     args = node.args
     if args and args[0] == "~":
         return args[1] if len(args) > 1 else ""
@@ -242,7 +244,13 @@ def _depth(path: str) -> int:
     return len([part for part in path.split("/") if part])
 
 
-def _folder_applies(section: Scope, folder: str) -> bool:
+def depth_of(section: Scope) -> int:
+    """How deep a folder section's path is (``/`` is 0)."""
+    assert section.node is not None
+    return _depth(_pattern(section.node))
+
+
+def folder_applies(section: Scope, folder: str) -> bool:
     """Whether a ``<Directory>`` (or an ``.htaccess``) applies to files in ``folder``:
     its path, wildcards matching one component each, is the folder or one above it."""
     assert section.node is not None
@@ -368,6 +376,13 @@ def build_htaccess_server(files: list[tuple[str, list[Node], ApacheNode]]) -> Sc
     root.directives.append(served)
     root.own["documentroot"] = [served]
     for _, nodes, node in files:
-        scope = Scope(FORMAT, HTACCESS, ScopeRole.ROUTE, node, root)
-        _populate(scope, nodes)
+        htaccess_scope(root, node, nodes)
     return root
+
+
+def htaccess_scope(host: Scope, node: ApacheNode, nodes: list[Node]) -> Scope:
+    """The scope of an ``.htaccess`` file (``node`` stands for it, its argument the folder)
+    among a host's sections: httpd merges it after the folder's ``<Directory>`` sections."""
+    scope = Scope(FORMAT, HTACCESS, ScopeRole.ROUTE, node, host)
+    _populate(scope, nodes)
+    return scope

@@ -24,6 +24,7 @@ class ProblemKind(str, Enum):
     INCLUDE_NOT_FOUND = "include-not-found"
     INCLUDE_OUTSIDE_TREE = "include-outside-tree"
     TEMPLATE_PLACEHOLDER = "template-placeholder"
+    OVERRIDE_REFUSED = "override-refused"
 
 
 @dataclass(frozen=True, slots=True)

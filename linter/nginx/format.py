@@ -46,7 +46,8 @@ class NginxFormat(Format):
     provides = frozenset(Facet)
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES
-    problems = frozenset(ProblemKind)
+    # Every load problem but Apache's own (.htaccess files and their overrides).
+    problems = frozenset(ProblemKind) - {ProblemKind.OVERRIDE_REFUSED}
 
     def worth_reading(self, name: str, folder: str) -> bool:
         if folder in CONFIG_DIRS or name in NGINX_NAMES or name.endswith("_params"):
