@@ -170,47 +170,82 @@ def merge_chain(scope: Scope) -> tuple[Scope, ...]:
     chain: list[Scope] = [root] if host is root else [root, host]
     request = request_of(scope)
     sections = [*_sections(root), *([] if host is root else _sections(host))]
-    folders: list[tuple[int, int, Scope]] = []
-    matches: list[Scope] = []
-    files: list[Scope] = []
-    locations: list[Scope] = []
-    if request.file is not None and not request.proxied:
-        folder = request.file if request.file.endswith("/") else posixpath.dirname(request.file)
-        name = "" if request.file.endswith("/") else posixpath.basename(request.file)
-        for section in sections:
-            node = section.node
-            if node is None:
-                continue
-            if section.kind in ("directory", HTACCESS) and folder_applies(section, folder):
-                depth = _depth(_pattern(node))
-                folders.append((depth, 1 if section.kind == HTACCESS else 0, section))
-            elif section.kind == "directorymatch" and _regex_search(node, folder):
-                matches.append(section)
-            elif section.kind in _FILES and name and _file_applies(section, name):
-                files.append(section)
-        folders.sort(key=lambda item: (item[0], item[1]))
-        applied = [section for _, _, section in folders] + matches
-        for section in applied:
-            files.extend(
-                child
-                for child in section.children
-                if child.kind in _FILES and name and _file_applies(child, name)
-            )
-        chain += applied
-        chain += files
-    if request.url is not None:
-        locations = [
+    locations = (
+        []
+        if request.url is None
+        else [
             section
             for section in sections
             if section.kind in _LOCATION and _location_applies(section, request.url)
         ]
-        chain += locations
+    )
+    proxied = request.proxied or _passed_on(request.url, chain, locations)
+    if request.file is not None and not proxied:
+        chain += _file_sections(sections, request.file)
+    chain += locations
     # The scope itself and the sections it sits in, where the request drawn for it
     # missed them (a pattern authlint could not draw a request for).
     for level in reversed([scope, *scope.ancestors()]):
         if level not in chain:
             chain.append(level)
     return tuple(chain)
+
+
+def _file_sections(sections: list[Scope], file: str) -> list[Scope]:
+    """The sections a request mapped to ``file`` merges, in httpd's order: folders
+    shortest first (each folder's ``.htaccess`` after its sections), ``DirectoryMatch``,
+    then ``Files`` (those written in the folders' sections after the others)."""
+    folder = file if file.endswith("/") else posixpath.dirname(file)
+    name = "" if file.endswith("/") else posixpath.basename(file)
+    folders: list[tuple[int, int, Scope]] = []
+    matches: list[Scope] = []
+    files: list[Scope] = []
+    for section in sections:
+        node = section.node
+        if node is None:
+            continue
+        if section.kind in ("directory", HTACCESS) and folder_applies(section, folder):
+            folders.append((_depth(_pattern(node)), 1 if section.kind == HTACCESS else 0, section))
+        elif section.kind == "directorymatch" and _regex_search(node, folder):
+            matches.append(section)
+        elif section.kind in _FILES and name and _file_applies(section, name):
+            files.append(section)
+    folders.sort(key=lambda item: (item[0], item[1]))
+    applied = [section for _, _, section in folders] + matches
+    for section in applied:
+        files.extend(
+            child
+            for child in section.children
+            if child.kind in _FILES and name and _file_applies(child, name)
+        )
+    return applied + files
+
+
+def _passed_on(url: str | None, levels: list[Scope], locations: list[Scope]) -> bool:
+    """Whether ``ProxyPass`` sends the request for ``url`` to a backend: then it maps to
+    no file, and no folder's sections apply (the first ``ProxyPass`` that matches
+    decides; ``!`` keeps a path local)."""
+    if url is None:
+        return False
+    for level in levels:
+        for node in level.directives:
+            key = node.name.lower()
+            if key not in ("proxypass", "proxypassmatch") or len(node.args) < 2:
+                continue
+            if key == "proxypass":
+                matches = url.startswith(node.args[0])
+            else:
+                try:
+                    matches = re.search(node.args[0], url) is not None
+                except re.error:
+                    continue
+            if matches:
+                return node.args[1] != "!"
+    return any(
+        node.name.lower() == "proxypass" and node.args and "://" in node.args[0]
+        for location in locations
+        for node in location.directives
+    )
 
 
 def _sections(level: Scope) -> Iterator[Scope]:
