@@ -330,6 +330,9 @@ def test_a_directive_whose_module_is_not_loaded_is_refused(tmp_path: Path) -> No
         ("<Macro M $a>\nUse M $a\n</Macro>\nUse M x\n", "used recursively"),
         ("<Macro M $a>\n<Location $a>\n</Macro>\nUse M /x\n", "was not closed"),
         ('<IfModule headers_module>\nError "stop"\n</IfModule>\n', "Error: stop"),
+        ("<Macro M $a $a>\n</Macro>\n", "argument name conflict"),
+        ("<Macro M ''>\n</Macro>\n", "empty argument #1 name"),
+        ("<Macro ''>\n</Macro>\n", "name not found"),
     ],
 )
 def test_what_httpd_refuses_in_macros_and_conditions_is_reported(

@@ -191,7 +191,10 @@ class Expansion:
     ) -> None:
         key = node.key
         if key == "macro":
-            if node.args:
+            problem = _macro_definition_problem(node)
+            if problem is not None:
+                self.reader.refused(node, problem)
+            elif node.args:
                 self.macros[node.args[0].lower()] = node
                 self.macro_defined = True
             return
@@ -415,6 +418,25 @@ _EXECUTED: dict[
     "undefmacro": Expansion._undefine_macro,
     "error": Expansion._error,
 }
+
+
+def _macro_definition_problem(macro: ApacheNode) -> str | None:
+    """Why mod_macro refuses a ``<Macro>`` where it is defined (``None``: it does not)."""
+    if not macro.args or not macro.args[0]:
+        return "<Macro macro definition: name not found"
+    name = macro.args[0]
+    where = f"macro '{name}' (defined on line {macro.httpd_line} of \"{macro.file.path}\")"
+    seen: set[str] = set()
+    for number, parameter in enumerate(macro.args[1:], start=1):
+        if not parameter:
+            return f"{where}: empty argument #{number} name"
+        if parameter in seen:
+            return (
+                f"{where}: argument name conflict: argument '{parameter}' (#{number}) is "
+                "already defined"
+            )
+        seen.add(parameter)
+    return None
 
 
 def _needed_modules(nodes: list[Node]) -> Iterator[str]:
