@@ -95,7 +95,7 @@ def test_examples_annotations():
     run = authlint("check", path, "--format", "github", cwd=REPO)
     assert run.status == 1
     *annotations, summary = run.stdout.splitlines()
-    assert summary == f"authlint: {len(document['findings'])} findings in 4 files"
+    assert summary == f"authlint: {len(document['findings'])} findings in 6 files"
     assert [parse(line) for line in annotations] == [
         expected_annotation(finding) for finding in document["findings"]
     ]
