@@ -78,6 +78,10 @@ class Placement:
     overrides: Overrides
 
 
+# How a file found with no server configuration is read.
+ALL_OVERRIDES = Overrides(_ALL, frozenset(), None, None)
+
+
 def placements(tree_folder: PurePosixPath, roots: list[Scope]) -> list[Placement]:
     """Every host whose served folders hold ``tree_folder`` (relative to the scanned tree's
     top), and where: the deepest served folder that maps onto it, for each host."""

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from authlint.apache import scopes
 from authlint.apache.config import Expansion, Included, ServerConfig
 from authlint.apache.format import is_htaccess
-from authlint.apache.htaccess import add_scope, placements, refused
+from authlint.apache.htaccess import ALL_OVERRIDES, Overrides, add_scope, placements, refused
+from authlint.apache.modules import directive
 from authlint.apache.parser import CONDITIONS, ApacheNode, parse_file
 from authlint.apache.scopes import HTACCESS
 from authlint.apache.settings import ApacheSettings
@@ -326,7 +327,12 @@ def load_files(
             found.append(config)
         else:
             servers.append(scopes.build(config.nodes))
-    alone = [config for config in found if not _placed(config, servers, boundary, workspace)]
+    alone = [
+        config
+        for config in found
+        if not _placed(config, servers, boundary, workspace)
+        and _readable(config, ALL_OVERRIDES, config.root.path, workspace)
+    ]
     roots = servers + [scopes.build_htaccess_server(group) for group in _htaccess_groups(alone)]
     for root in roots:
         for scope in root.walk():
@@ -359,21 +365,41 @@ def _placed(
                 f"{placement.overrides.describe()} there"
             )
             continue
-        refusal = refused(config.nodes, placement.overrides)
-        if refusal is None:
+        if _readable(config, placement.overrides, placement.folder, workspace):
             add_scope(placement, config.nodes, file_node)
-            continue
-        workspace.problems.append(
-            LoadProblem(
-                ProblemKind.OVERRIDE_REFUSED,
-                refusal.span,
-                f"`{refusal.name}` is not allowed here by {placement.overrides.describe()} for "
-                f"{placement.folder}: httpd answers 500 Internal Server Error to every "
-                "request below this folder",
-                format=FORMAT,
-            )
-        )
     return bool(found)
+
+
+def _readable(
+    config: ServerConfig, overrides: Overrides, folder: str, workspace: Workspace
+) -> bool:
+    """Whether httpd reads an ``.htaccess`` file under ``overrides`` without refusing it;
+    the directive it refuses is reported."""
+    refusal = refused(config.nodes, overrides)
+    if refusal is None:
+        return True
+    key = f"<{refusal.key}" if refusal.children is not None else refusal.key
+    known = directive(key)
+    never = known is not None and known.overrides is None
+    why = (
+        "is not allowed in `.htaccess` files"
+        if never
+        else f"is not allowed here by {overrides.describe()} for {folder}"
+    )
+    workspace.problems.append(
+        LoadProblem(
+            ProblemKind.OVERRIDE_REFUSED,
+            refusal.span,
+            f"`{refusal.name}` {why}: httpd answers 500 Internal Server Error to every "
+            "request below this folder",
+            "Move the directive into the server's configuration: httpd never reads it from "
+            "`.htaccess` files."
+            if never
+            else None,
+            format=FORMAT,
+        )
+    )
+    return False
 
 
 def _htaccess_groups(
