@@ -248,9 +248,15 @@ class Expansion:
     ) -> None:
         if len(node.args) >= 2:
             self.config.modules.load(node.args[0], node.args[1])
-            # A main configuration that loads its modules, all of its files read
-            # so far: a module it has not loaded by now is absent here.
-            if self.config.main and not self.config.unread:
+            # A main configuration that loads its own MPM (httpd 2.4's packages
+            # build none in) lists its modules, all of its files read so far: a
+            # module it has not loaded by now is absent. A snippet that loads one
+            # module, or a 2.2 configuration, says nothing of the others.
+            if (
+                self.config.main
+                and not self.config.unread
+                and node.args[0].startswith("mpm_")
+            ):
                 self.config.modules.complete = True
 
     def _set_server_root(

@@ -123,6 +123,9 @@ def _on_server(tree_folder: PurePosixPath, served: str) -> str | None:
     ``served`` the tree holds (``None``: it does not)."""
     served_parts = PurePosixPath(served).parts[1:]
     parts = tree_folder.parts
+    if not served_parts:
+        # `<Directory />` holds every folder of every tree: it places nothing.
+        return None
     # The tree as a copy of /: the served folder at its own path.
     if parts[: len(served_parts)] == served_parts:
         return "/" + "/".join(parts)
