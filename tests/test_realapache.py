@@ -3,6 +3,7 @@ inside its root, the modules the directives need (tests/realapache.py)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,8 @@ from realapache import (
     syntax_check,
 )
 from realserver import LOOPBACK, FastCgiRecorder, Recorder, send
+
+pytestmark = pytest.mark.realserver
 
 
 @pytest.fixture(autouse=True)
@@ -66,6 +69,11 @@ User www-data
     ProxyPassReverse /api http://127.0.0.1:9001/api
     ProxyPass /self http://localhost:8080/
     ProxyPass /fpm fcgi://127.0.0.1:9000/var/www/app/index.php
+    ProxyPassMatch ^/(.*\\.php)$ fcgi://127.0.0.1:9000/var/www/app/$1
+    AddHandler "proxy:fcgi://localhost:9005" .php5
+    <DirectoryMatch "^/var/www/app/private">
+        Require all denied
+    </DirectoryMatch>
     <FilesMatch \\.php$>
         SetHandler "proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost"
     </FilesMatch>
@@ -165,6 +173,12 @@ def test_every_machine_path_is_inside_the_root(tmp_path: Path, root: Path) -> No
     assert not [n for n in fixture_nodes if n.key.startswith("ssl") or n.key in ("user", "pidfile")]
     assert (root / "var" / "www" / "app").is_dir()
     assert (root / "htpasswd").read_text().startswith("alice:{SHA}")
+    matched = next(node for node in fixture_nodes if node.key == "directorymatch")
+    assert matched.args[0] == f"^{re.escape(str(root.resolve()))}/var/www/app/private"
+    rendered.create(["/static/app.css", "/cgi-bin/run.cgi", "/page.html"])
+    assert (root / "srv" / "static" / "app.css").is_file()
+    assert (root / "usr" / "lib" / "cgi-bin" / "run.cgi").is_file()
+    assert (root / "var" / "www" / "app" / "page.html").is_file()
 
 
 def test_upstreams_become_the_recorders(tmp_path: Path, root: Path) -> None:
@@ -176,9 +190,11 @@ def test_upstreams_become_the_recorders(tmp_path: Path, root: Path) -> None:
         "9002",
         "9003",
         "9004",
+        "9005",
         "unix:/run/php/php8.2-fpm.sock",
     }
     assert isinstance(upstreams["9000"], FastCgiRecorder)
+    assert isinstance(upstreams["9005"], FastCgiRecorder)
     assert isinstance(upstreams["unix:/run/php/php8.2-fpm.sock"], FastCgiRecorder)
     assert all(type(upstreams[label]) is Recorder for label in ("9001", "9002", "9003", "9004"))
     text = (root / "site.conf").read_text()
