@@ -129,6 +129,12 @@ class _Upstream(ABC):
     def start(self) -> None:
         """Listen on 127.0.0.1:``port`` in a thread."""
 
+    def serve(self, server: socketserver.BaseServer) -> None:
+        """Serve in a thread, polling often: ``stop`` waits for a poll, and every proof
+        stops its recorders (the default half-second dominated a proof's time)."""
+        self._server = server
+        threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+
     def stop(self) -> None:
         server = getattr(self, "_server", None)
         if server is not None:
@@ -174,8 +180,7 @@ class Recorder(_Upstream):
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = http.server.ThreadingHTTPServer((LOOPBACK, self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.serve(http.server.ThreadingHTTPServer((LOOPBACK, self.port), Handler))
 
 
 class FastCgiRecorder(_Upstream):
@@ -214,9 +219,9 @@ class FastCgiRecorder(_Upstream):
                 )
 
         socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self._server = socketserver.ThreadingTCPServer((LOOPBACK, self.port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        server = socketserver.ThreadingTCPServer((LOOPBACK, self.port), Handler)
+        server.daemon_threads = True
+        self.serve(server)
 
 
 def _read_exactly(connection: socket.socket, size: int) -> bytes | None:

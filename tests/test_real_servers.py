@@ -66,6 +66,8 @@ def _format(case: Path) -> str:
 
 def _render(case: Path, prefix: Path, without: str | None = None) -> Rendered:
     if _format(case) == "apache":
+        # Rendering asks httpd which module holds each directive.
+        required_apache()
         return realapache.render(case, prefix, without)
     return realserver.render(case, prefix, without)
 
