@@ -632,11 +632,13 @@ class _RenderState:
         return f"{scheme}://{LOOPBACK}:{self.upstreams[label].port}"
 
     def _user_file(self, written: str) -> Path:
-        """The user file a fixture names: ``htpasswd.<user>`` lists that user alone, any other
-        name every user; passwords as ``{SHA}``, which httpd reads on every platform."""
+        """The user file a fixture names, where it names it (a file inside the document
+        root is served as httpd would serve it): ``htpasswd.<user>`` lists that user alone,
+        any other name every user; passwords as ``{SHA}``, which httpd reads everywhere."""
         user = Path(written).name.removeprefix("htpasswd.")
         users = {user: USERS[user]} if user in USERS else USERS
-        path = self.prefix / (f"htpasswd.{user}" if user in USERS else "htpasswd")
+        path = self._path(written)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(
             "".join(
                 f"{name}:{{SHA}}{base64.b64encode(hashlib.sha1(pw.encode()).digest()).decode()}\n"

@@ -172,7 +172,7 @@ def test_every_machine_path_is_inside_the_root(tmp_path: Path, root: Path) -> No
     assert fixture_nodes
     assert not [n for n in fixture_nodes if n.key.startswith("ssl") or n.key in ("user", "pidfile")]
     assert (root / "var" / "www" / "app").is_dir()
-    assert (root / "htpasswd").read_text().startswith("alice:{SHA}")
+    assert (root / ".htpasswd").read_text().startswith("alice:{SHA}")
     matched = next(node for node in fixture_nodes if node.key == "directorymatch")
     assert matched.args[0] == f"^{re.escape(str(root.resolve()))}/var/www/app/private"
     rendered.create(["/static/app.css", "/cgi-bin/run.cgi", "/page.html"])
