@@ -169,7 +169,7 @@ class Rule(ABC):
     reference_url: ClassVar[str | None]
     tags: ClassVar[tuple[str, ...]] = ()
     # The message says what the server does, so a real-server proof must show it
-    # (tests/test_real_nginx.py); false where the claim is the browser's.
+    # (tests/test_real_servers.py); false where the claim is the browser's.
     states_server_behaviour: ClassVar[bool] = True
     # The message quotes the error or warning of the server's config test
     # (`nginx -t`): that test, run on the rule's bad and good examples, is its proof.

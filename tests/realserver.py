@@ -31,6 +31,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from base64 import b64encode
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -128,6 +129,12 @@ class _Upstream(ABC):
     def start(self) -> None:
         """Listen on 127.0.0.1:``port`` in a thread."""
 
+    def serve(self, server: socketserver.BaseServer) -> None:
+        """Serve in a thread, polling often: ``stop`` waits for a poll, and every proof
+        stops its recorders (the default half-second dominated a proof's time)."""
+        self._server = server
+        threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+
     def stop(self) -> None:
         server = getattr(self, "_server", None)
         if server is not None:
@@ -173,8 +180,7 @@ class Recorder(_Upstream):
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = http.server.ThreadingHTTPServer((LOOPBACK, self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.serve(http.server.ThreadingHTTPServer((LOOPBACK, self.port), Handler))
 
 
 class FastCgiRecorder(_Upstream):
@@ -213,9 +219,9 @@ class FastCgiRecorder(_Upstream):
                 )
 
         socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self._server = socketserver.ThreadingTCPServer((LOOPBACK, self.port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        server = socketserver.ThreadingTCPServer((LOOPBACK, self.port), Handler)
+        server.daemon_threads = True
+        self.serve(server)
 
 
 def _read_exactly(connection: socket.socket, size: int) -> bytes | None:
@@ -494,19 +500,7 @@ class Nginx:
                 [self.binary, *options], stdout=subprocess.DEVNULL, stderr=stderr
             )
         _RUNNING.add(self.process)
-        deadline = time.monotonic() + 10
-        waiting = set(self.rendered.ports.values())
-        while waiting and time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited with {self.process.returncode}\n{self.log()}")
-            for port in list(waiting):
-                with socket.socket() as probe:
-                    if probe.connect_ex((LOOPBACK, port)) == 0:
-                        waiting.discard(port)
-            time.sleep(0.02)
-        if waiting:
-            self.stop()
-            raise RuntimeError(f"nginx did not listen on {sorted(waiting)}\n{self.log()}")
+        await_ports("nginx", self.process, self.rendered, self.stop)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -526,21 +520,50 @@ class Nginx:
             upstream.stop()
 
     def log(self) -> str:
-        """The error log and stderr, for a failing test's message."""
-        logs = self.rendered.prefix / "logs"
-        parts = []
-        for name in ("error.log", "stderr.log"):
-            path = logs / name
-            if path.exists() and path.read_text(errors="replace").strip():
-                parts.append(f"--- {name} ---\n{path.read_text(errors='replace')[-4000:]}")
-        return "\n".join(parts)
+        return server_log(self.rendered)
+
+
+def await_ports(
+    name: str, process: subprocess.Popen[bytes], rendered: Rendered, stop: Callable[[], None]
+) -> None:
+    """Wait until the server ``process`` listens on every port of ``rendered``; if it exits
+    first or does not within 10 s, ``stop`` it and raise with its log."""
+    deadline = time.monotonic() + 10
+    waiting = set(rendered.ports.values())
+    while waiting and time.monotonic() < deadline:
+        if process.poll() is not None:
+            stop()
+            raise RuntimeError(f"{name} exited with {process.returncode}\n{server_log(rendered)}")
+        for port in list(waiting):
+            with socket.socket() as probe:
+                if probe.connect_ex((LOOPBACK, port)) == 0:
+                    waiting.discard(port)
+        time.sleep(0.02)
+    if waiting:
+        stop()
+        raise RuntimeError(f"{name} did not listen on {sorted(waiting)}\n{server_log(rendered)}")
+
+
+def server_log(rendered: Rendered) -> str:
+    """A server's error log and stderr (``logs/`` of its prefix), for a failing test's message."""
+    logs = rendered.prefix / "logs"
+    parts = []
+    for name in ("error.log", "stderr.log"):
+        path = logs / name
+        if path.exists() and path.read_text(errors="replace").strip():
+            parts.append(f"--- {name} ---\n{path.read_text(errors='replace')[-4000:]}")
+    return "\n".join(parts)
 
 
 def stop_all() -> None:
-    """Kill every nginx this module started and is still running."""
+    """Kill every server (nginx, or httpd of :mod:`realapache`) started and still running."""
     for process in list(_RUNNING):
         if process.poll() is None:
-            process.kill()
+            if os.getpgid(process.pid) == process.pid:
+                # httpd leads its own process group: its children go with it.
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.kill()
             process.wait()
         _RUNNING.discard(process)
 
@@ -588,7 +611,7 @@ def send(port: int, request: dict[str, Any]) -> Response:
         connection.close()
 
 
-def run_proof(proof: dict[str, Any], rendered: Rendered, nginx: Nginx) -> list[str]:
+def run_proof(proof: dict[str, Any], rendered: Rendered) -> list[str]:
     """Send the proof's requests; return what differs from what it expects."""
     for label, answer in (proof.get("answers") or {}).items():
         rendered.upstreams[str(label)].answer = Answer(**answer)
