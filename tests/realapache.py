@@ -40,6 +40,7 @@ from authlint.apache.parser import ApacheNode, parse_text
 from authlint.model.source import SourceFile
 from authlint.model.tree import Node
 
+from apache_httpd import without_markers
 from realserver import (
     _RUNNING,
     LOOPBACK,
@@ -391,7 +392,8 @@ def render(fixture: Path, prefix: Path, without: str | None = None) -> ApacheRen
     htaccess_only = not any(_is_config(file) and not _is_htaccess(file) for file in files)
     texts: dict[Path, str] = {}
     for file in files:
-        text = file.read_text()
+        # A fixture's markers (`  # [AL301]`) are no part of what a user writes.
+        text = without_markers(file.read_text())
         if without is not None:
             text = "".join(line for line in text.splitlines(True) if without not in line)
         if not fixture.is_dir():

@@ -16,7 +16,7 @@ from tests.apache_httpd import APACHE2, MODULES, available
 SITE = """\
 <VirtualHost *:80>
   ServerName api.example.com
-  Header always set Access-Control-Allow-Origin "%{Origin}i"
+  Header always set Access-Control-Allow-Origin "expr=%{req:Origin}"
   Header always set Access-Control-Allow-Credentials "true"
 </VirtualHost>
 """

@@ -11,7 +11,7 @@ from authlint.formats import IncludeOptions
 from conftest import write
 
 CORS = (
-    'Header always set Access-Control-Allow-Origin "%{Origin}i"\n'
+    'Header always set Access-Control-Allow-Origin "expr=%{req:Origin}"\n'
     'Header always set Access-Control-Allow-Credentials "true"\n'
 )
 

@@ -252,11 +252,7 @@ class Expansion:
             # build none in) lists its modules, all of its files read so far: a
             # module it has not loaded by now is absent. A snippet that loads one
             # module, or a 2.2 configuration, says nothing of the others.
-            if (
-                self.config.main
-                and not self.config.unread
-                and node.args[0].startswith("mpm_")
-            ):
+            if self.config.main and not self.config.unread and node.args[0].startswith("mpm_"):
                 self.config.modules.complete = True
 
     def _set_server_root(

@@ -1,13 +1,15 @@
 """How httpd answers cross-origin requests: the ``Access-Control-*`` headers of the merged
 ``Header`` directives, and how ``Access-Control-Allow-Origin``'s value is chosen.
 
-A value that reads the request's ``Origin`` (``%{Origin}i``, ``expr=%{req:Origin}``)
-echoes it (REFLECTED) unless its condition lets only some origins through: an
-``env=NAME`` whose variable ``SetEnvIf Origin REGEX`` sets, or an ``expr=`` that
-matches ``Origin`` against a regex (SELECTED, with those regexes as the
-allow-list). A variable ``SetEnvIf`` sets to a capture of ``Origin`` (``$0``,
-``$1``) echoes the text the regex matched. Other variables (``%{HTTP_ORIGIN}e``,
-set for scripts only) are not followed. Regexes are PCRE.
+A value that reads the request's ``Origin`` (``expr=%{req:Origin}``,
+``expr=%{HTTP:Origin}``) echoes it (REFLECTED) unless its condition lets only
+some origins through: an ``env=NAME`` whose variable ``SetEnvIf Origin REGEX``
+sets, or an ``expr=`` that matches ``Origin`` against a regex (SELECTED, with
+those regexes as the allow-list). A variable ``SetEnvIf`` sets to a capture of
+``Origin`` (``$0``, ``$1``, in a regex with a group) echoes the text the regex
+matched. Other variables (``%{HTTP_ORIGIN}e``, set for scripts only) are not
+followed, and ``%{Origin}i`` is no request header in mod_headers (it prints
+httpd's idle share, ``i=98``; verified on 2.4.71). Regexes are PCRE.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from authlint.apache.headers import condition_of
 from authlint.apache.parser import ApacheNode
+from authlint.model.origins import compile_pcre
 from authlint.model.settings import (
     AllowedOrigin,
     CorsPolicy,
@@ -36,8 +39,8 @@ if TYPE_CHECKING:
     from authlint.model.settings import ResponseHeaders
     from authlint.model.tree import Node
 
-# The request's Origin, in a Header value: as a request header, or an expression.
-_ORIGIN_VALUE = re.compile(r"%\{origin\}i|%\{(?:req|http|req_novary):origin\}", re.IGNORECASE)
+# The request's Origin, in a Header value that is an expression.
+_ORIGIN_VALUE = re.compile(r"^expr=.*%\{(?:req|http|req_novary):origin\}", re.IGNORECASE)
 _ENVIRONMENT = re.compile(r"%\{([^}]+)\}e")
 _CAPTURE = re.compile(r"\$\d")
 # An expression that matches Origin against a regex: `=~ /re/` or `=~ m#re#`.
@@ -168,7 +171,14 @@ def _origin_variables(chain: Iterable[Scope]) -> dict[str, list[_OriginVariable]
                     name, _, value = assignment.partition("=")
                     if name.startswith("!"):
                         continue
-                    echoes = bool(_CAPTURE.search(value))
+                    # mod_setenvif replaces $0-$9 only where the regex has a group;
+                    # otherwise the value is the text as written (verified, 2.4.71).
+                    compiled = compile_pcre(regex)
+                    echoes = (
+                        bool(_CAPTURE.search(value))
+                        and compiled is not None
+                        and compiled.groups > 0
+                    )
                     found.setdefault(name, []).append(
                         _OriginVariable(
                             OriginFilter(
