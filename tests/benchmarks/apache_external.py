@@ -12,19 +12,19 @@ and lands in one class:
   line is the same;
 - ``same refusal``: httpd refuses it for its syntax, and authlint's parser
   (AL001) at the same line;
-- ``module check``: httpd refuses it for what a module thinks of a
-  directive's arguments or place (a path that does not exist here, a
-  directive not allowed in that context, a value out of range), which is no
-  parser's business: counted apart, as the corpus test counts them. The
-  refused directive is then turned into ``IndexIgnore`` (so that its line
-  stays where it was) and the file read again, up to ``--rounds`` times, so
-  that the rest of the file is compared too; the class is the outcome's,
-  with the checks counted;
 - ``stopped at a module check``: httpd refuses a section for its place or
-  its expression (``<RequireAny not allowed here>``, an ``<If>`` on an
-  undefined ``${VAR}``), or a directive without arguments, which cannot be
-  set aside: compared up to that line only, counted apart;
+  its expression (``<RequireAny`` not allowed here, an ``<If>`` on an
+  undefined ``${VAR}``), or a directive without arguments: compared up to
+  that line only, counted apart;
 - ``difference``: anything else, with the line and the cause.
+
+A refusal by a module's own check on a directive (a path that does not
+exist here, a provider of a module this httpd lacks, a ``${VAR}`` the image
+fills in at start) is no parser's business: the directive is turned into
+``IndexIgnore`` (so that its line stays where it was; a ``Require`` into
+``Require all granted``) and the file read again, up to ``--rounds`` times,
+so that the rest of it is compared too. Those checks are counted apart, as
+the corpus test counts them.
 
 The set is mostly accepted, so a second pass breaks each file's sections
 on purpose, in four ways (the last closing tag dropped, one in the middle
@@ -110,13 +110,9 @@ def _directive_at(data: bytes, line: int) -> ApacheNode | None:
     alone = SourceFile("line", Path("line"), "apache")
     parse_text(data.split(b"\n")[line - 1].decode("utf-8", errors="replace"), alone)
     found = alone.nodes or []
-    if len(found) == 1 and isinstance(found[0], ApacheNode) and found[0].children is None:
-        return (
-            ApacheNode(found[0].name, found[0].args, None, alone, line, line)
-            if found[0].args
-            else None
-        )
-    return None
+    if len(found) != 1 or found[0].children is not None or not found[0].args:
+        return None
+    return ApacheNode(found[0].name, found[0].args, None, alone, line, line)
 
 
 def _set_aside(data: bytes, node: ApacheNode) -> bytes:
