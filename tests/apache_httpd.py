@@ -81,6 +81,9 @@ _MACHINE = frozenset(
         "group",
     }
 )
+# httpd fills a ${NAME} it has no Define for from its environment: the
+# caller's (SSL_CERT_FILE, HOME...) would change what a file says.
+_ENVIRONMENT = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
 # What httpd executes while reading and leaves out of its tree (a <Macro>
 # with what it holds, until used).
 _EXECUTED = frozenset({"define", "undefine", "macro", "use", "undefmacro", "error"})
@@ -206,6 +209,7 @@ def httpd_reading(path: Path) -> HttpdReading:
             text=True,
             errors="replace",
             check=False,
+            env=_ENVIRONMENT,
         )
         depth = 1 if is_htaccess(path) else 0
         return _read_dump(result, str(copy), depth, stand_ins)

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from authlint.apache.parser import split_words
+from authlint.apache.parser import parse_text, split_words
+from authlint.model.source import SourceFile
 from tests.apache_httpd import (
     APACHE2,
     available,
@@ -104,6 +106,18 @@ TRICKY: dict[str, tuple[bytes, int | None]] = {
         1,
     ),
     "continued_at_end.conf": (b"<Location /a>\n</Location>\nAddType text/plain a \\\n", None),
+    # httpd fills a variable it has no Define for from its environment; the
+    # harness gives it none, so the file says what it says on any machine.
+    "environment_variable.conf": (b"Header set X-Home ${HOME}\n", None),
+    # mod_version reads <IfVersion>'s words itself: the '>' must end the
+    # version or stand alone after it.
+    "ifversion_third_word.conf": (b"<IfVersion = 2.4 x>\n</IfVersion>\n", 1),
+    "ifversion_quoted.conf": (b'<IfVersion >= "2.3">\nHeader set A b\n</IfVersion>\n', None),
+    "ifversion_gt_apart.conf": (b'<IfVersion >= 2.3 ">"\nHeader set A b\n</IfVersion>\n', None),
+    "wrong_close_in_condition.conf": (
+        b"<Location /a>\n<IfModule headers_module>\n</Location>\n</IfModule>\n</Location>\n",
+        3,
+    ),
     "error_directive.conf": (b'Header set A b\nError "stop here"\n', 2),
     "error_under_condition.conf": (
         b'<IfModule !headers_module>\nError "no headers"\n</IfModule>\nHeader set A b\n',
@@ -203,3 +217,39 @@ def test_words_split_as_httpd_splits_them(words: str, tmp_path: Path) -> None:
     # httpd's log writes a backslash as two.
     illegal = named.removeprefix("Illegal option ").replace("\\\\", "\\")
     assert split_words(f"FollowSymLinks {words}")[1] == illegal
+
+
+# What httpd refuses for its syntax, in its words: a closing tag that closes
+# nothing (the message depends on whether the innermost open section is a
+# condition, which, holding, httpd reads through); a section named as its
+# module spells it, whatever the case it was written in.
+WRONG_CLOSES = [
+    b'<directorymatch "x">\n</files>\n',
+    b"<ifModule headers_module\n</ifModule>\n",
+    b'<directorymatch "x">\nHeader set A b\n',
+    b"<Directory /x>\n<requireall a>\n</requireall>\n</Directory>\n",
+    b"<location>\n</location>\n",
+    b"<LOCATION /a>\n</Files>\n",
+    b"<IfVersion >= 2.3\n</IfVersion>\n",
+    b"<IfVersion = 2.3 x y>\n</IfVersion>\n",
+    b"<Location /a>\n</Files>\n",
+    b"<IfModule headers_module>\n</Files>\n",
+    b"<Location /a>\n<IfModule headers_module>\n</Location>\n</IfModule>\n</Location>\n",
+    b"<IfModule headers_module>\n<Location /a>\n</IfModule>\n</Location>\n</IfModule>\n",
+    b"<IfDefine !NOT_DEFINED>\n<IfModule headers_module>\n</IfDefine>\n",
+]
+
+
+@pytest.mark.parametrize("data", WRONG_CLOSES)
+def test_a_syntax_refusal_is_in_httpds_words(data: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "site.conf"
+    path.write_bytes(data)
+    reading, problems = differences(path)
+    assert not problems
+    assert reading.refused is not None
+    source = SourceFile(path.name, path, "apache")
+    errors = parse_text(data.decode(), source)
+    # httpd puts the file and line before some of its messages.
+    line, message = reading.refused
+    message = re.sub(r"^\S+:\d+: ", "", message)
+    assert [(error.line, error.message) for error in errors] == [(line, message)]

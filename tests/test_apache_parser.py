@@ -128,6 +128,35 @@ def test_what_httpd_refuses_is_an_error_at_its_line(text: str, line: int) -> Non
 
 
 @pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("<Location /a>\n</Files>\n", "Expected </Location> but saw </Files>"),
+        (
+            "<IfModule headers_module>\n<Location /a>\n</Files>\n",
+            "Expected </Location> but saw </Files>",
+        ),
+        # A condition that holds is transparent to httpd: the tag matches nothing.
+        ("<IfModule headers_module>\n</Files>\n", "</Files> without matching <Files> section"),
+        (
+            "<Location /a>\n<IfDefine !X>\n</Location>\n</IfDefine>\n",
+            "</Location> without matching <Location> section",
+        ),
+        # A section is named as its module spells it; the closing tag as written.
+        ('<directorymatch "x">\n</files>\n', "Expected </DirectoryMatch> but saw </files>"),
+        ("<ifModule headers_module\n</ifModule>\n", "<IfModule> directive missing closing '>'"),
+        ("<location>\n</location>\n", "<Location> directive requires additional arguments"),
+        ('<directorymatch "x">\n', "<DirectoryMatch> was not closed."),
+        # mod_version: the '>' of '>=' closes nothing.
+        ("<IfVersion >= 2.3\n</IfVersion>\n", "<IfVersion> directive missing closing '>'"),
+        ("<IfVersion = 2.4 x>\n</IfVersion>\n", "<IfVersion> directive missing closing '>'"),
+    ],
+)
+def test_a_refusal_is_named_as_httpd_names_it(text: str, message: str) -> None:
+    """httpd 2.4's words, checked against apache2 in tests/test_apache_httpd.py."""
+    assert [text for _, text in parsed(text)[1]] == [message]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "<IfModule headers_module>\n<Location /a>\n",  # a condition reads to the end
@@ -135,6 +164,8 @@ def test_what_httpd_refuses_is_an_error_at_its_line(text: str, line: int) -> Non
         "<Location /a> ignored\n</Location> ignored\n",
         "<Macro Site $name>\n</Location>\n<Macro Inner>\n</Macro>\n</Macro>\n",
         "<Proxy>\n</Proxy>\n",
+        '<IfVersion >= "2.3">\n</IfVersion>\n',
+        '<IfVersion >= 2.3 ">"\n</IfVersion>\n',
     ],
 )
 def test_what_httpd_accepts_parses(text: str) -> None:

@@ -60,3 +60,70 @@ def test_every_current_finding_is_triaged() -> None:
         for item in run.json()["findings"]
     }
     assert found == set(_findings_table())
+
+
+# The Apache set (issue 12): real Apache files from public repositories, kept
+# beside the checkout in ../external-configs-apache; authlint has no Apache
+# rules yet, so its triage page holds an empty Findings table, ready for them.
+APACHE_CONFIGS = REPO.parent / "external-configs-apache"
+APACHE_TRIAGE = REPO / "docs" / "external-apache-triage.md"
+APACHE_MANIFEST = REPO / "docs" / "external-apache-configs.tsv"
+CORPUS_MANIFEST = REPO.parent / "shared" / "corpus" / "MANIFEST.tsv"
+FINDINGS_HEADER = "| rule | path | line | verdict | why |"
+
+
+def _apache_rows() -> list[list[str]]:
+    return [line.split("\t") for line in APACHE_MANIFEST.read_text().splitlines()[1:]]
+
+
+def test_apache_manifest_names_repository_path_and_commit() -> None:
+    lines = APACHE_MANIFEST.read_text().splitlines()
+    assert lines[0].split("\t") == ["repository", "path_in_repo", "commit", "local_path"]
+    assert lines[1:] == sorted(set(lines[1:])), "rows are sorted and unique"
+    for row in _apache_rows():
+        repository, path, commit, local = row
+        owner, name = repository.split("/")
+        assert re.fullmatch(r"[0-9a-f]{40}", commit), row
+        # The local copy sits at the same path under the repository's folder.
+        assert local == f"../external-configs-apache/{owner}__{name}/{path}", row
+    assert len({row[0] for row in _apache_rows()}) >= 60
+    assert len(_apache_rows()) >= 350
+
+
+@pytest.mark.skipif(not CORPUS_MANIFEST.is_file(), reason="../shared/corpus is absent")
+@pytest.mark.parametrize("manifest", [MANIFEST, APACHE_MANIFEST], ids=["nginx", "apache"])
+def test_no_repository_of_the_corpus_is_in_an_external_set(manifest: Path) -> None:
+    """The external sets measure authlint on configs it was not built on."""
+    corpus_lines = CORPUS_MANIFEST.read_text().splitlines()
+    column = corpus_lines[0].split("\t").index("source_repo")
+    corpus = {line.split("\t")[column] for line in corpus_lines[1:]}
+    external = {line.split("\t")[0] for line in manifest.read_text().splitlines()[1:]}
+    assert external
+    assert not external & corpus
+
+
+@pytest.mark.skipif(
+    not APACHE_CONFIGS.is_dir(), reason="../external-configs-apache is not on this machine"
+)
+def test_the_apache_files_are_the_manifest_rows() -> None:
+    # A Debian *-enabled link is a row of its own; resolve() would follow it.
+    listed = {(REPO / row[3]).parent.resolve() / (REPO / row[3]).name for row in _apache_rows()}
+    on_disk = {
+        path.parent.resolve() / path.name
+        for path in APACHE_CONFIGS.rglob("*")
+        if path.is_file() or path.is_symlink()
+    }
+    assert listed == on_disk
+
+
+def test_apache_triage_has_a_findings_table_and_false_classes() -> None:
+    """The page is in the nginx triage's shape, so the Apache rules' findings go in it."""
+    text = APACHE_TRIAGE.read_text()
+    table = text[text.index("\n## Findings") : text.index("\n## False classes")]
+    assert FINDINGS_HEADER in table.splitlines()
+    for line in table.splitlines():
+        if line.startswith("| AL"):
+            match = _ROW.match(line)
+            assert match, line
+            assert match.group(4) in VERDICTS, line
+            assert len(match.group(5)) > 20, line

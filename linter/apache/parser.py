@@ -61,6 +61,65 @@ _EXPRESSIONS = frozenset({"if", "elseif"})
 # Sections whose inside httpd reads or skips as a condition holds.
 CONDITIONS = frozenset({"ifmodule", "ifdefine", "ifversion", "iffile", "ifdirective", "ifsection"})
 _IF_FAMILY = frozenset({"if", "elseif", "else"})
+# httpd names a section in its messages as its module spells it, whatever
+# the case it was written in ("Expected </DirectoryMatch> but saw </files>").
+_SPELLED = {
+    name.lower(): name
+    for name in (
+        "Directory",
+        "DirectoryMatch",
+        "Files",
+        "FilesMatch",
+        "Location",
+        "LocationMatch",
+        "VirtualHost",
+        "Limit",
+        "LimitExcept",
+        "IfModule",
+        "IfDefine",
+        "IfVersion",
+        "IfFile",
+        "IfDirective",
+        "IfSection",
+        "If",
+        "ElseIf",
+        "Else",
+        "Proxy",
+        "ProxyMatch",
+        "RequireAll",
+        "RequireAny",
+        "RequireNone",
+        "Macro",
+        "AuthnProviderAlias",
+        "AuthzProviderAlias",
+        "MDomainSet",
+    )
+}
+
+
+def _spelled(name: str) -> str:
+    return _SPELLED.get(name.lower(), name)
+
+
+def _ifversion_refusal(rest: str) -> str | None:
+    """mod_version's own reading of ``<IfVersion``'s words: one to three, the last
+    ending in ``>`` or being ``>`` alone (so ``>`` in ``>=`` closes nothing)."""
+    words = split_words(rest)
+    if len(words) > 3:
+        return (
+            "<IfVersion takes one, two or three arguments, a comparison operator, "
+            "a version (and a delimiter)"
+        )
+    first, second, third = (*words, None, None, None)[:3]
+    if second is None:
+        first, second = "=", first
+    if third is None and second == ">":
+        first, second, third = "=", first, ">"
+    if not second or (third != ">" and not second.endswith(">")):
+        return "<IfVersion> directive missing closing '>'"
+    return None
+
+
 _OPEN_IF = frozenset({"if", "elseif"})
 
 
@@ -264,18 +323,22 @@ class _Parse:
         if word.endswith(">") and not rest:
             rest = ">"
         key = name.lower()
+        spelled = _spelled(name)
         closing = rest.rfind(">")
-        if closing < 0:
+        refusal = _ifversion_refusal(rest) if key == "ifversion" and rest != ">" else None
+        if closing < 0 or (refusal is not None and refusal.endswith("'>'")):
             return self.fail(
                 line.last,
-                f"<{name}> directive missing closing '>'",
-                f"End the opening tag with `>`: `<{name} ...>`.",
+                f"<{spelled}> directive missing closing '>'",
+                f"End the opening tag with `>`: `<{spelled} ...>`.",
             )
+        if refusal is not None:
+            return self.fail(line.last, refusal)
         inner = rest[:closing].strip(_SPACE)
         if key in _NEEDS_ARGUMENTS and not inner:
-            return self.fail(line.last, f"<{name}> directive requires additional arguments")
+            return self.fail(line.last, f"<{spelled}> directive requires additional arguments")
         if key in _NO_ARGUMENTS and inner:
-            return self.fail(line.last, f"<{name}> directive doesn't take additional arguments")
+            return self.fail(line.last, f"<{spelled}> directive doesn't take additional arguments")
         if key == "else" and inner:
             return self.fail(line.last, "<Else> does not take an argument")
         if key in _IF_FAMILY:
@@ -333,11 +396,21 @@ class _Parse:
         if not self.stack:
             return self.fail(line.last, f"</{name}> without matching <{name}> section")
         current = self.stack[-1]
-        if name.lower() != current.key:
+        if name.lower() != current.key and current.key in CONDITIONS:
+            # httpd reads a condition that holds as if it were not there: the
+            # tag closes no section it knows of.
             return self.fail(
                 line.last,
-                f"Expected </{current.name}> but saw </{name}>",
-                f"Close <{current.name}> (line {current.line}) with `</{current.name}>`.",
+                f"</{name}> without matching <{name}> section",
+                f"Close <{_spelled(current.name)}> (line {current.line}) with "
+                f"`</{_spelled(current.name)}>` first.",
+            )
+        if name.lower() != current.key:
+            spelled = _spelled(current.name)
+            return self.fail(
+                line.last,
+                f"Expected </{spelled}> but saw </{name}>",
+                f"Close <{spelled}> (line {current.line}) with `</{spelled}>`.",
             )
         self.stack.pop()
         return True
@@ -377,8 +450,8 @@ def parse_text(text: str, source: SourceFile) -> list[ParseError]:
             opened = state.stack[0]
             state.fail(
                 opened.httpd_line,
-                f"<{opened.name}> was not closed.",
-                f"Close it with `</{opened.name}>`.",
+                f"<{_spelled(opened.name)}> was not closed.",
+                f"Close it with `</{_spelled(opened.name)}>`.",
             )
     if state.errors:
         source.partial_nodes = state.top
