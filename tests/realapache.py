@@ -35,12 +35,12 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from apache_httpd import without_markers
 
 from authlint.apache.parser import ApacheNode, parse_text
 from authlint.model.source import SourceFile
 from authlint.model.tree import Node
 
-from apache_httpd import without_markers
 from realserver import (
     _RUNNING,
     LOOPBACK,
