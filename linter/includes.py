@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import os
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from authlint.model.source import SourceFile, Span, display_path
 from authlint.model.workspace import LoadProblem, ProblemKind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
     from authlint.formats import IncludeOptions
     from authlint.model.tree import Node
@@ -29,6 +30,23 @@ if TYPE_CHECKING:
 OUTSIDE_LINK_FIX = (
     "Read what it points at with `--follow-outside-includes`, or scan a folder that holds it too."
 )
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What an include reads; for a ``problem``, why, how to fix it, and what it points at.
+
+    ``target`` names the unread file (its path as the server would open it), so
+    that every include of one target is reported once; ``stock`` is a stock file
+    of the server's packages read in its place (nginx's ``fastcgi_params``).
+    """
+
+    files: tuple[Path, ...]
+    problem: ProblemKind | None = None
+    reason: str = ""
+    stock: str | None = None
+    fix: str | None = None
+    target: str | None = None
 
 
 class TreeLoader(ABC):
@@ -137,6 +155,27 @@ class TreeLoader(ABC):
         outside = [Path("/", relative)] if self.options.follow_outside else []
         return [*mapped, *mirrored, *outside], bool(mapped or outside)
 
+    def first_found(
+        self, candidates: list[Path], expand: Callable[[Path], list[Path]]
+    ) -> Resolution | None:
+        """The files of the first candidate that holds any (``expand`` lists them), those
+        that link outside the tree left out and reported; ``None``: no candidate does."""
+        for candidate in candidates:
+            matches = expand(candidate) if self.allowed(candidate) else []
+            if matches:
+                inside = tuple(match for match in matches if self.allowed(match))
+                if len(inside) == len(matches):
+                    return Resolution(inside)
+                return Resolution(
+                    inside,
+                    ProblemKind.INCLUDE_OUTSIDE_TREE,
+                    "matches files that link outside the scanned tree, which were not read",
+                    fix="Read what the links point at with `--follow-outside-includes`, or "
+                    "scan a folder that holds it too.",
+                    target=str(candidate),
+                )
+        return None
+
     def allowed(self, path: Path) -> bool:
         if self.options.follow_outside:
             return True
@@ -155,6 +194,17 @@ class TreeLoader(ABC):
                 real = Path(os.path.realpath(real))
             self._reals[path] = real
         return real
+
+
+def outside(pattern: str, target: str) -> Resolution:
+    """An include of a path outside the scanned tree: not read."""
+    return Resolution(
+        (),
+        ProblemKind.INCLUDE_OUTSIDE_TREE,
+        "points outside the scanned tree and was not read",
+        fix=outside_fix(pattern),
+        target=target,
+    )
 
 
 def outside_fix(pattern: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -25,7 +24,7 @@ from authlint.apache.modules import directive
 from authlint.apache.parser import CONDITIONS, ApacheNode, parse_file
 from authlint.apache.scopes import HTACCESS
 from authlint.apache.settings import ApacheSettings
-from authlint.includes import OUTSIDE_LINK_FIX, TreeLoader, outside_fix, shortened
+from authlint.includes import Resolution, TreeLoader, outside, shortened
 from authlint.model.source import SourceFile, Span
 from authlint.model.workspace import LoadProblem, ProblemKind, ReadBudget
 
@@ -71,15 +70,6 @@ MAIN_NAMES = frozenset({"apache2.conf", "httpd.conf"})
 _MAIN_DIRECTIVES = frozenset({"loadmodule", "serverroot"})
 
 
-@dataclass(frozen=True)
-class _Resolution:
-    files: tuple[Path, ...]
-    problem: ProblemKind | None = None
-    reason: str = ""
-    fix: str | None = None
-    target: str | None = None
-
-
 class ApacheLoader(TreeLoader):
     """Loads the Apache files of one scanned tree into a workspace."""
 
@@ -90,7 +80,7 @@ class ApacheLoader(TreeLoader):
     ) -> None:
         super().__init__(workspace, boundary, display_root, options)
         self._covered: set[Path] = set()
-        self._resolutions: dict[tuple[str, tuple[Path, ...], str | None], _Resolution] = {}
+        self._resolutions: dict[tuple[str, tuple[Path, ...], str | None], Resolution] = {}
 
     def parsed(self, source: SourceFile) -> None:
         self.workspace.problems.extend(
@@ -229,7 +219,7 @@ class ApacheLoader(TreeLoader):
 
     # Resolution.
 
-    def _resolve(self, node: Node, expansion: Expansion) -> _Resolution:
+    def _resolve(self, node: Node, expansion: Expansion) -> Resolution:
         pattern = node.arg(0)
         key = (pattern, expansion.server_roots, expansion.server_root)
         cached = self._resolutions.get(key)
@@ -239,15 +229,15 @@ class ApacheLoader(TreeLoader):
                 cached = self._resolve_pattern(pattern, expansion, optional)
             except (OSError, ValueError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "invalid"
-                cached = _Resolution((), ProblemKind.PARSE_ERROR, f"cannot be read: {reason}")
+                cached = Resolution((), ProblemKind.PARSE_ERROR, f"cannot be read: {reason}")
             self._resolutions[key] = cached
         return cached
 
-    def _resolve_pattern(self, pattern: str, expansion: Expansion, optional: bool) -> _Resolution:
+    def _resolve_pattern(self, pattern: str, expansion: Expansion, optional: bool) -> Resolution:
         if not pattern:
-            return _Resolution(())
+            return Resolution(())
         if "${" in pattern:
-            return _Resolution(
+            return Resolution(
                 (),
                 ProblemKind.INCLUDE_NOT_FOUND,
                 "names a variable that no `Define` of the configuration sets, so it was not read",
@@ -257,31 +247,15 @@ class ApacheLoader(TreeLoader):
             )
         candidates, in_tree = self._candidates(pattern, expansion)
         magic = glob.has_magic(pattern)
-        for candidate in candidates:
-            matches = _expand(candidate, magic) if self.allowed(candidate) else []
-            if matches:
-                inside = tuple(match for match in matches if self.allowed(match))
-                if len(inside) == len(matches):
-                    return _Resolution(inside)
-                return _Resolution(
-                    inside,
-                    ProblemKind.INCLUDE_OUTSIDE_TREE,
-                    "matches files that link outside the scanned tree, which were not read",
-                    fix=OUTSIDE_LINK_FIX,
-                    target=str(candidate),
-                )
+        found = self.first_found(candidates, lambda candidate: _expand(candidate, magic))
+        if found is not None:
+            return found
         target = os.path.normpath(pattern if pattern.startswith("/") else candidates[0])
         if not in_tree:
-            return _Resolution(
-                (),
-                ProblemKind.INCLUDE_OUTSIDE_TREE,
-                "points outside the scanned tree and was not read",
-                fix=outside_fix(pattern),
-                target=target,
-            )
+            return outside(pattern, target)
         if optional:
-            return _Resolution(())  # httpd skips what IncludeOptional does not find
-        return _Resolution(
+            return Resolution(())  # httpd skips what IncludeOptional does not find
+        return Resolution(
             (),
             ProblemKind.INCLUDE_NOT_FOUND,
             "was not found in the scanned tree (httpd refuses an `Include` that matches nothing)",

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from authlint.formats import IncludeOptions
-from authlint.includes import TreeLoader, outside_fix, shortened
+from authlint.includes import Resolution, TreeLoader, outside, shortened
 from authlint.model.scope import Scope, UnreadInclude
 from authlint.model.source import SourceFile, Span
 from authlint.model.tree import Node
@@ -112,22 +112,6 @@ class _Context:
         return _Context(self.prefixes, self.stack, self.depth + 1)
 
 
-@dataclass(frozen=True)
-class _Resolution:
-    """What an include reads; for a ``problem``, why, how to fix it, and what it points at.
-
-    ``target`` names the unread file (its path as nginx would open it), so that
-    every include of one target is reported once.
-    """
-
-    files: tuple[Path, ...]
-    problem: ProblemKind | None = None
-    reason: str = ""
-    stock: str | None = None
-    fix: str | None = None
-    target: str | None = None
-
-
 class StockSource(SourceFile):
     """A stock file of the nginx packages, read in place of an include the tree lacks.
 
@@ -165,7 +149,7 @@ class NginxLoader(TreeLoader):
         super().__init__(workspace, boundary, display_root, options, names)
         self.parse = parse
         self._covered: set[Path] = set()
-        self._resolutions: dict[tuple[str, _Prefixes], _Resolution] = {}
+        self._resolutions: dict[tuple[str, _Prefixes], Resolution] = {}
 
     def load(self, candidates: Iterable[Path], main: Path | None = None) -> None:
         """Lint each candidate once: main configs with their includes, then the rest.
@@ -411,7 +395,7 @@ class NginxLoader(TreeLoader):
             f"blocks and includes nested more than {MAX_NESTING} deep: authlint reads no deeper",
         )
 
-    def _resolve(self, node: Node, context: _Context) -> _Resolution:
+    def _resolve(self, node: Node, context: _Context) -> Resolution:
         """The files an ``include`` reads, as nginx would find them in this tree."""
         pattern = node.arg(0)
         key = (pattern, context.prefixes)
@@ -422,13 +406,13 @@ class NginxLoader(TreeLoader):
             except (OSError, ValueError) as exc:
                 # A name too long, a link loop on the way, a folder that cannot be listed.
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "invalid"
-                cached = _Resolution((), ProblemKind.PARSE_ERROR, f"cannot be read: {reason}")
+                cached = Resolution((), ProblemKind.PARSE_ERROR, f"cannot be read: {reason}")
             self._resolutions[key] = cached
         return cached
 
-    def _resolve_pattern(self, pattern: str, prefixes: _Prefixes) -> _Resolution:
+    def _resolve_pattern(self, pattern: str, prefixes: _Prefixes) -> Resolution:
         if not pattern:
-            return _Resolution(())
+            return Resolution(())
         magic = glob.has_magic(pattern)
         if pattern.startswith("/"):
             # nginx reads `//etc/nginx` as `/etc/nginx`.
@@ -439,35 +423,18 @@ class NginxLoader(TreeLoader):
             candidates = [directory / pattern for directory in prefixes.conf_dirs]
             # A mirror stands for the whole of /: nothing is outside it.
             in_tree = self.options.mirror or any(self.allowed(c) for c in candidates)
-        for candidate in candidates:
-            matches = _expand(candidate, magic) if self.allowed(candidate) else []
-            if matches:
-                inside = tuple(match for match in matches if self.allowed(match))
-                if len(inside) == len(matches):
-                    return _Resolution(inside)
-                return _Resolution(
-                    inside,
-                    ProblemKind.INCLUDE_OUTSIDE_TREE,
-                    "matches files that link outside the scanned tree, which were not read",
-                    fix="Read what the links point at with `--follow-outside-includes`, or "
-                    "scan a folder that holds it too.",
-                    target=str(candidate),
-                )
+        found = self.first_found(candidates, lambda candidate: _expand(candidate, magic))
+        if found is not None:
+            return found
         stock = _stock_name(pattern)
         if stock is not None:
-            return _Resolution((), stock=stock)
+            return Resolution((), stock=stock)
         target = os.path.normpath(pattern if pattern.startswith("/") else candidates[0])
         if not in_tree:
-            return _Resolution(
-                (),
-                ProblemKind.INCLUDE_OUTSIDE_TREE,
-                "points outside the scanned tree and was not read",
-                fix=outside_fix(pattern),
-                target=target,
-            )
+            return outside(pattern, target)
         if magic and not prefixes.guessed:
-            return _Resolution(())  # nginx accepts a glob that matches nothing
-        return _Resolution(
+            return Resolution(())  # nginx accepts a glob that matches nothing
+        return Resolution(
             (),
             ProblemKind.INCLUDE_NOT_FOUND,
             "was not found in the scanned tree",
