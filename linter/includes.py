@@ -21,7 +21,7 @@ from authlint.model.source import SourceFile, Span, display_path
 from authlint.model.workspace import LoadProblem, ProblemKind
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from authlint.formats import IncludeOptions
     from authlint.model.tree import Node
@@ -95,6 +95,17 @@ class TreeLoader(ABC):
             self.parsed(source)
         self._sources[path] = source
         return source
+
+    def candidate_sources(self, candidates: Iterable[Path]) -> list[SourceFile]:
+        """Each candidate's parsed file once, in path order; one that links outside the
+        tree is reported and left out."""
+        found: dict[SourceFile, None] = {}
+        for path in sorted(set(candidates)):
+            if self.allowed(path):
+                found[self.source(path)] = None
+            else:
+                self.report_outside_link(path)
+        return list(found)
 
     def display(self, path: Path) -> str:
         name = self.names.get(path)

@@ -42,7 +42,7 @@ MODULES = Path("/usr/lib/apache2/modules")
 STAND_IN = "IndexIgnore"
 # Modules that cannot be loaded together with the rest (another MPM, cgi
 # beside cgid), or that need state this harness does not give them.
-_UNLOADED = frozenset(
+UNLOADED = frozenset(
     {
         "mpm_prefork",
         "mpm_worker",
@@ -98,7 +98,7 @@ def _load_lines() -> str:
     lines = []
     for module in sorted(MODULES.glob("mod_*.so")):
         name = module.stem.removeprefix("mod_")
-        if name not in _UNLOADED:
+        if name not in UNLOADED:
             lines.append(f"LoadModule {name}_module {module}\n")
     return "".join(lines)
 
@@ -111,16 +111,23 @@ def server_config(root: Path) -> str:
 
 
 @cache
-def known_directives() -> frozenset[str]:
-    """Every directive name (``<Location`` for a section) this httpd knows, in lower case."""
+def directive_listing() -> str:
+    """``apache2 -L`` with every module loaded: each directive, its module and contexts."""
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "httpd.conf"
         config.write_text(server_config(Path(folder)))
-        listed = subprocess.run(
+        return subprocess.run(
             [APACHE2, "-f", str(config), "-L"], capture_output=True, text=True, check=True
         ).stdout
+
+
+@cache
+def known_directives() -> frozenset[str]:
+    """Every directive name (``<Location`` for a section) this httpd knows, in lower case."""
     return frozenset(
-        line.split()[0].lower() for line in listed.splitlines() if line[:1] not in ("", " ", "\t")
+        line.split()[0].lower()
+        for line in directive_listing().splitlines()
+        if line[:1] not in ("", " ", "\t")
     )
 
 
@@ -356,12 +363,7 @@ _SOURCE_NAME = re.compile(rb"(?<=\x00)([a-z_0-9]+\.c)(?=\x00)")
 def directive_table() -> dict[str, object]:
     """What ``linter/apache/httpd.json`` holds, from this httpd: its built-in modules,
     each shared module's names, and each directive's module, context and override class."""
-    with tempfile.TemporaryDirectory() as folder:
-        config = Path(folder) / "httpd.conf"
-        config.write_text(server_config(Path(folder)))
-        listed = subprocess.run(
-            [APACHE2, "-f", str(config), "-L"], capture_output=True, text=True, check=True
-        ).stdout
+    listed = directive_listing()
     compiled = subprocess.run([APACHE2, "-l"], capture_output=True, text=True, check=True).stdout
     directives: dict[str, list[str | None]] = {}
     entry: list[str | None] = []

@@ -37,6 +37,7 @@ from pathlib import Path
 import pytest
 from apache_httpd import without_markers
 
+from authlint.apache import modules as apache_modules
 from authlint.apache.parser import ApacheNode, parse_text
 from authlint.model.source import SourceFile
 from authlint.model.tree import Node
@@ -57,21 +58,6 @@ from realserver import (
 MODULES = Path("/usr/lib/apache2/modules")
 # What every rendered server loads: the MPM, access control, and what serves a file.
 BASE_MODULES = ("mpm_event", "authz_core", "mime", "dir")
-# Modules that cannot be loaded beside the base (another MPM, cgi beside cgid), or that
-# need state the listing run does not give them.
-_UNLISTED = frozenset(
-    {
-        "mpm_prefork",
-        "mpm_worker",
-        "cgi",
-        "heartbeat",
-        "heartmonitor",
-        "lbmethod_heartbeat",
-        "md",
-        "http2",
-        "proxy_http2",
-    }
-)
 # The modules a module's symbols or hooks need loaded before it (Debian's
 # mods-available/*.load say the same in their "Depends:" lines).
 _DEPENDS: dict[str, tuple[str, ...]] = {
@@ -200,25 +186,15 @@ def server_root() -> Path:
 @cache
 def directive_modules() -> dict[str, str]:
     """Each directive (``<location`` for a section), lower case, and the module that
-    defines it (``headers``; built-in ones are left out), from ``apache2 -L``."""
-    binary = apache_binary()
-    assert binary is not None
-    loads = "".join(
-        f"LoadModule {module.stem.removeprefix('mod_')}_module {module}\n"
-        for module in sorted(MODULES.glob("mod_*.so"))
-        if module.stem.removeprefix("mod_") not in _UNLISTED
-    )
-    with tempfile.TemporaryDirectory() as folder:
-        config = Path(folder) / "list.conf"
-        config.write_text(f"ServerRoot {folder}\nErrorLog /dev/null\nServerName localhost\n{loads}")
-        listed = subprocess.run(
-            [binary, "-f", str(config), "-L"], capture_output=True, text=True, check=True
-        ).stdout
+    defines it (``headers``; built-in ones are left out), from authlint's table of
+    httpd's own ``-L`` (checked against the installed httpd by its test)."""
     found = {}
-    for name, source in re.findall(r"^(\S+) \((\S+)\.c\)$", listed, re.MULTILINE):
-        module = "ldap" if source == "util_ldap" else source.removeprefix("mod_")
-        if (MODULES / f"mod_{module}.so").exists():
-            found[name.lower()] = module
+    for key in apache_modules.directive_keys():
+        known = apache_modules.directive(key)
+        assert known is not None
+        names = apache_modules.shared_object(known.module)
+        if names is not None and (MODULES / names).exists():
+            found[key] = names.removeprefix("mod_").removesuffix(".so")
     return found
 
 

@@ -98,13 +98,7 @@ class ApacheLoader(TreeLoader):
     def load(self, candidates: Iterable[Path]) -> list[ServerConfig]:
         """Read each candidate once: main configurations with what they include, then the
         files none of them includes, each alone."""
-        found: dict[SourceFile, None] = {}
-        for path in sorted(set(candidates)):
-            if self.allowed(path):
-                found[self.source(path)] = None
-            else:
-                self.report_outside_link(path)
-        sources = list(found)
+        sources = self.candidate_sources(candidates)
         configs = []
         for source in sources:
             if _is_main(source) and source.abspath not in self._covered:

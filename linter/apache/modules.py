@@ -16,7 +16,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
 # Any MPM provides the MPM directives; mod_cgi and mod_cgid the CGI ones.
 # The table lists them under the one the listing loaded.
@@ -74,6 +74,18 @@ def directive(key: str) -> Directive | None:
     """httpd's account of a directive (``key`` in lower case; a section as ``<location``);
     ``None`` for a directive of a module httpd's packages do not ship."""
     return _table().directives.get(key)
+
+
+def directive_keys() -> Iterator[str]:
+    """Every directive httpd's packages define (a section as ``<location``)."""
+    return iter(_table().directives)
+
+
+def shared_object(source: str) -> str | None:
+    """The file a module (by source name) is loaded from (``mod_headers.so``); ``None``
+    for one built into httpd."""
+    names = _table().names.get(source)
+    return None if names is None else names[1]
 
 
 def module_names(identifier: str, shared_object: str) -> frozenset[str]:

@@ -68,7 +68,6 @@ def build(nodes: list[Node], root_label_node: ApacheNode | None = None) -> Scope
 
 
 def _populate(scope: Scope, nodes: list[Node]) -> None:
-    directives, own = scope.directives, scope.own
     for node in nodes:
         assert isinstance(node, ApacheNode)
         key = node.key
@@ -95,12 +94,7 @@ def _populate(scope: Scope, nodes: list[Node]) -> None:
                     for arg in entry.args
                 )
             continue
-        directives.append(node)
-        named = own.get(key)
-        if named is None:
-            own[key] = [node]
-        else:
-            named.append(node)
+        scope.add(node, key)
 
 
 def host_of(scope: Scope) -> Scope:
@@ -408,8 +402,7 @@ def build_htaccess_server(files: list[tuple[str, list[Node], ApacheNode]]) -> Sc
     root = Scope(FORMAT, SERVER, ScopeRole.ROOT, None, None)
     _, _, top = files[0]
     served = ApacheNode("DocumentRoot", [_pattern(top)], None, top.file, top.line, top.line)
-    root.directives.append(served)
-    root.own["documentroot"] = [served]
+    root.add(served, "documentroot")
     for _, nodes, node in files:
         htaccess_scope(root, node, nodes)
     return root

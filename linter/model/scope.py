@@ -116,6 +116,16 @@ class Scope:
         text = " ".join(arg if arg else '""' for arg in args)
         return f"{self.node.name} {text}".rstrip()
 
+    def add(self, node: Node, key: str) -> None:
+        """Append a directive of this scope, indexed under ``key`` (its name as the
+        format matches it)."""
+        self.directives.append(node)
+        named = self.own.get(key)
+        if named is None:
+            self.own[key] = [node]
+        else:
+            named.append(node)
+
     def ancestors(self) -> Iterator[Scope]:
         scope = self.parent
         while scope is not None:

@@ -161,13 +161,7 @@ class NginxLoader(TreeLoader):
         (the config nginx started from), is read first as a main config, and
         the files it includes are not read as main configs of their own.
         """
-        found: dict[SourceFile, None] = {}
-        for path in sorted(set(candidates)):
-            if self.allowed(path):
-                found[self.source(path)] = None
-            else:
-                self.report_outside_link(path)
-        sources = list(found)
+        sources = self.candidate_sources(candidates)
         mains = [source for source in sources if _is_main(source)]
         if main is not None:
             self._build_main(self.source(main))
@@ -277,18 +271,12 @@ class NginxLoader(TreeLoader):
         self.workspace.reading.spent += len(nodes)
         implied_server: Scope | None = None
         child_kinds = _CHILD_SCOPES.get(scope.kind, {})
-        directives, own = scope.directives, scope.own
         for node in nodes:
             name = node.name
             if name == "include":
                 self._include(scope, node, context)
                 continue
-            directives.append(node)
-            named = own.get(name)
-            if named is None:
-                own[name] = [node]
-            else:
-                named.append(node)
+            scope.add(node, name)
             if node.children is None:
                 continue
             kind = child_kinds.get(name)
