@@ -82,6 +82,21 @@ class TreeLoader(ABC):
     def parsed(self, source: SourceFile) -> None:
         """Parse ``source`` from its file, recording what its server would refuse."""
 
+    @abstractmethod
+    def included_by(self, source: SourceFile) -> Iterator[Path]:
+        """The files ``source``'s includes read, read as a file alone."""
+
+    def standalone_roots(self, sources: list[SourceFile]) -> Iterator[SourceFile]:
+        """The files no other of ``sources`` includes, then the others (cycles)."""
+        included: set[Path] = set()
+        for source in sources:
+            for path in self.included_by(source):
+                real = Path(os.path.realpath(path))
+                if real != source.abspath:
+                    included.add(real)
+        yield from (source for source in sources if source.abspath not in included)
+        yield from (source for source in sources if source.abspath in included)
+
     def source(self, path: Path) -> SourceFile:
         """The parsed file at ``path`` (known by its real path), parsed on first use."""
         source = self._sources.get(path)

@@ -190,6 +190,18 @@ def without_markers(text: str) -> str:
     return MARKER.sub("", text)
 
 
+def _dumped(config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``apache2 -t -D DUMP_CONFIG`` on ``config``, in the environment ``env`` only."""
+    return subprocess.run(
+        [APACHE2, "-f", str(config), "-t", "-D", "DUMP_CONFIG"],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+        env=env,
+    )
+
+
 def httpd_reading(path: Path) -> HttpdReading:
     """Run httpd on a wrapped copy of ``path`` (a fixture's markers left out)."""
     data = path.read_bytes()
@@ -210,14 +222,7 @@ def httpd_reading(path: Path) -> HttpdReading:
             body = f"Include {copy}\n"
         config = root / "httpd.conf"
         config.write_text(server_config(root) + body)
-        result = subprocess.run(
-            [APACHE2, "-f", str(config), "-t", "-D", "DUMP_CONFIG"],
-            capture_output=True,
-            text=True,
-            errors="replace",
-            check=False,
-            env=_ENVIRONMENT,
-        )
+        result = _dumped(config, _ENVIRONMENT)
         depth = 1 if is_htaccess(path) else 0
         return _read_dump(result, str(copy), depth, stand_ins)
 
@@ -443,14 +448,7 @@ def whole_dump(
 ) -> tuple[list[DumpEntry], str | None]:
     """httpd's reading of the configuration that starts at ``config`` (its own
     ``ServerRoot``), or the message of its refusal."""
-    result = subprocess.run(
-        [APACHE2, "-f", str(config), "-t", "-D", "DUMP_CONFIG"],
-        capture_output=True,
-        text=True,
-        errors="replace",
-        check=False,
-        env={"PATH": "/usr/bin:/bin", **(env or {})},
-    )
+    result = _dumped(config, {**_ENVIRONMENT, **(env or {})})
     if result.returncode != 0:
         return [], result.stderr.strip()
     entries: list[DumpEntry] = []

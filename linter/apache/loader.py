@@ -104,7 +104,7 @@ class ApacheLoader(TreeLoader):
             if _is_main(source) and source.abspath not in self._covered:
                 configs += self._read(source, main=True)
         rest = [source for source in sources if source.abspath not in self._covered]
-        for source in self._standalone_roots(rest):
+        for source in self.standalone_roots(rest):
             if source.abspath not in self._covered:
                 configs += self._read(source, main=False)
         return configs
@@ -127,18 +127,10 @@ class ApacheLoader(TreeLoader):
             folders[0], folders[1] = folders[1], folders[0]
         return tuple(folders)
 
-    def _standalone_roots(self, sources: list[SourceFile]) -> Iterator[SourceFile]:
-        """The files no other remaining file includes, then the others (cycles)."""
-        included: set[Path] = set()
-        for source in sources:
-            expansion = Expansion(self, source, self._server_roots(source, False), False)
-            for node in _include_nodes(source.nodes or source.partial_nodes):
-                for path in self._resolve(node, expansion).files:
-                    real = Path(os.path.realpath(path))
-                    if real != source.abspath:
-                        included.add(real)
-        yield from (source for source in sources if source.abspath not in included)
-        yield from (source for source in sources if source.abspath in included)
+    def included_by(self, source: SourceFile) -> Iterator[Path]:
+        expansion = Expansion(self, source, self._server_roots(source, False), False)
+        for node in _include_nodes(source.nodes or source.partial_nodes):
+            yield from self._resolve(node, expansion).files
 
     def _cover(
         self, nodes: list[Node], expansion: Expansion, stack: tuple[SourceFile, ...]

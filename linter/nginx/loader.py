@@ -169,7 +169,7 @@ class NginxLoader(TreeLoader):
         for source in mains:
             self._build_main(source)
         rest = [source for source in sources if source.abspath not in self._covered]
-        for source in self._standalone_roots(rest):
+        for source in self.standalone_roots(rest):
             if source.abspath not in self._covered:
                 self._build_standalone(source)
 
@@ -243,18 +243,10 @@ class NginxLoader(TreeLoader):
                     self._covered.add(source.abspath)
                     self._cover(source.nodes or source.partial_nodes, context.entering(source))
 
-    def _standalone_roots(self, sources: list[SourceFile]) -> Iterator[SourceFile]:
-        """The files no other remaining file includes, then the others (cycles)."""
-        included: set[Path] = set()
-        for source in sources:
-            context = _Context(self._guessed_prefixes(source), (source,))
-            for node in _include_nodes(source.nodes or source.partial_nodes):
-                for path in self._resolve(node, context).files:
-                    real = Path(os.path.realpath(path))
-                    if real != source.abspath:
-                        included.add(real)
-        yield from (source for source in sources if source.abspath not in included)
-        yield from (source for source in sources if source.abspath in included)
+    def included_by(self, source: SourceFile) -> Iterator[Path]:
+        context = _Context(self._guessed_prefixes(source), (source,))
+        for node in _include_nodes(source.nodes or source.partial_nodes):
+            yield from self._resolve(node, context).files
 
     def _guessed_prefixes(self, source: SourceFile) -> _Prefixes:
         """Where a standalone file's includes may resolve: its folder and those above.
