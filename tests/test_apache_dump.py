@@ -71,7 +71,7 @@ def test_a_dump_is_linted_at_the_servers_paths_and_lines(tmp_path: Path) -> None
     ]
     # The dump keeps no indentation: the directive starts the line written out.
     located = next(item for item in result.findings if item.rule == "AL302")
-    assert (located.span.column, located.span.end_column) == (1, 59)
+    assert (located.span.column, located.span.end_column) == (1, 67)
     # Nothing of the copy written to read it is left, or shown.
     assert all(str(tmp_path) in item.span.path for item in result.findings)
 
