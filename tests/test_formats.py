@@ -95,6 +95,7 @@ class ToySettings:
         self.request_headers = None
         self.upstream: Upstream | None = None
         self.exact_path: str | None = None
+        self.outer_scope = scope.parent
         self.authorization: AuthorizationForwarding | None = None
         if scope.node is not None:
             self.upstream = Upstream(UpstreamKind.CGI, scope.node.arg(0), scope.node)
@@ -116,7 +117,9 @@ class ToyFormat(Format):
     name = "toy"
     server = "toyd"
     reading = "toy configs"
-    provides = frozenset({Facet.ROUTING, Facet.FORWARDING, Facet.AUTHENTICATION})
+    provides = frozenset(
+        {Facet.ROUTING, Facet.FORWARDING, Facet.AUTHENTICATION, Facet.REPLACED_LISTS}
+    )
     fix_hints: Mapping[str, str] = {"AL102": "Add `pass-authorization` to the route."}
     references: Mapping[str, str] = {}
     problems = frozenset({ProblemKind.PARSE_ERROR})
@@ -169,7 +172,8 @@ def test_a_rule_runs_on_every_format_that_provides_its_facets(tree, with_toy) ->
 
 def test_a_rule_claims_the_formats_that_provide_what_it_reads(with_toy) -> None:
     claims = {rule.id: claimed_formats(rule) for rule in load_rules()}
-    assert claims["AL102"] == ("nginx", "toy")  # Apache does not forward yet
+    assert claims["AL102"] == ("nginx", "apache", "toy")
+    assert claims["AL101"] == ("nginx", "toy")  # httpd merges header lists: none replaces
     # Diagnostics read no settings: each runs where its problem can be met.
     assert claims["AL001"] == ("nginx", "apache", "toy")
     assert claims["AL003"] == ("nginx", "apache")

@@ -78,7 +78,7 @@ class ApacheFormat(Format):
     name = "apache"
     server = "Apache httpd"
     reading = "Apache configs"
-    provides = frozenset({Facet.CORS})
+    provides = frozenset({Facet.CORS, Facet.FORWARDING, Facet.AUTHENTICATION})
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES
     problems = frozenset(

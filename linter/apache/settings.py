@@ -2,20 +2,20 @@
 
 Each is computed from the sections httpd merges for the request the scope
 stands for (:func:`authlint.apache.scopes.merge_chain`), once, on first use.
-Apache provides the CORS and response-header facets so far; the members of
-the facets it does not provide give the protocol's neutral values (nothing
-forwarded, checked, cached or limited), which no rule that runs on Apache
-reads.
+Apache provides the CORS, forwarding and authentication facets so far; the
+members of the facets it does not provide give the protocol's neutral values
+(nothing cached or limited), which no rule that runs on Apache reads.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
+from authlint.apache import authentication as _authentication
 from authlint.apache import cors as _cors
+from authlint.apache import forwarding as _forwarding
 from authlint.apache import headers as _headers
-from authlint.apache.scopes import HTACCESS, host_of, merge_chain, request_of
+from authlint.apache.scopes import HTACCESS, host_of, merge_chain
 from authlint.memo import memoized
 from authlint.model import evidence
 from authlint.model.scope import ScopeRole
@@ -26,10 +26,10 @@ from authlint.model.settings import (
     Route,
     Setting,
     Upstream,
-    UpstreamKind,
 )
 
 if TYPE_CHECKING:
+    from authlint.apache.authentication import ApacheAuthentication
     from authlint.apache.headers import HeaderAction
     from authlint.model.evidence import CredentialEvidence
     from authlint.model.scope import Scope
@@ -48,11 +48,6 @@ if TYPE_CHECKING:
 # httpd's DEFAULT_LIMIT_REQUEST_FIELDSIZE, and its answer to a longer line.
 _FIELD_SIZE = 8190
 _FIELD_REFUSAL = "400 Bad Request (Size of a request header field exceeds server limit)"
-_PROXY_SCHEMES = {
-    "fcgi": UpstreamKind.FASTCGI,
-    "scgi": UpstreamKind.SCGI,
-    "uwsgi": UpstreamKind.UWSGI,
-}
 
 
 class ApacheSettings:
@@ -64,6 +59,14 @@ class ApacheSettings:
     @memoized
     def chain(self) -> tuple[Scope, ...]:
         return merge_chain(self.scope)
+
+    @property
+    def outer_scope(self) -> Scope | None:
+        if self.scope.kind in ("limit", "limitexcept"):
+            return self.scope.parent
+        chain = self.chain
+        index = chain.index(self.scope) if self.scope in chain else 0
+        return chain[index - 1] if index > 0 else None
 
     @memoized
     def known(self) -> bool:
@@ -81,7 +84,7 @@ class ApacheSettings:
             # Requests reach the virtual hosts (or the folders of the .htaccess files read
             # alone), whose scopes answer them.
             return None
-        return _upstream(self.chain, request_of(scope).url)
+        return _forwarding.upstream(self.chain, scope)
 
     def route(self, path: str) -> Route:
         return Route(None, known=False)
@@ -98,32 +101,47 @@ class ApacheSettings:
     def subrequests_only(self) -> bool:
         return False
 
-    # Forwarding (not provided yet)
+    # Forwarding
 
-    @property
+    @memoized
     def request_headers(self) -> RequestHeaders | None:
-        return None
+        handler = self.upstream
+        if handler is None:
+            return None
+        return _forwarding.request_headers(self.chain, self.scope, handler, self.known)
 
-    @property
+    @memoized
     def authorization(self) -> AuthorizationForwarding | None:
-        return None
+        handler = self.upstream
+        if handler is None:
+            return None
+        return _forwarding.authorization(self.chain, self.scope, handler, self.known)
 
     def credentials_sent_upstream(self) -> tuple[HeaderEntry, ...]:
-        return ()
+        return self.sent_credentials
 
-    # Authentication (not provided yet)
+    @memoized
+    def sent_credentials(self) -> tuple[HeaderEntry, ...]:
+        """What :meth:`credentials_sent_upstream` answers, kept: several rules ask."""
+        return _forwarding.credentials_sent_upstream(self.request_headers)
+
+    # Authentication
+
+    @memoized
+    def checks(self) -> ApacheAuthentication:
+        return _authentication.authentication(self.chain, self.scope, self.upstream, self.known)
 
     @property
     def authentication(self) -> Authentication:
-        return Authentication((), Setting(False), known=False)
+        return self.checks.authentication
 
-    @property
+    @memoized
     def authenticates_some_methods(self) -> Setting[bool]:
-        return Setting(False, None, known=False)
+        return self.authentication.server_authenticates
 
     @property
     def preflight_answered_by(self) -> Node | None:
-        return None
+        return self.checks.preflight
 
     @property
     def credential_tests(self) -> tuple[Node, ...]:
@@ -190,58 +208,3 @@ class ApacheSettings:
     @property
     def auth_answer_credentials(self) -> tuple[Node, ...]:
         return ()
-
-
-def _upstream(chain: tuple[Scope, ...], url: str | None) -> Upstream:
-    """Who answers the request: a proxied backend, a FastCGI or CGI script, or files."""
-    found = Upstream(UpstreamKind.STATIC, "files", None)
-    for level in chain:
-        for node in level.directives:
-            key = node.name.lower()
-            if key == "sethandler" and node.args:
-                found = _handler(node.args[0], node) or found
-            elif key in ("proxypass", "proxypassmatch") and node.args:
-                target = _proxied(node, level, url)
-                if target is not None:
-                    found = _proxy_upstream(target, node)
-            elif (
-                key == "scriptalias"
-                and len(node.args) >= 2
-                and url is not None
-                and url.startswith(node.args[0])
-            ):
-                found = Upstream(UpstreamKind.CGI, node.args[1], node)
-    return found
-
-
-def _handler(name: str, node: Node) -> Upstream | None:
-    lowered = name.lower()
-    if lowered.startswith("proxy:"):
-        target = lowered.removeprefix("proxy:")
-        return _proxy_upstream(target.split("|", 1)[-1], node)
-    if lowered == "cgi-script":
-        return Upstream(UpstreamKind.CGI, "cgi-script", node)
-    if lowered in ("none", "default-handler"):
-        return Upstream(UpstreamKind.STATIC, "files", node)
-    return None
-
-
-def _proxy_upstream(target: str, node: Node) -> Upstream:
-    scheme = target.split(":", 1)[0].lower()
-    return Upstream(_PROXY_SCHEMES.get(scheme, UpstreamKind.PROXY), target, node)
-
-
-def _proxied(node: Node, level: Scope, url: str | None) -> str | None:
-    """The backend ``ProxyPass`` sends the request to (``None``: it does not send it)."""
-    args = node.args
-    if level.role is ScopeRole.ROUTE and len(args) >= 1 and args[0] != "!":
-        # Inside <Location>: the location's path is the one passed.
-        return args[0] if "://" in args[0] else None
-    if len(args) < 2 or url is None or args[1] == "!":
-        return None
-    if node.name.lower() == "proxypassmatch":
-        try:
-            return args[1] if re.search(args[0], url) else None
-        except re.error:
-            return None
-    return args[1] if url.startswith(args[0]) else None

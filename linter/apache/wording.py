@@ -6,8 +6,30 @@ from typing import Final
 
 FIX_HINTS: Final = {
     "AL001": "Fix the syntax at this line; check the whole config with `apachectl configtest`.",
+    "AL102": (
+        "Add `CGIPassAuth On` where the script's folder or files are configured (httpd 2.4.13 "
+        "and later), or drop the `RequestHeader unset Authorization` if Apache does not "
+        "authenticate here."
+    ),
+    "AL103": (
+        "Drop the fixed `RequestHeader set Authorization` so the client's header passes, or "
+        "authenticate the client in Apache first and keep the credential out of the config."
+    ),
+    "AL104": "Add `RequestHeader unset Authorization` next to the `ProxyPass` that Basic protects.",
+    "AL202": (
+        "List the outer users in the inner `AuthUserFile` too (or use one file), or keep the "
+        "narrower file and say so in a comment."
+    ),
+    "AL306": (
+        "Keep `OPTIONS` out of the check: put the `Require` lines in `<LimitExcept OPTIONS>`, "
+        "or answer preflights before authentication."
+    ),
 }
 
 REFERENCES: Final = {
     "AL001": "https://httpd.apache.org/docs/2.4/configuring.html#syntax",
+    "AL102": "https://httpd.apache.org/docs/2.4/mod/core.html#cgipassauth",
+    "AL103": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#requestheader",
+    "AL104": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#requestheader",
+    "AL202": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#authmerging",
 }

@@ -40,6 +40,9 @@ class Facet(str, Enum):
     CORS = "cors"
     CACHE = "cache"
     HEADER_LIMITS = "header-limits"
+    # An inner level's header list replaces the outer one instead of adding to it
+    # (nginx's `proxy_set_header`, `add_header`); httpd's mod_headers merges them.
+    REPLACED_LISTS = "replaced-lists"
 
 
 @dataclass(slots=True)
@@ -533,6 +536,11 @@ class Settings(Protocol):
     # Authentication
     @property
     def authentication(self) -> Authentication: ...
+
+    @property
+    def outer_scope(self) -> Scope | None:
+        """The scope whose settings this scope's are merged onto: the level around it
+        (nginx), the section httpd merges just before it (Apache); ``None`` at the top."""
 
     @property
     def authenticates_some_methods(self) -> Setting[bool]:

@@ -71,6 +71,10 @@ class NginxSettings(Inheriting):
     def upstream_route(self) -> Route | None:
         return locations.proxied_location(self.scope)
 
+    @property
+    def outer_scope(self) -> Scope | None:
+        return self.scope.parent
+
     @memoized
     def subrequests_only(self) -> bool:
         return _authentication.internal(self)

@@ -25,6 +25,9 @@ class HeadersDiscarded(Rule):
     a preflight, and needs no `Access-Control-Allow-Methods`,
     `-Allow-Headers` or `-Max-Age`.
 
+    Not run on Apache httpd: `RequestHeader` and `Header` lines merge
+    across sections there, no section's list replaces another's.
+
     ## Why is this bad?
     nginx inherits `add_header` all or nothing: one `add_header` of its own,
     even an unrelated `X-Frame-Options` or one inside an `if`, and the level
@@ -65,7 +68,7 @@ class HeadersDiscarded(Rule):
     )
     reference_url = None
     tags = ("cors", "nginx")
-    needs = frozenset({Facet.CORS, Facet.RESPONSE_HEADERS})
+    needs = frozenset({Facet.CORS, Facet.RESPONSE_HEADERS, Facet.REPLACED_LISTS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -23,6 +23,12 @@ class PreflightReachesAuth(Rule):
     `if ($request_method = OPTIONS) { return 204; }` in the location or its
     server, and no `limit_except` that leaves `OPTIONS` out of the checks.
 
+    On Apache httpd: `AuthType Basic` with a `Require` rule that asks every
+    method for a user, where `Header` adds `Access-Control-Allow-Origin`; not
+    reported where `<LimitExcept OPTIONS>`, `<Limit>` without `OPTIONS`,
+    `Require method OPTIONS` or an `<If "%{REQUEST_METHOD} == 'OPTIONS'">`
+    with its own rules lets preflights through.
+
     ## Why is this bad?
     A browser sends a preflight before any cross-origin request with an
     `Authorization` header or a JSON body, and a preflight never carries

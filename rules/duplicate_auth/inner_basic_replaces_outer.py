@@ -30,6 +30,12 @@ class InnerBasicReplacesOuter(Rule):
     from variables, or a relative name that may be the same file as an
     absolute one.
 
+    On Apache httpd: an `AuthUserFile` in a section (or `.htaccess`) that
+    httpd merges after one naming another file, where a `Require` asks for a
+    user in both: the auth fields merge one by one, so the inner file
+    replaces the outer one, `AuthMerging` or not (it joins `Require` rules
+    only).
+
     ## Why is this bad?
     nginx keeps one Basic check per location: the inner file replaces the
     outer one, it is not checked in addition to it. Users listed only in
@@ -100,11 +106,12 @@ class InnerBasicReplacesOuter(Rule):
 def _replaced(scope: Scope) -> tuple[AuthCheck, AuthCheck] | None:
     """The Basic check of ``scope`` and the one around it, where this level names another
     user file and both run for the same methods."""
-    if scope.parent is None:
+    around = scope.settings.outer_scope
+    if around is None:
         return None
     authentication = scope.settings.authentication
     inner = authentication.check(AuthKind.BASIC)
-    outer = scope.parent.settings.authentication.check(AuthKind.BASIC)
+    outer = around.settings.authentication.check(AuthKind.BASIC)
     if inner is None or outer is None or inner.store_origin is outer.store_origin:
         return None
     runs = inner.enforced and inner.known and outer.enforced and outer.known

@@ -34,6 +34,10 @@ class AuthorizationFixedValue(Rule):
     `auth_request`), sending a service credential upstream instead is the
     usual design and is not reported.
 
+    On Apache httpd: `RequestHeader set Authorization "<fixed value>"` before
+    mod_proxy (or before a script, with `CGIPassAuth On`), where Apache checks
+    no credentials itself.
+
     ## Example
     ```nginx
     location /api/ {
@@ -69,9 +73,15 @@ class AuthorizationFixedValue(Rule):
             if origin is None or not authorization.literal:
                 continue
             handler = f"`{upstream.origin.name}`" if upstream.origin else "the upstream"
+            # Up to the header's name: Apache's `RequestHeader set Authorization` says the
+            # action first.
+            named = [arg.lower().endswith("authorization") for arg in origin.args]
+            header = " ".join(
+                origin.args[: named.index(True) + 1] if any(named) else origin.args[:1]
+            )
             yield self.finding(
                 origin,
-                f"`{origin.name} {origin.arg(0)}` sets a fixed value for {handler} in "
+                f"`{origin.name} {header}` sets a fixed value for {handler} in "
                 f"`{scope.label}`: the client's own credentials never reach the upstream, "
                 "which sees every request as the same caller",
             )

@@ -37,6 +37,19 @@ class AuthorizationRemoved(Rule):
     that a location's own `proxy_set_header` list defeats does not remove the
     header in that location.
 
+    On Apache httpd it finds CGI, FastCGI and SCGI handlers (`SetHandler
+    "proxy:fcgi://..."` in a `<FilesMatch>` for PHP, `ProxyPass[Match]
+    fcgi://...`, `cgi-script`, `ScriptAlias`, `AddHandler`, mod_fcgid): httpd
+    hides `Authorization` from them unless `CGIPassAuth On`, or a copy into
+    `HTTP_AUTHORIZATION` (`SetEnvIf Authorization "(.+)"
+    HTTP_AUTHORIZATION=$1`, `RewriteRule .* - [E=HTTP_AUTHORIZATION:%{HTTP:Authorization}]`;
+    `%{HTTP_AUTHORIZATION}` is no mod_rewrite variable and copies nothing). A
+    copy made before a front controller's internal redirect arrives as
+    `REDIRECT_HTTP_AUTHORIZATION`, which frameworks read too: it counts. It
+    also finds `RequestHeader unset Authorization` before mod_proxy. Where
+    `AllowOverride` lets an `.htaccess` that was not read set these, nothing
+    is reported.
+
     ## Example
     ```nginx
     location /api/ {
@@ -70,14 +83,24 @@ class AuthorizationRemoved(Rule):
         for scope, upstream, authorization in removed:
             origin = authorization.origin
             assert origin is not None  # the state is decided by a directive
-            shown = " ".join(arg or '""' for arg in origin.args)
-            handler = f"`{upstream.origin.name}`" if upstream.origin else "the upstream"
-            # A format's default (Apache hides it from CGI) is told by its reason.
-            how = f"{authorization.reason}: " if authorization.reason else ""
+            # A fixture's marker (`# [AL102]`) ends an Apache line as words of its own.
+            written = origin.args[: origin.args.index("#")] if "#" in origin.args else origin.args
+            shown = " ".join(arg or '""' for arg in written)
+            if authorization.reason and origin is upstream.origin:
+                # A format's default (Apache hides it from CGI) is told by its reason.
+                what = (
+                    f"{authorization.reason}: `{origin.name} {shown}` in `{scope.label}` gets "
+                    "no `Authorization` header"
+                )
+            else:
+                handler = f"`{upstream.origin.name}`" if upstream.origin else "the upstream"
+                how = f"{authorization.reason}: " if authorization.reason else ""
+                what = (
+                    f"{how}`{origin.name} {shown}` removes the client's `Authorization` header "
+                    f"before {handler} in `{scope.label}`"
+                )
             yield self.finding(
                 origin,
-                f"{how}`{origin.name} {shown}` removes the client's `Authorization` header "
-                f"before {handler} in `{scope.label}`, and {server_name(scope.format)} does not "
-                "authenticate that request itself: the upstream never receives the client's "
-                "credentials",
+                f"{what}, and {server_name(scope.format)} does not authenticate that request "
+                "itself: the upstream never receives the client's credentials",
             )

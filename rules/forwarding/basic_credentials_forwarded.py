@@ -30,6 +30,12 @@ class BasicCredentialsForwarded(Rule):
     one header: nginx's credentials reach the app, which rejects them or asks
     for its own.
 
+    On Apache httpd: `AuthType Basic` with a `Require` that asks for a user,
+    in effect where `ProxyPass` (mod_proxy_http) passes the request on,
+    without `RequestHeader unset Authorization`. A `<Directory>` check does
+    not count for a path `ProxyPass` takes (that request maps to no file),
+    and CGI and FastCGI do not get the header (AL102).
+
     Not reported: an explicit `proxy_set_header Authorization
     $http_authorization`, which forwards the header on purpose. A clear at
     an outer level does not count where this level's own `proxy_set_header`

@@ -21,6 +21,9 @@ class InheritedAuthorizationDropped(Rule):
     The same holds for `grpc_set_header`, `fastcgi_param`, `uwsgi_param` and
     `scgi_param`.
 
+    Not run on Apache httpd: `RequestHeader` and `Header` lines merge
+    across sections there, no section's list replaces another's.
+
     ## Why is this bad?
     nginx inherits these lists all or nothing: a level with even one line of
     its own takes none of the outer level's. The `Authorization` header set
@@ -68,7 +71,7 @@ class InheritedAuthorizationDropped(Rule):
     )
     reference_url = None
     tags = ("security", "nginx")
-    needs = frozenset({Facet.FORWARDING})
+    needs = frozenset({Facet.FORWARDING, Facet.REPLACED_LISTS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -1,0 +1,406 @@
+"""Who checks credentials in an Apache scope: mod_auth_basic and mod_auth_digest, asked
+for by mod_authz_core's ``Require`` rules.
+
+- ``AuthType``, ``AuthName``, ``AuthUserFile``, ``AuthBasicProvider`` and
+  ``AuthDigestProvider`` merge field by field over the sections
+  (:func:`authlint.apache.scopes.merge_chain`): the latest one written wins.
+- The ``Require`` rules of the latest section that has any replace the outer
+  ones, unless that section says ``AuthMerging And`` or ``Or``, which joins
+  them as ``<RequireAll>`` or ``<RequireAny>`` would (semantics.md §4.2). The
+  rules of a section are one ``<RequireAny>``.
+- httpd first runs the rules without a user: where they need one (a user,
+  group or ``valid-user`` rule decides), it asks for credentials (401). Where
+  an address, environment or ``all granted`` rule can grant the request
+  first (``<RequireAny>``, ``Satisfy Any`` with ``Allow``), some requests pass
+  without credentials: ``any_suffices``.
+- ``Require`` inside ``<Limit>`` applies to the methods listed, inside
+  ``<LimitExcept>`` to the others (``GET`` brings ``HEAD``); ``Require method``
+  decides by the method. A method no rule asks credentials of is exempt.
+- An ``<If "%{REQUEST_METHOD} == 'OPTIONS'">`` with rules of its own merges
+  last for preflights, and a server-context ``RewriteRule`` that answers
+  ``OPTIONS`` itself runs before authentication.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from authlint.apache.forwarding import rewrite_rules, unread_htaccess_may_set
+from authlint.apache.scopes import host_of
+from authlint.model.settings import AuthCheck, Authentication, AuthKind, Setting
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from authlint.model.scope import Scope
+    from authlint.model.settings import Upstream
+    from authlint.model.tree import Node
+
+_LIMITS = frozenset({"limit", "limitexcept"})
+_CONTAINERS = frozenset({"requireany", "requireall", "requirenone"})
+_CONDITIONAL = frozenset({"if", "elseif", "else"})
+_AUTH_DIRECTIVES = frozenset(
+    {"authtype", "authname", "authuserfile", "authbasicprovider", "require", "authmerging"}
+)
+# The methods httpd knows by name, as exempt methods are listed.
+METHODS = (
+    "GET",
+    "HEAD",
+    "POST",
+    "PUT",
+    "DELETE",
+    "CONNECT",
+    "OPTIONS",
+    "TRACE",
+    "PATCH",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
+    "LOCK",
+    "UNLOCK",
+)
+# Rules that decide without a user (mod_authz_host, mod_authz_core).
+_WITHOUT_USER = frozenset({"ip", "host", "forward-dns", "local", "env", "expr", "method"})
+_OPTIONS_TEST = re.compile(r"%\{REQUEST_METHOD\}\s*(?:==|=~|-strmatch)\s*['\"/^]*OPTIONS", re.I)
+_MERGE_PRODUCT_LIMIT = 4096
+
+
+class Outcome(str, Enum):
+    """What the rules answer a request without credentials."""
+
+    GRANTED = "granted"
+    DENIED = "denied"
+    # A user must be known: httpd asks for credentials.
+    NEEDS_USER = "needs-user"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """One ``Require`` line, or a ``<Require*>`` container of them (``children``).
+
+    ``methods`` is where a ``<Limit>``/``<LimitExcept>`` restricts it (``None``:
+    every method), with ``limit`` that section.
+    """
+
+    node: Node
+    op: str
+    negated: bool = False
+    children: tuple[_Rule, ...] = ()
+    methods: frozenset[str] | None = None
+    limit: Node | None = None
+
+    def outcomes(self, method: str) -> frozenset[Outcome] | None:
+        """What this rule can answer a request of ``method`` without credentials
+        (``None``: it does not apply to the method)."""
+        if self.methods is not None and method not in self.methods:
+            return None
+        if self.op in _CONTAINERS:
+            return _combine(self.op, [child.outcomes(method) for child in self.children])
+        return _leaf(self, method)
+
+
+def _leaf(rule: _Rule, method: str) -> frozenset[Outcome]:
+    kind = rule.op
+    if kind == "all":
+        granted = rule.node.arg(1).lower() == "granted"
+        found = {Outcome.GRANTED if granted else Outcome.DENIED}
+    elif kind == "method":
+        listed = method in (arg.upper() for arg in rule.node.args[1:])
+        found = {Outcome.GRANTED if listed != rule.negated else Outcome.DENIED}
+        return frozenset(found)
+    elif kind == "expr" and "REMOTE_USER" in " ".join(rule.node.args).upper():
+        found = {Outcome.NEEDS_USER}
+    elif kind in _WITHOUT_USER:
+        found = {Outcome.GRANTED, Outcome.DENIED}
+    else:
+        found = {Outcome.NEEDS_USER}
+    if rule.negated and found == {Outcome.GRANTED}:
+        return frozenset({Outcome.DENIED})
+    return frozenset(found)
+
+
+def _combine(op: str, parts: list[frozenset[Outcome] | None]) -> frozenset[Outcome] | None:
+    present = [part for part in parts if part is not None]
+    if not present:
+        return None
+    size = 1
+    for part in present:
+        size *= len(part)
+    if size > _MERGE_PRODUCT_LIMIT:
+        return frozenset(Outcome)
+    return frozenset(_decide(op, choice) for choice in itertools.product(*present))
+
+
+def _decide(op: str, choice: tuple[Outcome, ...]) -> Outcome:
+    """mod_authz_core's answer of a container, given its rules' answers."""
+    if op == "requireany":
+        if Outcome.GRANTED in choice:
+            return Outcome.GRANTED
+        return Outcome.NEEDS_USER if Outcome.NEEDS_USER in choice else Outcome.DENIED
+    if op == "requireall":
+        if Outcome.DENIED in choice:
+            return Outcome.DENIED
+        return Outcome.NEEDS_USER if Outcome.NEEDS_USER in choice else Outcome.GRANTED
+    # <RequireNone>: granted unless one of its rules grants.
+    if Outcome.GRANTED in choice:
+        return Outcome.DENIED
+    return Outcome.NEEDS_USER if Outcome.NEEDS_USER in choice else Outcome.GRANTED
+
+
+# --- Reading the sections -------------------------------------------------------------
+
+
+def _levels(chain: tuple[Scope, ...]) -> list[Scope]:
+    """The merged sections; a ``<Limit>`` belongs to the section it is written in."""
+    return [level for level in chain if level.kind not in _LIMITS]
+
+
+def _own(level: Scope) -> Iterator[tuple[Node, Node | None]]:
+    """A section's directives, each with the ``<Limit>``/``<LimitExcept>`` it sits in."""
+    for node in level.directives:
+        if node.name.lower() in _LIMITS and node.children is not None:
+            yield from ((inner, node) for inner in node.children)
+        else:
+            yield node, None
+    for section in level.children:
+        if section.kind in _LIMITS and section.node is not None:
+            yield from ((inner, section.node) for inner in section.directives)
+
+
+def _limit_methods(limit: Node | None) -> frozenset[str] | None:
+    if limit is None:
+        return None
+    listed = {arg.upper() for arg in limit.args}
+    if "GET" in listed:
+        listed.add("HEAD")
+    if limit.name.lower() == "limit":
+        return frozenset(listed)
+    return frozenset(method for method in METHODS if method not in listed)
+
+
+def _rule(node: Node, limit: Node | None) -> _Rule | None:
+    key = node.name.lower()
+    methods = _limit_methods(limit)
+    if key in _CONTAINERS:
+        children = tuple(
+            rule for child in node.children or () if (rule := _rule(child, None)) is not None
+        )
+        return _Rule(node, key, children=children, methods=methods, limit=limit)
+    if key != "require" or not node.args:
+        return None
+    args = list(node.args)
+    negated = args[0].lower() == "not"
+    kind = (args[1] if negated and len(args) > 1 else args[0]).lower()
+    return _Rule(node, kind, negated=negated, methods=methods, limit=limit)
+
+
+def _section_rules(level: Scope) -> list[_Rule]:
+    return [rule for node, limit in _own(level) if (rule := _rule(node, limit)) is not None]
+
+
+def _merging(level: Scope) -> str | None:
+    for node, _ in _own(level):
+        if node.name.lower() == "authmerging" and node.args:
+            return node.arg(0).lower()
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Authz:
+    """The rules in effect: a ``<RequireAny>`` of ``rules`` (joined with the outer ones
+    where ``AuthMerging`` says so), as a tree."""
+
+    root: _Rule | None
+
+    def outcomes(self, method: str) -> frozenset[Outcome]:
+        found = self.root.outcomes(method) if self.root is not None else None
+        # No rule at all: httpd grants the request.
+        return found if found is not None else frozenset({Outcome.GRANTED})
+
+
+def _merged(levels: list[Scope], satisfy_any: Node | None, allow: Node | None) -> _Authz:
+    current: _Rule | None = None
+    for level in levels:
+        rules = _section_rules(level)
+        if not rules:
+            continue
+        node = rules[0].node
+        own = _Rule(node, "requireany", children=tuple(rules))
+        merging = _merging(level)
+        if current is not None and merging in ("and", "or"):
+            op = "requireall" if merging == "and" else "requireany"
+            current = _Rule(node, op, children=(current, own))
+        else:
+            current = own
+    if current is not None and satisfy_any is not None and allow is not None:
+        # Satisfy Any: passing mod_access_compat's address rules is enough.
+        host = _Rule(allow, "ip")
+        current = _Rule(satisfy_any, "requireany", children=(current, host))
+    return _Authz(current)
+
+
+def _last(levels: list[Scope], key: str) -> Node | None:
+    found = None
+    for level in levels:
+        for node, _ in _own(level):
+            if node.name.lower() == key:
+                found = node
+    return found
+
+
+def _conditional_rules(levels: list[Scope], preflight_levels: list[Scope]) -> Node | None:
+    """An ``<If>``, ``<ElseIf>`` or ``<Else>`` below the merged sections, not one for
+    preflights, that has rules of its own."""
+    for level in levels:
+        for child in level.children:
+            if (
+                child.kind in _CONDITIONAL
+                and child not in levels
+                and child not in preflight_levels
+                and _section_rules(child)
+            ):
+                return child.node
+    return None
+
+
+def _options_sections(levels: list[Scope]) -> list[Scope]:
+    """``<If>`` sections that apply to ``OPTIONS`` requests and hold rules of their own."""
+    return [
+        child
+        for level in levels
+        for child in level.children
+        if child.kind == "if"
+        and child not in levels
+        and child.node is not None
+        and _OPTIONS_TEST.search(" ".join(child.node.args))
+        and _section_rules(child)
+    ]
+
+
+# --- The facet ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ApacheAuthentication:
+    """A scope's authentication, and what keeps preflights from it."""
+
+    authentication: Authentication
+    preflight: Node | None
+
+
+def authentication(
+    chain: tuple[Scope, ...], scope: Scope, handler: Upstream | None, known: bool
+) -> ApacheAuthentication:
+    levels = _levels(chain)
+    satisfy = _last(levels, "satisfy")
+    satisfy_any = satisfy if satisfy is not None and satisfy.arg(0).lower() == "any" else None
+    authz = _merged(levels, satisfy_any, _last(levels, "allow"))
+    preflight_levels = _options_sections(levels)
+    preflight_authz = _merged(levels + preflight_levels, satisfy_any, _last(levels, "allow"))
+    outcomes = {
+        method: (preflight_authz if method == "OPTIONS" else authz).outcomes(method)
+        for method in METHODS
+    }
+    asked = [method for method in METHODS if Outcome.NEEDS_USER in outcomes[method]]
+    mixed = any(
+        Outcome.NEEDS_USER in found and Outcome.GRANTED in found for found in outcomes.values()
+    )
+    opening = _opening(authz.root, satisfy_any) if mixed else None
+    if asked and not mixed:
+        # An <If> with rules of its own replaces them for the requests it matches.
+        opening = _conditional_rules(levels, preflight_levels)
+        mixed = opening is not None
+    # An .htaccess not read may add checks (AuthConfig), and in an <If> with rules of
+    # its own they replace the others for some requests only.
+    known = known and not unread_htaccess_may_set(chain, scope, handler, _AUTH_DIRECTIVES)
+    known = known and not any(
+        level.kind in _CONDITIONAL and _section_rules(level) for level in levels
+    )
+    any_suffices = Setting(mixed, opening, known)
+    auth_type = _last(levels, "authtype")
+    kind = {"basic": AuthKind.BASIC, "digest": AuthKind.DIGEST}.get(
+        auth_type.arg(0).lower() if auth_type is not None else ""
+    )
+    checks: tuple[AuthCheck, ...] = ()
+    if kind is not None and auth_type is not None:
+        store, store_origin = _store(levels, kind)
+        exempt = frozenset(method for method in METHODS if method not in asked)
+        checks = (
+            AuthCheck(
+                kind,
+                auth_type,
+                bool(asked),
+                known,
+                exempt_methods=exempt if asked else frozenset(),
+                store=store,
+                store_origin=store_origin,
+            ),
+        )
+    preflight = None
+    if asked and "OPTIONS" not in asked:
+        preflight = _exempting(authz.root, preflight_levels)
+    preflight = preflight or _rewrite_answers_options(scope)
+    return ApacheAuthentication(Authentication(checks, any_suffices, known), preflight)
+
+
+def _store(levels: list[Scope], kind: AuthKind) -> tuple[str | None, Node | None]:
+    """The user file a Basic or Digest check reads, where its provider is ``file`` (the
+    default); ``None`` for other providers."""
+    key = "authbasicprovider" if kind is AuthKind.BASIC else "authdigestprovider"
+    provider = _last(levels, key)
+    if provider is not None and "file" not in (arg.lower() for arg in provider.args):
+        return None, None
+    user_file = _last(levels, "authuserfile")
+    return (user_file.arg(0), user_file) if user_file is not None else (None, None)
+
+
+def _walk(rule: _Rule | None) -> Iterator[_Rule]:
+    if rule is None:
+        return
+    yield rule
+    for child in rule.children:
+        yield from _walk(child)
+
+
+def _opening(root: _Rule | None, satisfy_any: Node | None) -> Node | None:
+    """The rule that lets some requests through without credentials."""
+    if satisfy_any is not None:
+        return satisfy_any
+    for rule in _walk(root):
+        if rule.op not in _CONTAINERS and rule.op in (_WITHOUT_USER | {"all"}):
+            return rule.node
+    return None
+
+
+def _exempting(root: _Rule | None, preflight_levels: list[Scope]) -> Node | None:
+    """What keeps ``OPTIONS`` from the rules that ask for credentials: an ``<If>`` for
+    preflights, a ``<Limit>``/``<LimitExcept>``, or a ``Require method`` rule."""
+    if preflight_levels and preflight_levels[0].node is not None:
+        return preflight_levels[0].node
+    for rule in _walk(root):
+        if rule.limit is not None and rule.methods is not None and "OPTIONS" not in rule.methods:
+            return rule.limit
+    for rule in _walk(root):
+        if rule.op == "method":
+            return rule.node
+    return root.node if root is not None else None
+
+
+def _rewrite_answers_options(scope: Scope) -> Node | None:
+    """A server-context ``RewriteRule`` with a condition on ``OPTIONS``: it runs when the
+    URL is mapped, before authentication (and answers or redirects the preflight)."""
+    for rule in rewrite_rules(host_of(scope)):
+        if any(
+            condition.arg(0).upper() == "%{REQUEST_METHOD}"
+            and "OPTIONS" in condition.arg(1).upper()
+            and not condition.arg(1).startswith("!")
+            for condition in rule.conditions
+        ):
+            return rule.node
+    return None
