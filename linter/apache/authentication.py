@@ -27,15 +27,17 @@ import itertools
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from authlint.apache.forwarding import rewrite_rules, unread_htaccess_may_set
 from authlint.apache.scopes import host_of
+from authlint.model.scope import ScopeRole
 from authlint.model.settings import AuthCheck, Authentication, AuthKind, Setting
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from authlint.apache.settings import ApacheSettings
     from authlint.model.scope import Scope
     from authlint.model.settings import Upstream
     from authlint.model.tree import Node
@@ -81,7 +83,7 @@ class Outcome(str, Enum):
 
 
 @dataclass(frozen=True, slots=True)
-class _Rule:
+class AccessRule:
     """One ``Require`` line, or a ``<Require*>`` container of them (``children``).
 
     ``methods`` is where a ``<Limit>``/``<LimitExcept>`` restricts it (``None``:
@@ -91,7 +93,7 @@ class _Rule:
     node: Node
     op: str
     negated: bool = False
-    children: tuple[_Rule, ...] = ()
+    children: tuple[AccessRule, ...] = ()
     methods: frozenset[str] | None = None
     limit: Node | None = None
 
@@ -105,7 +107,7 @@ class _Rule:
         return _leaf(self, method)
 
 
-def _leaf(rule: _Rule, method: str) -> frozenset[Outcome]:
+def _leaf(rule: AccessRule, method: str) -> frozenset[Outcome]:
     kind = rule.op
     if kind == "all":
         granted = rule.node.arg(1).lower() == "granted"
@@ -161,13 +163,22 @@ def _levels(chain: tuple[Scope, ...]) -> list[Scope]:
     return [level for level in chain if level.kind not in _LIMITS]
 
 
-def _own(level: Scope) -> Iterator[tuple[Node, Node | None]]:
+def _own(level: Scope) -> list[tuple[Node, Node | None]]:
+    """A section's directives, each with the ``<Limit>`` it sits in (kept by its settings)."""
+    return cast("ApacheSettings", level.settings).access_directives
+
+
+def own_directives(level: Scope) -> Iterator[tuple[Node, Node | None]]:
     """A section's directives, each with the ``<Limit>``/``<LimitExcept>`` it sits in."""
     for node in level.directives:
         if node.name.lower() in _LIMITS and node.children is not None:
             yield from ((inner, node) for inner in node.children)
         else:
             yield node, None
+    # <Limit> sections sit in route sections only (httpd refuses them elsewhere): the
+    # server's and the hosts' many children are not walked for each request.
+    if level.role is not ScopeRole.ROUTE:
+        return
     for section in level.children:
         if section.kind in _LIMITS and section.node is not None:
             yield from ((inner, section.node) for inner in section.directives)
@@ -184,23 +195,28 @@ def _limit_methods(limit: Node | None) -> frozenset[str] | None:
     return frozenset(method for method in METHODS if method not in listed)
 
 
-def _rule(node: Node, limit: Node | None) -> _Rule | None:
+def _rule(node: Node, limit: Node | None) -> AccessRule | None:
     key = node.name.lower()
     methods = _limit_methods(limit)
     if key in _CONTAINERS:
         children = tuple(
             rule for child in node.children or () if (rule := _rule(child, None)) is not None
         )
-        return _Rule(node, key, children=children, methods=methods, limit=limit)
+        return AccessRule(node, key, children=children, methods=methods, limit=limit)
     if key != "require" or not node.args:
         return None
     args = list(node.args)
     negated = args[0].lower() == "not"
     kind = (args[1] if negated and len(args) > 1 else args[0]).lower()
-    return _Rule(node, kind, negated=negated, methods=methods, limit=limit)
+    return AccessRule(node, kind, negated=negated, methods=methods, limit=limit)
 
 
-def _section_rules(level: Scope) -> list[_Rule]:
+def _section_rules(level: Scope) -> list[AccessRule]:
+    return cast("ApacheSettings", level.settings).access_rules
+
+
+def section_rules(level: Scope) -> list[AccessRule]:
+    """A section's own authorization rules, each with the methods its ``<Limit>`` gives."""
     return [rule for node, limit in _own(level) if (rule := _rule(node, limit)) is not None]
 
 
@@ -216,7 +232,7 @@ class _Authz:
     """The rules in effect: a ``<RequireAny>`` of ``rules`` (joined with the outer ones
     where ``AuthMerging`` says so), as a tree."""
 
-    root: _Rule | None
+    root: AccessRule | None
 
     def outcomes(self, method: str) -> frozenset[Outcome]:
         found = self.root.outcomes(method) if self.root is not None else None
@@ -225,39 +241,46 @@ class _Authz:
 
 
 def _merged(levels: list[Scope], satisfy_any: Node | None, allow: Node | None) -> _Authz:
-    current: _Rule | None = None
+    current: AccessRule | None = None
     for level in levels:
         rules = _section_rules(level)
         if not rules:
             continue
         node = rules[0].node
-        own = _Rule(node, "requireany", children=tuple(rules))
+        own = AccessRule(node, "requireany", children=tuple(rules))
         merging = _merging(level)
         if current is not None and merging in ("and", "or"):
             op = "requireall" if merging == "and" else "requireany"
-            current = _Rule(node, op, children=(current, own))
+            current = AccessRule(node, op, children=(current, own))
         else:
             current = own
     if current is not None and satisfy_any is not None and allow is not None:
         # Satisfy Any: passing mod_access_compat's address rules is enough.
-        host = _Rule(allow, "ip")
-        current = _Rule(satisfy_any, "requireany", children=(current, host))
+        host = AccessRule(allow, "ip")
+        current = AccessRule(satisfy_any, "requireany", children=(current, host))
     return _Authz(current)
 
 
 def _last(levels: list[Scope], key: str) -> Node | None:
-    found = None
-    for level in levels:
-        for node, _ in _own(level):
-            if node.name.lower() == key:
-                found = node
-    return found
+    for level in reversed(levels):
+        found = cast("ApacheSettings", level.settings).last_access.get(key)
+        if found is not None:
+            return found
+    return None
+
+
+def last_directives(level: Scope) -> dict[str, Node]:
+    """A section's last directive of each name (lower case)."""
+    return {node.name.lower(): node for node, _ in _own(level)}
 
 
 def _conditional_rules(levels: list[Scope], preflight_levels: list[Scope]) -> Node | None:
     """An ``<If>``, ``<ElseIf>`` or ``<Else>`` below the merged sections, not one for
     preflights, that has rules of its own."""
     for level in levels:
+        # <If> sections are scopes inside hosts and sections only.
+        if level.role is ScopeRole.ROOT:
+            continue
         for child in level.children:
             if (
                 child.kind in _CONDITIONAL
@@ -274,6 +297,7 @@ def _options_sections(levels: list[Scope]) -> list[Scope]:
     return [
         child
         for level in levels
+        if level.role is not ScopeRole.ROOT
         for child in level.children
         if child.kind == "if"
         and child not in levels
@@ -360,7 +384,7 @@ def _store(levels: list[Scope], kind: AuthKind) -> tuple[str | None, Node | None
     return (user_file.arg(0), user_file) if user_file is not None else (None, None)
 
 
-def _walk(rule: _Rule | None) -> Iterator[_Rule]:
+def _walk(rule: AccessRule | None) -> Iterator[AccessRule]:
     if rule is None:
         return
     yield rule
@@ -368,7 +392,7 @@ def _walk(rule: _Rule | None) -> Iterator[_Rule]:
         yield from _walk(child)
 
 
-def _opening(root: _Rule | None, satisfy_any: Node | None) -> Node | None:
+def _opening(root: AccessRule | None, satisfy_any: Node | None) -> Node | None:
     """The rule that lets some requests through without credentials."""
     if satisfy_any is not None:
         return satisfy_any
@@ -378,7 +402,7 @@ def _opening(root: _Rule | None, satisfy_any: Node | None) -> Node | None:
     return None
 
 
-def _exempting(root: _Rule | None, preflight_levels: list[Scope]) -> Node | None:
+def _exempting(root: AccessRule | None, preflight_levels: list[Scope]) -> Node | None:
     """What keeps ``OPTIONS`` from the rules that ask for credentials: an ``<If>`` for
     preflights, a ``<Limit>``/``<LimitExcept>``, or a ``Require method`` rule."""
     if preflight_levels and preflight_levels[0].node is not None:

@@ -82,24 +82,80 @@ class Placement:
 ALL_OVERRIDES = Overrides(_ALL, frozenset(), None, None)
 
 
-def placements(tree_folder: PurePosixPath, roots: list[Scope]) -> list[Placement]:
-    """Every host whose served folders hold ``tree_folder`` (relative to the scanned tree's
-    top), and where: the deepest served folder that maps onto it, for each host."""
-    found = []
-    for root in roots:
-        for host in (root, *(child for child in root.children if child.role is ScopeRole.HOST)):
-            folder = max(
-                (
-                    mapped
-                    for served in _served_folders(host)
-                    if (mapped := _on_server(tree_folder, served)) is not None
-                ),
-                key=len,
-                default=None,
+def directory_sections(host: Scope) -> list[Scope]:
+    """The ``<Directory>`` sections (not their regex form) of the main server and a host."""
+    return [
+        section
+        for level in ((host,) if host.role is ScopeRole.ROOT else (host.parent, host))
+        if level is not None
+        for section in level.children
+        if section.kind == "directory" and section.node is not None and section.node.arg(0) != "~"
+    ]
+
+
+class ServedFolders:
+    """The folders the hosts of some configurations serve, indexed for placing a tree's
+    ``.htaccess`` files in them: by their whole path (the tree as a copy of ``/``) and by
+    their last two names, so that each file costs a look-up per folder level."""
+
+    def __init__(self, roots: list[Scope]) -> None:
+        self._hosts: list[Scope] = []
+        # Each host's <Directory> sections, the main server's listed once for all.
+        self._directories: list[list[Scope]] = []
+        self._by_path: dict[tuple[str, ...], list[tuple[int, tuple[str, ...]]]] = {}
+        self._by_tail: dict[tuple[str, ...], list[tuple[int, tuple[str, ...]]]] = {}
+        for root in roots:
+            main = directory_sections(root)
+            for host in (root, *(c for c in root.children if c.role is ScopeRole.HOST)):
+                number = len(self._hosts)
+                self._hosts.append(host)
+                own = (
+                    []
+                    if host is root
+                    else [
+                        c
+                        for c in host.children
+                        if c.kind == "directory" and c.node is not None and c.node.arg(0) != "~"
+                    ]
+                )
+                self._directories.append(main + own)
+                for served in _served_folders(host):
+                    parts = PurePosixPath(served).parts[1:]
+                    # `<Directory />` holds every folder of every tree: it places nothing.
+                    if parts:
+                        self._by_path.setdefault(parts, []).append((number, parts))
+                    if len(parts) >= _SHARED_NAMES:
+                        tail = parts[-_SHARED_NAMES:]
+                        self._by_tail.setdefault(tail, []).append((number, parts))
+
+    def placements(self, tree_folder: PurePosixPath) -> list[Placement]:
+        """Every host whose served folders hold ``tree_folder`` (relative to the scanned
+        tree's top), and where: the deepest folder on the server it maps onto, per host."""
+        parts = tree_folder.parts
+        found: dict[int, str] = {}
+
+        def offer(number: int, folder: str) -> None:
+            if len(folder) > len(found.get(number, "")):
+                found[number] = folder
+
+        for end in range(1, len(parts) + 1):
+            for number, _ in self._by_path.get(parts[:end], ()):
+                offer(number, "/" + "/".join(parts))
+        seen: set[tuple[int, tuple[str, ...]]] = set()
+        for end in range(len(parts), _SHARED_NAMES - 1, -1):
+            for number, served in self._by_tail.get(parts[end - _SHARED_NAMES : end], ()):
+                # The deepest place the tree holds the folder, for each folder.
+                if (number, served) not in seen:
+                    seen.add((number, served))
+                    offer(number, "/" + "/".join((*served, *parts[end:])))
+        return [
+            Placement(
+                self._hosts[number],
+                folder,
+                overrides_at(self._hosts[number], folder, self._directories[number]),
             )
-            if folder is not None:
-                found.append(Placement(host, folder, overrides_at(host, folder)))
-    return found
+            for number, folder in sorted(found.items())
+        ]
 
 
 def _served_folders(host: Scope) -> Iterator[str]:
@@ -118,37 +174,11 @@ def _served_folders(host: Scope) -> Iterator[str]:
                     yield path.rstrip("/") or "/"
 
 
-def _on_server(tree_folder: PurePosixPath, served: str) -> str | None:
-    """The folder on the server that ``tree_folder`` is, where it lies in the copy of
-    ``served`` the tree holds (``None``: it does not)."""
-    served_parts = PurePosixPath(served).parts[1:]
-    parts = tree_folder.parts
-    if not served_parts:
-        # `<Directory />` holds every folder of every tree: it places nothing.
-        return None
-    # The tree as a copy of /: the served folder at its own path.
-    if parts[: len(served_parts)] == served_parts:
-        return "/" + "/".join(parts)
-    shared = min(len(served_parts), _SHARED_NAMES)
-    if shared < 1 or len(served_parts) < _SHARED_NAMES:
-        return None
-    tail = served_parts[-shared:]
-    for end in range(len(parts), shared - 1, -1):
-        if parts[end - shared : end] == tail:
-            return "/" + "/".join((*served_parts, *parts[end:]))
-    return None
-
-
-def overrides_at(host: Scope, folder: str) -> Overrides:
+def overrides_at(host: Scope, folder: str, directories: list[Scope] | None = None) -> Overrides:
     """``AllowOverride`` and ``AllowOverrideList`` in effect for ``.htaccess`` files of
-    ``folder``: the deepest ``<Directory>`` of the main server or the host that sets each."""
-    sections = [
-        section
-        for level in ((host,) if host.role is ScopeRole.ROOT else (host.parent, host))
-        if level is not None
-        for section in level.children
-        if section.kind == "directory" and section.node is not None and section.node.arg(0) != "~"
-    ]
+    ``folder``: the deepest ``<Directory>`` of the main server or the host that sets each
+    (``directories``: those sections, where the caller has listed them)."""
+    sections = directories if directories is not None else directory_sections(host)
     applying = sorted(
         (section for section in sections if scopes.folder_applies(section, folder + "/")),
         key=lambda section: scopes.depth_of(section),

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING
 from authlint.apache import scopes
 from authlint.apache.config import Expansion, Included, ServerConfig
 from authlint.apache.format import is_htaccess
-from authlint.apache.htaccess import ALL_OVERRIDES, Overrides, add_scope, placements, refused
+from authlint.apache.htaccess import (
+    ALL_OVERRIDES,
+    Overrides,
+    ServedFolders,
+    add_scope,
+    refused,
+)
 from authlint.apache.modules import directive
 from authlint.apache.parser import CONDITIONS, ApacheNode, parse_file
 from authlint.apache.scopes import HTACCESS
@@ -287,10 +293,11 @@ def load_files(
             found.append(config)
         else:
             servers.append(scopes.build(config.nodes))
+    served = ServedFolders(servers)
     alone = [
         config
         for config in found
-        if not _placed(config, servers, boundary, workspace)
+        if not _placed(config, served, boundary, workspace)
         and _readable(config, ALL_OVERRIDES, config.root.path, workspace)
     ]
     roots = servers + [scopes.build_htaccess_server(group) for group in _htaccess_groups(alone)]
@@ -308,7 +315,7 @@ def load_files(
 
 
 def _placed(
-    config: ServerConfig, servers: list[Scope], boundary: Path, workspace: Workspace
+    config: ServerConfig, served: ServedFolders, boundary: Path, workspace: Workspace
 ) -> bool:
     """Place an ``.htaccess`` file in each host that serves its folder, as httpd reads it
     there; whether any does. A directive the overrides there do not allow is reported."""
@@ -316,7 +323,7 @@ def _placed(
         tree_folder = PurePosixPath(config.root.abspath.parent.relative_to(boundary).as_posix())
     except ValueError:
         return False
-    found = placements(tree_folder, servers)
+    found = served.placements(tree_folder)
     file_node = ApacheNode(HTACCESS, [], [], config.root, 1, 1)
     for placement in found:
         if not placement.overrides.reads:

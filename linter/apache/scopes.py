@@ -29,7 +29,7 @@ from authlint.apache.parser import ApacheNode
 from authlint.model.scope import Scope, ScopeRole, UnreadInclude
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable
 
     from authlint.model.tree import Node
 
@@ -156,14 +156,17 @@ def request_of(scope: Scope) -> Request:
     return Request(None, None, proxied=True)
 
 
-def merge_chain(scope: Scope) -> tuple[Scope, ...]:
+def merge_chain(
+    scope: Scope, sections_of: Callable[[Scope], list[Scope]] | None = None
+) -> tuple[Scope, ...]:
     """The scopes whose directives httpd merges, in its order, for the request ``scope``
     stands for; ``scope`` and the sections it sits in among them."""
     host = host_of(scope)
     root = _root(scope)
     chain: list[Scope] = [root] if host is root else [root, host]
     request = request_of(scope)
-    sections = [*_sections(root), *([] if host is root else _sections(host))]
+    listed = sections_of or route_sections
+    sections = [*listed(root), *([] if host is root else listed(host))]
     locations = (
         []
         if request.url is None
@@ -242,11 +245,9 @@ def _passed_on(url: str | None, levels: list[Scope], locations: list[Scope]) -> 
     )
 
 
-def _sections(level: Scope) -> Iterator[Scope]:
+def route_sections(level: Scope) -> list[Scope]:
     """The route sections written at a level (main server or host), in file order."""
-    for child in level.children:
-        if child.role is ScopeRole.ROUTE:
-            yield child
+    return [child for child in level.children if child.role is ScopeRole.ROUTE]
 
 
 def _pattern(node: Node) -> str:

@@ -9,13 +9,13 @@ members of the facets it does not provide give the protocol's neutral values
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from authlint.apache import authentication as _authentication
 from authlint.apache import cors as _cors
 from authlint.apache import forwarding as _forwarding
 from authlint.apache import headers as _headers
-from authlint.apache.scopes import HTACCESS, host_of, merge_chain
+from authlint.apache.scopes import HTACCESS, host_of, merge_chain, route_sections
 from authlint.memo import memoized
 from authlint.model import evidence
 from authlint.model.scope import ScopeRole
@@ -58,7 +58,28 @@ class ApacheSettings:
 
     @memoized
     def chain(self) -> tuple[Scope, ...]:
-        return merge_chain(self.scope)
+        return merge_chain(self.scope, _route_sections)
+
+    @memoized
+    def route_sections(self) -> list[Scope]:
+        """The route sections written at this level, listed once for every request that
+        merges them (a server of a thousand hosts is read for each)."""
+        return route_sections(self.scope)
+
+    @memoized
+    def access_directives(self) -> list[tuple[Node, Node | None]]:
+        """This section's directives, each with the ``<Limit>`` it sits in, listed once."""
+        return list(_authentication.own_directives(self.scope))
+
+    @memoized
+    def access_rules(self) -> list[_authentication.AccessRule]:
+        """This section's own authorization rules, read once for every request."""
+        return _authentication.section_rules(self.scope)
+
+    @memoized
+    def last_access(self) -> dict[str, Node]:
+        """This section's last directive of each name, read once for every request."""
+        return _authentication.last_directives(self.scope)
 
     @property
     def outer_scope(self) -> Scope | None:
@@ -208,3 +229,7 @@ class ApacheSettings:
     @property
     def auth_answer_credentials(self) -> tuple[Node, ...]:
         return ()
+
+
+def _route_sections(level: Scope) -> list[Scope]:
+    return cast("ApacheSettings", level.settings).route_sections
