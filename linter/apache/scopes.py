@@ -143,7 +143,10 @@ def request_of(scope: Scope) -> Request:
         parent = request_of(scope.parent) if scope.parent is not None else None
         folder = parent.file if parent is not None and parent.file else f"{root}/"
         if name is None:
-            return Request(None, None)
+            # The folder is known even where no file name could be drawn.
+            return Request(
+                None, folder if folder.endswith("/") else posixpath.dirname(folder) + "/"
+            )
         file = posixpath.join(folder if folder.endswith("/") else posixpath.dirname(folder), name)
         return Request(_url_of(file, root), file)
     if key in _LOCATION:
@@ -376,21 +379,20 @@ def _sample_regex(pattern: str) -> str:
     while index < len(text):
         char = text[index]
         if char == "\\" and index + 1 < len(text):
-            out.append(text[index + 1] if not text[index + 1].isalpha() else "x")
+            piece = text[index + 1] if not text[index + 1].isalpha() else "x"
             index += 2
-            continue
-        if char == "[":
+        elif char == "[":
             end = text.find("]", index + 1)
-            out.append("x")
+            piece = "x"
             index = len(text) if end < 0 else end + 1
+        else:
+            piece = "x" if char == "." else char if _SIMPLE.match(char) else ""
+            index += 1
+        # A piece that may be absent (`?`, `*`) is left out.
+        if text[index : index + 1] in ("?", "*"):
+            index += 1
             continue
-        if char == ".":
-            out.append("x")
-        elif char in "*+?{}^$|":
-            pass
-        elif _SIMPLE.match(char):
-            out.append(char)
-        index += 1
+        out.append(piece)
     return "".join(out)
 
 
