@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from authlint.apache.htaccess import overrides_at
 from authlint.apache.scopes import HTACCESS, host_of, request_of
+from authlint.model.credentials import is_credential_header
 from authlint.model.scope import ScopeRole
 from authlint.model.settings import (
     AuthorizationForwarding,
@@ -43,7 +44,6 @@ from authlint.model.settings import (
     Upstream,
     UpstreamKind,
 )
-from authlint.nginx.variables import is_credential_variable
 
 if TYPE_CHECKING:
     from authlint.model.scope import Scope
@@ -467,7 +467,7 @@ def credentials_sent_upstream(headers: RequestHeaders | None) -> tuple[HeaderEnt
         copier = entry.origin.name.lower()
         if copier == "fcgidpassheader" or (copier.startswith("setenvif") and "$" in entry.value):
             names.append(entry.origin.arg(0))
-        if any(is_credential_variable("http_" + name.lower().replace("-", "_")) for name in names):
+        if any(is_credential_header(name) for name in names):
             found.append(entry)
     return tuple(found)
 

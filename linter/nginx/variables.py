@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from authlint.model.credentials import is_credential_header
 from authlint.nginx import blocks
 from authlint.nginx.values import is_builtin_variable, variables_in
 
@@ -22,9 +23,7 @@ if TYPE_CHECKING:
 
 # How deep a chain of variables is followed before its value is unknown.
 DEPTH_LIMIT = 8
-_CREDENTIAL_VARIABLES = frozenset({"remote_user", "http_cookie"})
-# Request headers named so carry a credential (``$http_authorization`` among them).
-_CREDENTIAL_WORDS = ("auth", "token", "api_key", "apikey", "session")
+_CREDENTIAL_VARIABLES = frozenset({"remote_user"})
 # A header, cookie or argument whose whole name is made of these words names the user
 # (``X-User-Id``, ``username``) rather than carrying a secret. ``uid`` is left out:
 # the userid module's cookie by that name is a random visitor id.
@@ -234,7 +233,7 @@ def is_credential_variable(name: str) -> bool:
     """A request value that carries a credential: cookies, ``Authorization``, a token header."""
     if name in _CREDENTIAL_VARIABLES or name.startswith(("cookie_", "jwt_")):
         return True
-    return name.startswith("http_") and any(word in name for word in _CREDENTIAL_WORDS)
+    return name.startswith("http_") and is_credential_header(name.removeprefix("http_"))
 
 
 def names_user(name: str) -> str | None:
