@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from authlint.apache.htaccess import overrides_at
-from authlint.apache.scopes import HTACCESS, host_of, request_of
+from authlint.apache.scopes import HTACCESS, host_of, proxy_pass_maps, request_of, search
 from authlint.model.credentials import is_credential_header
 from authlint.model.scope import ScopeRole
 from authlint.model.settings import (
@@ -103,7 +103,7 @@ def upstream(chain: tuple[Scope, ...], scope: Scope) -> Upstream:
                 if level.role is ScopeRole.ROUTE:
                     target = node.args[0] if "://" in node.args[0] else None
                     located = _proxy_upstream(target, node) if target else located
-                elif not decided and _maps(node, url):
+                elif not decided and proxy_pass_maps(node, url):
                     decided = True
                     target = node.args[1]
                     mapped = _proxy_upstream(target, node) if target != "!" else None
@@ -120,15 +120,6 @@ def upstream(chain: tuple[Scope, ...], scope: Scope) -> Upstream:
             mapped = mapped or _rewrite_proxy(rules, index, _subject(level, scope))
     found = located or mapped or handler or added
     return found if found is not None else Upstream(UpstreamKind.STATIC, "files", None)
-
-
-def _maps(node: Node, url: str | None) -> bool:
-    """Whether a server-context ``ProxyPass[Match]`` matches the URL."""
-    if len(node.args) < 2 or url is None:
-        return False
-    if node.name.lower() == "proxypassmatch":
-        return _search(node.args[0], url)
-    return url.startswith(node.args[0])
 
 
 def _has_extension(name: str, node: Node) -> bool:
@@ -176,15 +167,8 @@ def _proxy_upstream(target: str, node: Node) -> Upstream:
 
 def _alias_applies(node: Node, url: str) -> bool:
     if node.name.lower() == "scriptaliasmatch":
-        return _search(node.args[0], url)
+        return search(node.args[0], url)
     return url.startswith(node.args[0])
-
-
-def _search(pattern: str, text: str) -> bool:
-    try:
-        return re.search(pattern, text) is not None
-    except re.error:
-        return False
 
 
 def _last(chain: tuple[Scope, ...], key: str) -> Node | None:

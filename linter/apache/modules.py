@@ -16,7 +16,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterator
 
 # Any MPM provides the MPM directives; mod_cgi and mod_cgid the CGI ones.
 # The table lists them under the one the listing loaded.
@@ -139,13 +139,3 @@ class LoadedModules:
         if True in answers:
             return True
         return False if all(answer is False for answer in answers) else None
-
-
-def implied_modules(keys: Iterable[str]) -> frozenset[str]:
-    """The modules that directives named ``keys`` need (those httpd's table knows)."""
-    found = set()
-    for key in keys:
-        known = directive(key)
-        if known is not None and known.module not in _ALTERNATIVES:
-            found.add(known.module)
-    return frozenset(found)

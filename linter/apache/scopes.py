@@ -159,17 +159,16 @@ def request_of(scope: Scope) -> Request:
     return Request(None, None, proxied=True)
 
 
-def merge_chain(
-    scope: Scope, sections_of: Callable[[Scope], list[Scope]] | None = None
-) -> tuple[Scope, ...]:
+def merge_chain(scope: Scope, sections_of: Callable[[Scope], list[Scope]]) -> tuple[Scope, ...]:
     """The scopes whose directives httpd merges, in its order, for the request ``scope``
-    stands for; ``scope`` and the sections it sits in among them."""
+    stands for; ``scope`` and the sections it sits in among them. ``sections_of`` lists a
+    server's or host's route sections (kept by their settings, so that a thousand hosts
+    are listed once, not once per request)."""
     host = host_of(scope)
     root = _root(scope)
     chain: list[Scope] = [root] if host is root else [root, host]
     request = request_of(scope)
-    listed = sections_of or route_sections
-    sections = [*listed(root), *([] if host is root else listed(host))]
+    sections = [*sections_of(root), *([] if host is root else sections_of(host))]
     locations = (
         []
         if request.url is None
@@ -225,21 +224,9 @@ def _passed_on(url: str | None, levels: list[Scope], locations: list[Scope]) -> 
     """Whether ``ProxyPass`` sends the request for ``url`` to a backend: then it maps to
     no file, and no folder's sections apply (the first ``ProxyPass`` that matches
     decides; ``!`` keeps a path local)."""
-    if url is None:
-        return False
     for level in levels:
         for node in level.directives:
-            key = node.name.lower()
-            if key not in ("proxypass", "proxypassmatch") or len(node.args) < 2:
-                continue
-            if key == "proxypass":
-                matches = url.startswith(node.args[0])
-            else:
-                try:
-                    matches = re.search(node.args[0], url) is not None
-                except re.error:
-                    continue
-            if matches:
+            if node.name.lower() in ("proxypass", "proxypassmatch") and proxy_pass_maps(node, url):
                 return node.args[1] != "!"
     return any(
         node.name.lower() == "proxypass" and node.args and "://" in node.args[0]
@@ -317,10 +304,25 @@ def _location_applies(section: Scope, url: str) -> bool:
 
 
 def _regex_search(node: Node, text: str) -> bool:
+    return search(_pattern(node), text)
+
+
+def search(pattern: str, text: str) -> bool:
+    """Whether httpd's regex ``pattern`` matches in ``text`` (one Python cannot read
+    matches nothing)."""
     try:
-        return re.search(_pattern(node), text) is not None
+        return re.search(pattern, text) is not None
     except re.error:
         return False
+
+
+def proxy_pass_maps(node: Node, url: str | None) -> bool:
+    """Whether a server-context ``ProxyPass`` or ``ProxyPassMatch`` matches ``url``."""
+    if len(node.args) < 2 or url is None:
+        return False
+    if node.name.lower() == "proxypassmatch":
+        return search(node.args[0], url)
+    return url.startswith(node.args[0])
 
 
 def _url_of(file: str, root: str | None) -> str | None:
