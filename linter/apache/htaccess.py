@@ -84,10 +84,14 @@ ALL_OVERRIDES = Overrides(_ALL, frozenset(), None, None)
 
 def directory_sections(host: Scope) -> list[Scope]:
     """The ``<Directory>`` sections (not their regex form) of the main server and a host."""
+    levels = (host,) if host.role is ScopeRole.ROOT else (host.parent, host)
+    return [section for level in levels if level is not None for section in _own_folders(level)]
+
+
+def _own_folders(level: Scope) -> list[Scope]:
+    """The ``<Directory>`` sections (not their regex form) written at one level."""
     return [
         section
-        for level in ((host,) if host.role is ScopeRole.ROOT else (host.parent, host))
-        if level is not None
         for section in level.children
         if section.kind == "directory" and section.node is not None and section.node.arg(0) != "~"
     ]
@@ -105,20 +109,11 @@ class ServedFolders:
         self._by_path: dict[tuple[str, ...], list[tuple[int, tuple[str, ...]]]] = {}
         self._by_tail: dict[tuple[str, ...], list[tuple[int, tuple[str, ...]]]] = {}
         for root in roots:
-            main = directory_sections(root)
+            main = _own_folders(root)
             for host in (root, *(c for c in root.children if c.role is ScopeRole.HOST)):
                 number = len(self._hosts)
                 self._hosts.append(host)
-                own = (
-                    []
-                    if host is root
-                    else [
-                        c
-                        for c in host.children
-                        if c.kind == "directory" and c.node is not None and c.node.arg(0) != "~"
-                    ]
-                )
-                self._directories.append(main + own)
+                self._directories.append(main if host is root else main + _own_folders(host))
                 for served in _served_folders(host):
                     parts = PurePosixPath(served).parts[1:]
                     # `<Directory />` holds every folder of every tree: it places nothing.
