@@ -25,11 +25,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from authlint.apache import rewrite
 from authlint.apache.parser import ApacheNode
 from authlint.model.scope import Scope, ScopeRole, UnreadInclude
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from authlint.model.tree import Node
 
@@ -156,7 +157,37 @@ def request_of(scope: Scope) -> Request:
         if url is None:
             return Request(None, None)
         return Request(url, None if root is None else root + url, proxied=False)
-    return Request(None, None, proxied=True)
+    return Request(_proxied_url(scope), None, proxied=True)
+
+
+def _proxied_url(section: Scope) -> str | None:
+    """A URL path whose request mod_proxy sends through a ``<Proxy>`` section: a
+    ``ProxyPass`` (server-context, or in a ``<Location>``) whose backend it matches, or
+    one below it (``None``: none is written)."""
+    assert section.node is not None
+    host = host_of(section)
+    pattern = _pattern(section.node)
+    below = not _is_regex(section.node) and not _has_wildcard(pattern)
+    for path, backend in _proxy_passes(host):
+        if _proxy_applies(section, backend):
+            return path
+        if below and pattern.startswith(backend):
+            return path + pattern[len(backend) :]
+    return None
+
+
+def _proxy_passes(host: Scope) -> Iterator[tuple[str, str]]:
+    """The plain ``ProxyPass`` mappings a host's requests meet: URL path and backend."""
+    levels = [host] if host.parent is None else [host.parent, host]
+    for level in levels:
+        for node in level.directives:
+            if node.name.lower() == "proxypass" and len(node.args) >= 2 and node.args[1] != "!":
+                yield node.args[0], node.args[1]
+        for section in level.children:
+            if section.kind == "location" and section.node and not _is_regex(section.node):
+                for node in section.directives:
+                    if node.name.lower() == "proxypass" and node.args and "://" in node.args[0]:
+                        yield _pattern(section.node), node.args[0]
 
 
 def merge_chain(scope: Scope, sections_of: Callable[[Scope], list[Scope]]) -> tuple[Scope, ...]:
@@ -178,8 +209,17 @@ def merge_chain(scope: Scope, sections_of: Callable[[Scope], list[Scope]]) -> tu
             if section.kind in _LOCATION and _location_applies(section, request.url)
         ]
     )
-    proxied = request.proxied or _passed_on(request.url, chain, locations)
-    if request.file is not None and not proxied:
+    passed = _passed_to(request.url, host, chain, locations)
+    if request.proxied or passed is not None:
+        # mod_proxy maps the request to its backend's URL: the <Proxy> sections that
+        # URL matches merge where the folders' would.
+        target = passed.target if passed is not None else None
+        chain += [
+            section
+            for section in sections
+            if section.kind in _PROXY and _proxy_applies(section, target or "")
+        ]
+    elif request.file is not None:
         chain += _file_sections(sections, request.file)
     chain += locations
     # The scope itself and the sections it sits in, where the request drawn for it
@@ -220,19 +260,77 @@ def _file_sections(sections: list[Scope], file: str) -> list[Scope]:
     return applied + files
 
 
-def _passed_on(url: str | None, levels: list[Scope], locations: list[Scope]) -> bool:
-    """Whether ``ProxyPass`` sends the request for ``url`` to a backend: then it maps to
-    no file, and no folder's sections apply (the first ``ProxyPass`` that matches
-    decides; ``!`` keeps a path local)."""
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    """A request mod_proxy takes: the backend URL it sends it to (``None``: one
+    authlint cannot spell out)."""
+
+    target: str | None
+
+
+def _passed_to(
+    url: str | None, host: Scope, levels: list[Scope], locations: list[Scope]
+) -> _Pass | None:
+    """Whether mod_proxy takes the request for ``url``, and to where; then it maps to no
+    file, and no folder's sections apply. mod_rewrite maps the URL first (a server-context
+    ``RewriteRule [P]`` that runs), then the ``ProxyPass`` of the last ``<Location>`` that
+    has one, then the first server-context ``ProxyPass`` that matches (``!`` keeps the
+    path local); all seen on httpd 2.4."""
+    if url is None:
+        return None
+    for level in rewrite.server_levels(host):
+        rules = rewrite.rewrite_rules(level)
+        for index, rule in enumerate(rules):
+            if rule.proxies and rewrite.reaches(rules, index, url) == _RUNS:
+                return _Pass(rewrite.substitution(rule, url))
+    for location in reversed(locations):
+        for node in reversed(location.directives):
+            if node.name.lower() == "proxypass" and node.args and "://" in node.args[0]:
+                return _Pass(_location_target(location, node.args[0], url))
     for level in levels:
         for node in level.directives:
             if node.name.lower() in ("proxypass", "proxypassmatch") and proxy_pass_maps(node, url):
-                return node.args[1] != "!"
-    return any(
-        node.name.lower() == "proxypass" and node.args and "://" in node.args[0]
-        for location in locations
-        for node in location.directives
-    )
+                return None if node.args[1] == "!" else _Pass(_mapped_target(node, url))
+    return None
+
+
+_RUNS = rewrite.Reached(runs=True, known=True)
+
+
+def _location_target(location: Scope, backend: str, url: str) -> str | None:
+    """The URL a ``ProxyPass`` written in a ``<Location>`` sends ``url`` to: the backend's,
+    followed by what is below the location's path."""
+    assert location.node is not None
+    if _is_regex(location.node):
+        return None
+    path = _pattern(location.node)
+    return backend + url[len(path) :] if url.startswith(path) else backend
+
+
+def _mapped_target(node: Node, url: str) -> str | None:
+    """The URL a server-context ``ProxyPass[Match]`` sends ``url`` to."""
+    if node.name.lower() == "proxypass":
+        return node.args[1] + url[len(node.args[0]) :]
+    try:
+        found = re.search(node.args[0], url)
+    except re.error:
+        return None
+    if found is None:
+        return None
+    return rewrite.expand(node.args[1], found)
+
+
+def _proxy_applies(section: Scope, target: str) -> bool:
+    """Whether a ``<Proxy>`` section applies to a request sent to ``target``: its regex
+    matches in it, its wildcard pattern matches all of it, or it starts with its URL
+    (httpd's ``proxy_walk``)."""
+    assert section.node is not None
+    pattern = _pattern(section.node)
+    if _is_regex(section.node):
+        return search(pattern, target)
+    if _has_wildcard(pattern):
+        return fnmatch.fnmatchcase(target, pattern)
+    return target.startswith(pattern)
 
 
 def route_sections(level: Scope) -> list[Scope]:
