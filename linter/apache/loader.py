@@ -297,7 +297,7 @@ def load_files(
     alone = [
         config
         for config in found
-        if not _placed(config, served, boundary, workspace)
+        if not _placed(config, served, boundary, workspace, options.maps)
         and _readable(config, ALL_OVERRIDES, config.root.path, workspace)
     ]
     roots = servers + [scopes.build_htaccess_server(group) for group in _htaccess_groups(alone)]
@@ -315,15 +315,26 @@ def load_files(
 
 
 def _placed(
-    config: ServerConfig, served: ServedFolders, boundary: Path, workspace: Workspace
+    config: ServerConfig,
+    served: ServedFolders,
+    boundary: Path,
+    workspace: Workspace,
+    maps: Sequence[tuple[str, Path]],
 ) -> bool:
     """Place an ``.htaccess`` file in each host that serves its folder, as httpd reads it
-    there; whether any does. A directive the overrides there do not allow is reported."""
+    there; whether any does. A directive the overrides there do not allow is reported.
+    An ``--include-map`` says where a folder of the tree is on the server."""
+    folder = config.root.abspath.parent
     try:
-        tree_folder = PurePosixPath(config.root.abspath.parent.relative_to(boundary).as_posix())
+        tree_folder = PurePosixPath(folder.relative_to(boundary).as_posix())
     except ValueError:
         return False
-    found = served.placements(tree_folder)
+    on_server = [
+        PurePosixPath(prefix, folder.relative_to(target).as_posix())
+        for prefix, target in maps
+        if folder.is_relative_to(target)
+    ]
+    found = served.placements(tree_folder, on_server)
     file_node = ApacheNode(HTACCESS, [], [], config.root, 1, 1)
     for placement in found:
         if not placement.overrides.reads:

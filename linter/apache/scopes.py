@@ -138,7 +138,7 @@ def request_of(scope: Scope) -> Request:
         if folder is None:
             return Request(None, None)
         folder = folder.rstrip("/") or "/"
-        return Request(_url_of(folder + "/", root), folder + "/")
+        return Request(_url_of(folder + "/", root, host), folder + "/")
     if key in _FILES:
         name = _sample_name(scope.node)
         parent = request_of(scope.parent) if scope.parent is not None else None
@@ -149,14 +149,14 @@ def request_of(scope: Scope) -> Request:
                 None, folder if folder.endswith("/") else posixpath.dirname(folder) + "/"
             )
         file = posixpath.join(folder if folder.endswith("/") else posixpath.dirname(folder), name)
-        return Request(_url_of(file, root), file)
+        return Request(_url_of(file, root, host), file)
     if key in _LOCATION:
         url = pattern if key == "location" and not _is_regex(scope.node) else None
         if url is None:
             url = _sample_path(pattern, scope.node)
         if url is None:
             return Request(None, None)
-        return Request(url, None if root is None else root + url, proxied=False)
+        return Request(url, _file_of(url, root, host), proxied=False)
     return Request(_proxied_url(scope), None, proxied=True)
 
 
@@ -423,14 +423,47 @@ def proxy_pass_maps(node: Node, url: str | None) -> bool:
     return url.startswith(node.args[0])
 
 
-def _url_of(file: str, root: str | None) -> str | None:
-    """The URL path that maps to ``file`` under the document root (``None``: outside it)."""
-    if root is None:
-        return None
-    base = root.rstrip("/")
-    if file == base or file.startswith(base + "/"):
-        return file[len(base) :] or "/"
+def _url_of(file: str, root: str | None, host: Scope) -> str | None:
+    """The URL path that maps to ``file``: under the document root, else under the folder
+    an ``Alias`` serves (``None``: neither serves it)."""
+    if root is not None:
+        base = root.rstrip("/")
+        if file == base or file.startswith(base + "/"):
+            return file[len(base) :] or "/"
+    for path, folder in aliases(host):
+        base = folder.rstrip("/")
+        if file == base or file.startswith(base + "/"):
+            return path.rstrip("/") + (file[len(base) :] or "/")
     return None
+
+
+def _file_of(url: str, root: str | None, host: Scope) -> str | None:
+    """The file a URL path maps to: the first ``Alias`` whose path it is under, else the
+    document root's."""
+    for path, folder in aliases(host):
+        if _alias_matches(path, url):
+            return folder.rstrip("/") + url[len(path.rstrip("/")) :]
+    return None if root is None else root + url
+
+
+def aliases(host: Scope) -> list[tuple[str, str]]:
+    """The plain ``Alias`` and ``ScriptAlias`` mappings a host's requests meet, URL path
+    and folder: the host's own, then the main server's (mod_alias's merge)."""
+    levels = [host] if host.parent is None else [host, host.parent]
+    return [
+        (node.args[0], node.args[1])
+        for level in levels
+        for node in level.directives
+        if node.name.lower() in ("alias", "scriptalias") and len(node.args) >= 2
+    ]
+
+
+def _alias_matches(path: str, url: str) -> bool:
+    """mod_alias's test: ``url`` is ``path`` or below it, whole segments only (a path
+    written with its trailing slash needs it in the URL too)."""
+    if path.endswith("/"):
+        return url.startswith(path)
+    return url == path or url.startswith(path + "/")
 
 
 _SIMPLE = re.compile(r"[A-Za-z0-9_./-]")
