@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from authlint.model.scope import Scope
     from authlint.model.tree import Node
 
+# A PHP script's name, alone or in a handler's line (a path, an extension, a regex).
+_PHP = re.compile(r"\.(?:php\d?|phtml)(?![\w-])", re.IGNORECASE)
 _PROXY_SCHEMES = {
     "fcgi": UpstreamKind.FASTCGI,
     "scgi": UpstreamKind.SCGI,
@@ -125,7 +127,19 @@ def upstream(chain: tuple[Scope, ...], scope: Scope) -> Upstream:
         for index in range(len(rules)):
             mapped = mapped or _rewrite_proxy(rules, index, _subject(level, scope))
     found = located or mapped or handler or added
-    return found if found is not None else Upstream(UpstreamKind.STATIC, "files", None)
+    if found is None:
+        return Upstream(UpstreamKind.STATIC, "files", None)
+    if found.kind in HIDDEN_FROM and _runs_php(name, found):
+        found.application = "PHP"
+    return found
+
+
+def _runs_php(name: str, handler: Upstream) -> bool:
+    """The handler runs PHP scripts: the request's file is one, or the handler's line
+    names them (``AddHandler ... .php``, a ``ProxyPassMatch`` for them, a backend script
+    ``app.php``); a FastCGI status page or a CGI folder does not."""
+    words = " ".join(handler.origin.args) if handler.origin is not None else ""
+    return bool(_PHP.search(name) or _PHP.search(words))
 
 
 def _has_extension(name: str, node: Node) -> bool:
