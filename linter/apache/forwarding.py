@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from authlint.apache import rewrite
+from authlint.apache import regex, rewrite
 from authlint.apache.htaccess import overrides_at
 from authlint.apache.scopes import HTACCESS, host_of, proxy_pass_maps, request_of, search
 from authlint.model.credentials import is_credential_header
@@ -520,14 +520,13 @@ def _setenvif_copies(node: Node) -> bool:
 
 
 def _captures_whole(pattern: str, group: int) -> bool:
-    try:
-        compiled = re.compile(pattern.removeprefix("!"))
-    except re.error:
-        return False
-    if pattern.startswith("!") or group > compiled.groups:
+    if pattern.startswith("!"):
         return False
     for sample in _SAMPLES:
-        match = compiled.search(sample)
-        if match is None or match.group(group) != sample:
+        try:
+            match = regex.find(pattern, sample)
+        except regex.Unanswered:
+            return False
+        if match is None or group > len(match.groups()) or match.group(group) != sample:
             return False
     return True

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from authlint.apache import regex
+
 if TYPE_CHECKING:
     from authlint.model.scope import Scope
     from authlint.model.tree import Node
@@ -129,8 +131,8 @@ def _search(node: Node, subject: str | None) -> re.Match[str] | bool | None:
         return None
     ignore = any(flag.upper() in ("NC", "NOCASE") for flag in flags(node))
     try:
-        found = re.search(node.args[0].removeprefix("!"), subject, re.I if ignore else 0)
-    except re.error:
+        found = regex.find(node.args[0].removeprefix("!"), subject, ignore)
+    except regex.Unanswered:
         return None
     return False if found is None else found
 

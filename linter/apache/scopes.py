@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from authlint.apache import rewrite
+from authlint.apache import regex, rewrite
 from authlint.apache.parser import ApacheNode
 from authlint.model.scope import Scope, ScopeRole, UnreadInclude
 
@@ -312,12 +312,10 @@ def _mapped_target(node: Node, url: str) -> str | None:
     if node.name.lower() == "proxypass":
         return node.args[1] + url[len(node.args[0]) :]
     try:
-        found = re.search(node.args[0], url)
-    except re.error:
+        found = regex.find(node.args[0], url)
+    except regex.Unanswered:
         return None
-    if found is None:
-        return None
-    return rewrite.expand(node.args[1], found)
+    return None if found is None else rewrite.expand(node.args[1], found)
 
 
 def _proxy_applies(section: Scope, target: str) -> bool:
@@ -406,11 +404,11 @@ def _regex_search(node: Node, text: str) -> bool:
 
 
 def search(pattern: str, text: str) -> bool:
-    """Whether httpd's regex ``pattern`` matches in ``text`` (one Python cannot read
-    matches nothing)."""
+    """Whether httpd's regex ``pattern`` matches in ``text`` (one Python cannot read, or
+    that takes too long, matches nothing: :func:`regex.too_slow` counts the latter)."""
     try:
-        return re.search(pattern, text) is not None
-    except re.error:
+        return regex.find(pattern, text) is not None
+    except regex.Unanswered:
         return False
 
 
