@@ -61,12 +61,12 @@ def _scopes(tmp_path: Path, files: dict[str, str]) -> dict[str, Scope]:
     return {scope.label: scope for scope in workspace.scopes()}
 
 
-def _order(scope: Scope) -> list[str]:
+def _order(scope: Scope, directive: str = "header") -> list[str]:
     """The values of `X-Order` the merged sections set, in their order."""
     return [
         node.args[2]
         for level in scope.settings.chain  # type: ignore[attr-defined]
-        for node in level.own.get("header", ())
+        for node in level.own.get(directive, ())
     ]
 
 
@@ -150,11 +150,7 @@ PROXIED_ORDER = {
 
 
 def _request_order(scope: Scope) -> list[str]:
-    return [
-        node.args[2]
-        for level in scope.settings.chain  # type: ignore[attr-defined]
-        for node in level.own.get("requestheader", ())
-    ]
+    return _order(scope, "requestheader")
 
 
 def test_a_proxied_request_merges_the_proxy_sections_its_backend_matches(tmp_path: Path) -> None:
