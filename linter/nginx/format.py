@@ -43,7 +43,8 @@ class NginxFormat(Format):
     name = "nginx"
     server = "nginx"
     reading = "nginx configs"
-    provides = frozenset(Facet)
+    # nginx's cache is read after its access checks.
+    provides = frozenset(Facet) - {Facet.EARLY_CACHE}
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES
     # Every load problem but Apache's own (.htaccess files and their overrides).
