@@ -160,3 +160,49 @@ def test_nothing_is_cached_where_nothing_answers(tmp_path: Path) -> None:
     assert settings.upstream is None
     assert settings.cache is None
     assert settings.cache_store.value is None
+
+
+EDIT = 'Header edit Set-Cookie "^(.*)$" "$1; HttpOnly"\n'
+
+
+@pytest.mark.parametrize(
+    ("main", "server", "rules", "replayed"),
+    [
+        ("", EDIT, "", ("Header", "CacheEnable")),
+        (
+            "",
+            "ProxyPassReverseCookieDomain backend example.com\n",
+            "",
+            ("ProxyPassReverseCookieDomain", "CacheEnable"),
+        ),
+        ("", "CacheIgnoreHeaders X-Debug\n" + EDIT, "", ("Header", "CacheIgnoreHeaders")),
+        # Set-Cookie left out of the cache, by the host or by the main server.
+        ("", "CacheIgnoreHeaders Set-Cookie\n" + EDIT, "", None),
+        ("CacheIgnoreHeaders set-cookie\n", EDIT, "", None),
+        # The host's list replaces the main server's.
+        (
+            "CacheIgnoreHeaders Set-Cookie\n",
+            "CacheIgnoreHeaders X-Debug\n" + EDIT,
+            "",
+            ("Header", "CacheIgnoreHeaders"),
+        ),
+        # Nothing shows the backend sets cookies, or they are dropped first.
+        ("", "", "", None),
+        ("", EDIT + "Header unset Set-Cookie\n", "", None),
+        # Every request carries Basic credentials: none of their answers is stored.
+        ("", EDIT, f"{BASIC}Require valid-user\n", None),
+        (
+            "",
+            EDIT,
+            f"{BASIC}<RequireAny>\nRequire ip 10.0.0.0/8\nRequire valid-user\n</RequireAny>\n",
+            ("Header", "CacheEnable"),
+        ),
+    ],
+)
+def test_backend_cookies_the_cache_replays(
+    tmp_path: Path, main: str, server: str, rules: str, replayed: tuple[str, str] | None
+) -> None:
+    text = main + _location(rules or "Require all granted\n", "CacheEnable disk /\n" + server)
+    found = _settings(tmp_path, text, "Location /app/reports").cache.replayed_cookies
+    names = (found.shown_by.name, found.stored_by.name) if found else None
+    assert names == replayed

@@ -21,6 +21,10 @@
 - How long an answer is kept is the backend's say (``Expires``, ``max-age``,
   ``Last-Modified``): no lifetime of the server's own is modelled.
 - Providers: ``disk`` and ``socache``; httpd 2.4 has no other (``mem`` is gone).
+- The backend's ``Set-Cookie`` is stored with the answer and replayed with
+  every copy served, unless ``CacheIgnoreHeaders`` (main server, virtual host:
+  the host's list replaces the main server's) names it; seen on httpd, also
+  where ``Header edit Set-Cookie`` or ``ProxyPassReverseCookiePath`` rewrites it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from authlint.model.scope import ScopeRole
 from authlint.model.settings import (
     CachePolicy,
     CacheSettingNames,
+    ReplayedCookies,
     Setting,
     SkippedAccess,
 )
@@ -132,6 +137,7 @@ def cache(settings: ApacheSettings) -> CachePolicy | None:
         methods=Setting(frozenset({"GET", "HEAD"}), None, known),
         setting_names=_NAMES,
         skipped_access=_skipped_access(settings, store, quick) if store.value else None,
+        replayed_cookies=_replayed_cookies(settings, store) if store.value else None,
     )
 
 
@@ -153,3 +159,52 @@ def _skipped_access(
         else "the requests it lets through, which carry no `Authorization`"
     )
     return SkippedAccess(rule, quick.origin or store.origin, admitted)
+
+
+# Settings that rewrite the backend's cookies: they show it sets some.
+_COOKIE_REWRITES = frozenset({"proxypassreversecookiepath", "proxypassreversecookiedomain"})
+_HEADER_EDITS = frozenset({"edit", "edit*"})
+
+
+def _replayed_cookies(
+    settings: ApacheSettings, store: Setting[str | None]
+) -> ReplayedCookies | None:
+    """The backend's cookies the cache stores and replays: where the config shows the
+    backend sets some, requests without ``Authorization`` reach the cache (their answers
+    are stored), and no ``CacheIgnoreHeaders`` leaves ``Set-Cookie`` out."""
+    if store.origin is None or not store.known or not settings.authentication.known:
+        return None
+    if settings.authentication.every_request_authenticated:
+        return None
+    chain = settings.chain
+    ignored = next(
+        (
+            level.own["cacheignoreheaders"]
+            for level in reversed(_server_levels(chain))
+            if level.own.get("cacheignoreheaders")
+        ),
+        [],
+    )
+    if any(arg.lower() == "set-cookie" for node in ignored for arg in node.args):
+        return None
+    shown_by = None
+    for level in chain:
+        for node in level.directives:
+            key = node.name.lower()
+            if key == "header" and _names_set_cookie(node, _HEADER_EDITS):
+                shown_by = shown_by or node
+            elif key == "header" and _names_set_cookie(node, frozenset({"unset"})):
+                return None  # the cookie is dropped before it could be stored
+            elif key in _COOKIE_REWRITES:
+                shown_by = shown_by or node
+    if shown_by is None:
+        return None
+    return ReplayedCookies(shown_by, ignored[-1] if ignored else store.origin)
+
+
+def _names_set_cookie(node: Node, actions: frozenset[str]) -> bool:
+    """Whether a ``Header`` line does one of ``actions`` to ``Set-Cookie``."""
+    args = [arg.lower() for arg in node.args]
+    if args and args[0] in ("always", "onsuccess"):
+        args = args[1:]
+    return len(args) > 1 and args[0] in actions and args[1] == "set-cookie"

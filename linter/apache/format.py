@@ -79,7 +79,14 @@ class ApacheFormat(Format):
     server = "Apache httpd"
     reading = "Apache configs"
     provides = frozenset(
-        {Facet.CORS, Facet.FORWARDING, Facet.AUTHENTICATION, Facet.CACHE, Facet.EARLY_CACHE}
+        {
+            Facet.CORS,
+            Facet.FORWARDING,
+            Facet.AUTHENTICATION,
+            Facet.CACHE,
+            Facet.EARLY_CACHE,
+            Facet.STORED_COOKIES,
+        }
     )
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES

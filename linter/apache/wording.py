@@ -30,6 +30,10 @@ FIX_HINTS: Final = {
         "`CacheDisable on` inside its `<Location>` is not read by the quick handler); pages "
         "that differ by user also need `Cache-Control: private` from the backend."
     ),
+    "AL410": (
+        "Add `CacheIgnoreHeaders Set-Cookie` to the server or virtual host (it is refused in "
+        "sections), so that cached copies go out without the first visitor's cookie."
+    ),
 }
 
 REFERENCES: Final = {
@@ -39,4 +43,5 @@ REFERENCES: Final = {
     "AL104": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#requestheader",
     "AL202": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#authmerging",
     "AL409": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cachequickhandler",
+    "AL410": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cacheignoreheaders",
 }

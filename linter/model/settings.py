@@ -51,6 +51,10 @@ class Facet(str, Enum):
     # The cache may answer before the server's access checks run (httpd's quick
     # handler, `CachePolicy.skipped_access`); nginx reads its cache after them.
     EARLY_CACHE = "early-cache"
+    # The cache stores the upstream's `Set-Cookie` with an answer unless told not to
+    # (httpd's mod_cache, `CachePolicy.replayed_cookies`); nginx does not cache such
+    # an answer unless told to (AL404 judges that).
+    STORED_COOKIES = "stored-cookies"
 
 
 @dataclass(slots=True)
@@ -397,7 +401,9 @@ class CachePolicy:
     also holds a credential, or a name the server verified): another client
     writes the same name and reads that user's entry. ``skipped_access`` is
     an access rule the cache answers before (``None``: it answers after the
-    server's access checks, or none refuses a request it could serve).
+    server's access checks, or none refuses a request it could serve), and
+    ``replayed_cookies`` the upstream's cookies it stores and replays (``None``:
+    it keeps none, or the config does not show the upstream sets any).
     """
 
     store: Setting[str | None]
@@ -413,6 +419,7 @@ class CachePolicy:
     setting_names: CacheSettingNames
     unproven_user: tuple[UnprovenUser, ...] = ()
     skipped_access: SkippedAccess | None = None
+    replayed_cookies: ReplayedCookies | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,6 +437,21 @@ class SkippedAccess:
     rule: Node
     cache_first: Node
     admitted: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayedCookies:
+    """The upstream's cookies, stored by the cache with the answers that set them and
+    replayed with every copy it serves.
+
+    ``shown_by`` is the setting that shows the upstream sets cookies here (one
+    that rewrites its ``Set-Cookie``), ``stored_by`` the cache setting that keeps
+    them (the one that turns the cache on, where no list of headers to leave
+    out is written).
+    """
+
+    shown_by: Node
+    stored_by: Node
 
 
 @dataclass(frozen=True, slots=True)

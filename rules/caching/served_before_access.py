@@ -5,12 +5,11 @@ from typing import TYPE_CHECKING
 from authlint.formats import server_name
 from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
-from authlint.rules.caching import caching_scopes
+from authlint.rules.caching import caching_scopes, written
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from authlint.model.tree import Node
     from authlint.model.workspace import Workspace
 
 
@@ -77,16 +76,9 @@ class ServedBeforeAccess(Rule):
             rule, first = skipped.rule, skipped.cache_first
             yield self.finding(
                 rule,
-                f"`{_written(rule)}` is not checked for the cached answers of "
-                f"`{scope.label}`: `{_written(first)}` at {first.where} "
+                f"`{written(rule)}` is not checked for the cached answers of "
+                f"`{scope.label}`: `{written(first)}` at {first.where} "
                 f"serves them before {server_name(scope.format)} checks access, and stores the "
                 f"answers to {skipped.admitted}: once one is stored, everyone the rule refuses "
                 "gets it",
             )
-
-
-def _written(node: Node) -> str:
-    """A directive as written, up to a trailing comment (Apache reads a `#` after the
-    arguments as one more argument)."""
-    args = node.args[: node.args.index("#")] if "#" in node.args else node.args
-    return " ".join((node.name, *args))
