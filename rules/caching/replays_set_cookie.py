@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.formats import server_name
+from authlint.formats import qualified, server_name
 from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import caching_scopes, written
@@ -63,11 +63,16 @@ class ReplaysSetCookie(Rule):
             if replayed is None or not once.first(replayed.stored_by):
                 continue
             stored, shown = replayed.stored_by, replayed.shown_by
+            # The finding rests on the setting that shows the cookies too: its conditions
+            # are said.
             yield self.finding(
                 stored,
-                f"`{written(stored)}` keeps the backend's `Set-Cookie` with the cached answers "
-                f"of `{scope.label}`, and `{written(shown)}` at {shown.where} shows the backend "
-                "sets cookies there: an answer that sets one and that the backend lets the "
-                f"cache keep is replayed by {server_name(scope.format)} with its cookie to "
-                "everyone who gets it from the cache",
+                qualified(
+                    shown,
+                    f"`{written(stored)}` keeps the backend's `Set-Cookie` with the cached "
+                    f"answers of `{scope.label}`, and `{written(shown)}` at {shown.where} shows "
+                    "the backend sets cookies there: an answer that sets one and that the "
+                    f"backend lets the cache keep is replayed by {server_name(scope.format)} "
+                    "with its cookie to everyone who gets it from the cache",
+                ),
             )

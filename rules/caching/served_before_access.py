@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authlint.formats import server_name
+from authlint.formats import qualified, server_name
 from authlint.model.settings import Facet
 from authlint.rule import Finding, Once, Rule, Severity
 from authlint.rules.caching import caching_scopes, written
@@ -74,11 +74,15 @@ class ServedBeforeAccess(Rule):
             if skipped is None or not once.first(skipped.rule):
                 continue
             rule, first = skipped.rule, skipped.cache_first
+            # The finding rests on the cache's setting too: its conditions are said.
             yield self.finding(
                 rule,
-                f"`{written(rule)}` is not checked for the cached answers of "
-                f"`{scope.label}`: `{written(first)}` at {first.where} "
-                f"serves them before {server_name(scope.format)} checks access, and stores the "
-                f"answers to {skipped.admitted}: once one is stored, everyone the rule refuses "
-                "gets it",
+                qualified(
+                    first,
+                    f"`{written(rule)}` is not checked for the cached answers of "
+                    f"`{scope.label}`: `{written(first)}` at {first.where} "
+                    f"serves them before {server_name(scope.format)} checks access, and stores "
+                    f"the answers to {skipped.admitted}: once one is stored, everyone the rule "
+                    "refuses gets it",
+                ),
             )
