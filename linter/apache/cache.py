@@ -154,9 +154,9 @@ def _skipped_access(
     if rule is None:
         return None
     admitted = (
-        "the requests its login lets through, which carry a session cookie, not `Authorization`"
+        "a request its login lets through (by a session cookie, not `Authorization`)"
         if rule.name.lower() == "authtype"
-        else "the requests it lets through, which carry no `Authorization`"
+        else "a request it lets through (without `Authorization`)"
     )
     return SkippedAccess(rule, quick.origin or store.origin, admitted)
 

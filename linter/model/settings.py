@@ -430,8 +430,8 @@ class SkippedAccess:
     (httpd's quick handler, set up by ``cache_first``), and ``rule`` lets some
     requests through whose answers the cache stores, while refusing others:
     an answer stored for a request it let through is served to the ones it
-    refuses. ``admitted`` says which requests it lets through, as a message
-    says it.
+    refuses. ``admitted`` says which request it lets through, as a message
+    says it (``a request it lets through (without `Authorization`)``).
     """
 
     rule: Node

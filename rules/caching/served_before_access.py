@@ -79,10 +79,10 @@ class ServedBeforeAccess(Rule):
                 rule,
                 qualified(
                     first,
-                    f"`{written(rule)}` is not checked for the cached answers of "
+                    f"`{written(rule)}` does not guard the cached answers of "
                     f"`{scope.label}`: `{written(first)}` at {first.where} "
-                    f"serves them before {server_name(scope.format)} checks access, and stores "
-                    f"the answers to {skipped.admitted}: once one is stored, everyone the rule "
-                    "refuses gets it",
+                    f"serves them before {server_name(scope.format)} checks access: once an "
+                    f"answer to {skipped.admitted} is stored (the backend lets the cache keep "
+                    "it), everyone the rule refuses gets it",
                 ),
             )
