@@ -429,3 +429,41 @@ def _rewrite_answers_options(scope: Scope) -> Node | None:
         ):
             return rule.node
     return None
+
+
+# The AuthType of logins kept in a cookie the module sets (mod_auth_form's session,
+# mod_auth_openidc, mod_shib, mod_auth_cas, mod_auth_mellon): the requests they let
+# through carry no Authorization header.
+_COOKIE_LOGINS = frozenset({"form", "openid-connect", "shibboleth", "cas", "mellon"})
+# Rules that decide by the request itself, without a user.
+_BY_REQUEST = _WITHOUT_USER - {"method"}
+
+
+def admitted_without_authorization(chain: tuple[Scope, ...]) -> Node | None:
+    """What lets some ``GET`` requests through without an ``Authorization`` header while
+    others are refused: the address, environment or expression rule (or ``Satisfy Any``)
+    that grants them, or the ``AuthType`` of a cookie login a user rule asks for.
+    ``None`` where nothing is refused, or every request let through carries its
+    credentials in ``Authorization`` (Basic, Digest, or a login authlint cannot tell)."""
+    levels = _levels(chain)
+    satisfy = _last(levels, "satisfy")
+    satisfy_any = satisfy if satisfy is not None and satisfy.arg(0).lower() == "any" else None
+    authz = _merged(levels, satisfy_any, _last(levels, "allow"))
+    outcomes = authz.outcomes("GET")
+    if Outcome.GRANTED in outcomes:
+        refused = Outcome.DENIED in outcomes or Outcome.NEEDS_USER in outcomes
+        if not refused:
+            return None
+        deciding = next(
+            (rule.node for rule in _walk(authz.root) if rule.op in _BY_REQUEST),
+            None,
+        )
+        return satisfy_any or deciding
+    auth_type = _last(levels, "authtype")
+    if (
+        Outcome.NEEDS_USER in outcomes
+        and auth_type is not None
+        and auth_type.arg(0).lower() in _COOKIE_LOGINS
+    ):
+        return auth_type
+    return None

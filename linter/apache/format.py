@@ -78,7 +78,16 @@ class ApacheFormat(Format):
     name = "apache"
     server = "Apache httpd"
     reading = "Apache configs"
-    provides = frozenset({Facet.CORS, Facet.FORWARDING, Facet.AUTHENTICATION})
+    provides = frozenset(
+        {
+            Facet.CORS,
+            Facet.FORWARDING,
+            Facet.AUTHENTICATION,
+            Facet.CACHE,
+            Facet.EARLY_CACHE,
+            Facet.STORED_COOKIES,
+        }
+    )
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES
     problems = frozenset(

@@ -2,7 +2,7 @@
 
 Each is computed from the sections httpd merges for the request the scope
 stands for (:func:`authlint.apache.scopes.merge_chain`), once, on first use.
-Apache provides the CORS, forwarding and authentication facets so far; the
+Apache provides the CORS, forwarding, authentication and cache facets so far; the
 members of the facets it does not provide give the protocol's neutral values
 (nothing cached or limited), which no rule that runs on Apache reads.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from authlint.apache import authentication as _authentication
+from authlint.apache import cache as _cache
 from authlint.apache import cors as _cors
 from authlint.apache import forwarding as _forwarding
 from authlint.apache import headers as _headers
@@ -202,15 +203,15 @@ class ApacheSettings:
     def cors(self) -> CorsPolicy:
         return _cors.cors(self.response_headers, self.header_actions, self.chain, self.scope)
 
-    # Caching (not provided yet)
+    # Caching
 
-    @property
+    @memoized
     def cache_store(self) -> Setting[str | None]:
-        return Setting(None, None, known=False)
+        return _cache.cache_store(self)
 
-    @property
+    @memoized
     def cache(self) -> CachePolicy | None:
-        return None
+        return _cache.cache(self)
 
     # Header limits (not provided yet)
 

@@ -24,6 +24,16 @@ FIX_HINTS: Final = {
         "Keep `OPTIONS` out of the check: put the `Require` lines in `<LimitExcept OPTIONS>`, "
         "or answer preflights before authentication."
     ),
+    "AL409": (
+        "Add `CacheQuickHandler Off` to the server or virtual host, so that the cache runs "
+        "after the `Require` checks, or `CacheDisable` the restricted URL there (a "
+        "`CacheDisable on` inside its `<Location>` is not read by the quick handler); pages "
+        "that differ by user also need `Cache-Control: private` from the backend."
+    ),
+    "AL410": (
+        "Add `CacheIgnoreHeaders Set-Cookie` to the server or virtual host (it is refused in "
+        "sections), so that cached copies go out without the first visitor's cookie."
+    ),
 }
 
 REFERENCES: Final = {
@@ -32,4 +42,6 @@ REFERENCES: Final = {
     "AL103": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#requestheader",
     "AL104": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#requestheader",
     "AL202": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#authmerging",
+    "AL409": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cachequickhandler",
+    "AL410": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cacheignoreheaders",
 }

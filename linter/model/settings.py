@@ -43,6 +43,18 @@ class Facet(str, Enum):
     # An inner level's header list replaces the outer one instead of adding to it
     # (nginx's `proxy_set_header`, `add_header`); httpd's mod_headers merges them.
     REPLACED_LISTS = "replaced-lists"
+    # The config writes its cache's key, the conditions that skip it and how long
+    # it keeps answers (nginx's `proxy_cache_key`, `proxy_no_cache`,
+    # `proxy_cache_valid`); httpd's mod_cache keys on the URL, skips requests
+    # with Authorization by itself and keeps what the backend allows.
+    CACHE_CONDITIONS = "cache-conditions"
+    # The cache may answer before the server's access checks run (httpd's quick
+    # handler, `CachePolicy.skipped_access`); nginx reads its cache after them.
+    EARLY_CACHE = "early-cache"
+    # The cache stores the upstream's `Set-Cookie` with an answer unless told not to
+    # (httpd's mod_cache, `CachePolicy.replayed_cookies`); nginx does not cache such
+    # an answer unless told to (AL404 judges that).
+    STORED_COOKIES = "stored-cookies"
 
 
 @dataclass(slots=True)
@@ -394,7 +406,11 @@ class CachePolicy:
     ``unproven_user`` are the parts of the key that name the user without
     proof, where they are all that tells users apart (empty when the key
     also holds a credential, or a name the server verified): another client
-    writes the same name and reads that user's entry.
+    writes the same name and reads that user's entry. ``skipped_access`` is
+    an access rule the cache answers before (``None``: it answers after the
+    server's access checks, or none refuses a request it could serve), and
+    ``replayed_cookies`` the upstream's cookies it stores and replays (``None``:
+    it keeps none, or the config does not show the upstream sets any).
     """
 
     store: Setting[str | None]
@@ -409,6 +425,40 @@ class CachePolicy:
     methods: Setting[frozenset[str]]
     setting_names: CacheSettingNames
     unproven_user: tuple[UnprovenUser, ...] = ()
+    skipped_access: SkippedAccess | None = None
+    replayed_cookies: ReplayedCookies | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedAccess:
+    """An access rule the cache does not apply to the answers it serves.
+
+    The cache answers from its entries before the server's access checks run
+    (httpd's quick handler, set up by ``cache_first``), and ``rule`` lets some
+    requests through whose answers the cache stores, while refusing others:
+    an answer stored for a request it let through is served to the ones it
+    refuses. ``admitted`` says which request it lets through, as a message
+    says it (``a request it lets through (without `Authorization`)``).
+    """
+
+    rule: Node
+    cache_first: Node
+    admitted: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayedCookies:
+    """The upstream's cookies, stored by the cache with the answers that set them and
+    replayed with every copy it serves.
+
+    ``shown_by`` is the setting that shows the upstream sets cookies here (one
+    that rewrites its ``Set-Cookie``), ``stored_by`` the cache setting that keeps
+    them (the one that turns the cache on, where no list of headers to leave
+    out is written).
+    """
+
+    shown_by: Node
+    stored_by: Node
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,9 @@ class NginxFormat(Format):
     name = "nginx"
     server = "nginx"
     reading = "nginx configs"
-    provides = frozenset(Facet)
+    # nginx's cache is read after its access checks, and keeps no answer that sets a
+    # cookie unless told to (proxy_ignore_headers, which AL404 judges).
+    provides = frozenset(Facet) - {Facet.EARLY_CACHE, Facet.STORED_COOKIES}
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES
     # Every load problem but Apache's own (.htaccess files and their overrides).

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from authlint.model.scope import Scope
     from authlint.model.settings import CachePolicy
+    from authlint.model.tree import Node
     from authlint.model.workspace import Workspace
 
 
@@ -63,3 +64,10 @@ def per_user(scope: Scope, cache: CachePolicy) -> bool | None:
     if None in (keyed, bypassed, not_stored):
         return None
     return False
+
+
+def written(node: Node) -> str:
+    """A directive as a message quotes it, up to a trailing comment (Apache reads a `#`
+    after the arguments as one more argument)."""
+    args = node.args[: node.args.index("#")] if "#" in node.args else node.args
+    return " ".join((node.name, *args))

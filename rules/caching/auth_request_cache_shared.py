@@ -57,7 +57,7 @@ class AuthRequestCacheShared(Rule):
     fix = "Key the auth cache on the credential (the Authorization header, the session cookie)."
     reference_url = None
     tags = ("security", "caching", "nginx")
-    needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION, Facet.ROUTING})
+    needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION, Facet.ROUTING, Facet.CACHE_CONDITIONS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -54,7 +54,7 @@ class BypassWithoutNoCache(Rule):
     )
     reference_url = None
     tags = ("security", "caching", "nginx")
-    needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION})
+    needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION, Facet.CACHE_CONDITIONS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

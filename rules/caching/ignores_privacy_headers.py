@@ -67,7 +67,7 @@ class IgnoresPrivacyHeaders(Rule):
     )
     reference_url = None
     tags = ("security", "caching", "nginx")
-    needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION, Facet.FORWARDING})
+    needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION, Facet.FORWARDING, Facet.CACHE_CONDITIONS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

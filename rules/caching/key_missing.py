@@ -51,7 +51,7 @@ class KeyMissing(Rule):
     fix = "Set a cache key: scheme, method, host and URI at least."
     reference_url = None
     tags = ("security", "caching", "nginx")
-    needs = frozenset({Facet.CACHE})
+    needs = frozenset({Facet.CACHE, Facet.CACHE_CONDITIONS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()

@@ -70,7 +70,7 @@ class KeyNamesUnprovenUser(Rule):
     )
     reference_url = None
     tags = ("security", "caching", "nginx")
-    needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION, Facet.FORWARDING})
+    needs = frozenset({Facet.CACHE, Facet.AUTHENTICATION, Facet.FORWARDING, Facet.CACHE_CONDITIONS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         # The server's own subrequests count: an auth subrequest's verdict cached by a

@@ -54,7 +54,7 @@ class StoresAuthFailures(Rule):
     )
     reference_url = None
     tags = ("caching", "nginx")
-    needs = frozenset({Facet.CACHE})
+    needs = frozenset({Facet.CACHE, Facet.CACHE_CONDITIONS})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
