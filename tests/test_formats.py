@@ -84,8 +84,9 @@ def test_unclaimed_files_found_in_a_walk_are_not_named(tree) -> None:
 
 
 class ToySettings:
-    """A toy server that runs every route as CGI and, like Apache, hides Authorization
-    from CGI by default; it checks no credentials and knows nothing of CORS or caches."""
+    """A toy server that runs every route's PHP as CGI and, like Apache, hides
+    Authorization from CGI by default; it checks no credentials and knows nothing of
+    CORS or caches."""
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
@@ -98,7 +99,9 @@ class ToySettings:
         self.outer_scope = scope.parent
         self.authorization: AuthorizationForwarding | None = None
         if scope.node is not None:
-            self.upstream = Upstream(UpstreamKind.CGI, scope.node.arg(0), scope.node)
+            self.upstream = Upstream(
+                UpstreamKind.CGI, scope.node.arg(0), scope.node, application="PHP"
+            )
             self.authorization = AuthorizationForwarding(
                 AuthorizationState.REMOVED,
                 scope.node,

@@ -10,8 +10,6 @@ from authlint.rules.forwarding import where_server_does_not_authenticate
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from authlint.model.scope import Scope
-    from authlint.model.settings import Upstream
     from authlint.model.workspace import Workspace
 
 
@@ -51,12 +49,11 @@ class AuthorizationRemoved(Rule):
     also finds `RequestHeader unset Authorization` before mod_proxy. Where
     `AllowOverride` lets an `.htaccess` that was not read set these, nothing
     is reported. Where httpd's default hides the header (no directive of the
-    config removes it), it is reported only where the config shows the script
-    reads it: a PHP handler (PHP frameworks read API tokens and Basic logins
-    from it; WordPress and Laravel ship the copy in their `.htaccess` for this
-    reason), or a CORS policy that lets scripts send `Authorization`. A
-    stock `/cgi-bin/` folder or a FastCGI status page, of whose scripts the
-    config says nothing more, is not.
+    config removes it), it is reported only where the config shows a runtime
+    whose applications read it: PHP (its frameworks read API tokens and Basic
+    logins from it; WordPress and Laravel ship the copy in their `.htaccess`
+    for this reason). A stock `/cgi-bin/` folder or a FastCGI status page, of
+    whose scripts the config says nothing more, is not.
 
     ## Example
     ```nginx
@@ -92,7 +89,8 @@ class AuthorizationRemoved(Rule):
             origin = authorization.origin
             assert origin is not None  # the state is decided by a directive
             by_default = authorization.reason is not None and origin is upstream.origin
-            if by_default and not _reads_authorization(scope, upstream):
+            if by_default and upstream.application is None:
+                # Nothing shows that what runs there reads the header.
                 continue
             # A fixture's marker (`# [AL102]`) ends an Apache line as words of its own.
             written = origin.args[: origin.args.index("#")] if "#" in origin.args else origin.args
@@ -115,12 +113,3 @@ class AuthorizationRemoved(Rule):
                 f"{what}, and {server_name(scope.format)} does not authenticate that request "
                 "itself: the upstream never receives the client's credentials",
             )
-
-
-def _reads_authorization(scope: Scope, upstream: Upstream) -> bool:
-    """Whether the config shows that what answers reads ``Authorization``: an
-    application runtime whose frameworks do, or scripts of other sites allowed to send
-    it."""
-    if upstream.application is not None:
-        return True
-    return any("authorization" in header.names() for header in scope.settings.cors.allow_headers)
