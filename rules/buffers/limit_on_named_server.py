@@ -86,9 +86,12 @@ class LimitOnNamedServer(Rule):
         hosts = (scope for scope in workspace.scopes() if scope.role is ScopeRole.HOST)
         for server in hosts:
             for limit in server.settings.partly_applied_limits:
+                default = limit.decided_by
+                # Two hosts may read alike (Apache's `VirtualHost *:80`): the line tells them apart.
+                at = f" ({default.node.where})" if default.node is not None else ""
                 yield self.finding(
                     limit.origin,
                     f"{server_name(server.format)} does not fully apply this limit at "
-                    f"`{server.label}`: `{limit.decided_by.label}` is the default server of "
+                    f"`{server.label}`: `{default.label}`{at} is the default server of "
                     f"`{limit.listen}`, and {limit.in_effect}; {limit.applies}",
                 )
