@@ -85,7 +85,8 @@ def address_groups(root: Scope) -> dict[Scope, tuple[AddressGroup, ...]] | None:
                 resolved_ports.add(written.rpartition(":")[2] if ":" in written else _ANY_PORT)
                 continue
             group = members.setdefault(key, [])
-            if host not in group:
+            # Hosts come in order: one that names an address twice is its last.
+            if not group or group[-1] is not host:
                 group.append(host)
             if conditions_of(host.node):
                 undecided.add(key)

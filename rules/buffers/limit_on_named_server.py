@@ -36,6 +36,16 @@ class LimitOnNamedServer(Rule):
     server SNI names reads the request from the start, so this applies to
     plain HTTP only.
 
+    On Apache httpd it finds `LimitRequestFieldSize`, `LimitRequestLine` and
+    `LimitRequestFields` in a `<VirtualHost>` that is not the first host of
+    an address it is matched on (`*:80`, `_default_:80`, `0.0.0.0:80` and
+    `[::]:80` are one address; `10.0.0.5:80` is matched apart, before the
+    wildcard), where they differ from that default's, with the server's
+    `Listen` read. httpd reads the request line and every header line under
+    the default host's limits before `Host` is known, over TLS too: the named
+    host's own are never applied, a larger one does not help and a smaller
+    one protects nothing.
+
     ## Example
     ```nginx
     http {
