@@ -185,3 +185,19 @@ def test_a_route_is_read_under_its_hosts_limit(tmp_path: Path) -> None:
     workspace = load([tmp_path], IncludeOptions(), tmp_path)
     (route,) = [scope for scope in workspace.scopes() if scope.role is ScopeRole.ROUTE]
     assert route.settings.header_limits.request_line.value == 2003
+
+
+def test_a_default_limit_under_an_undecided_condition_claims_nothing(tmp_path: Path) -> None:
+    _, sso = _hosts(
+        tmp_path,
+        "Listen 80\n"
+        + _vhost(
+            "*:80",
+            "www.example.com",
+            "<IfModule mod_nothing.c>",
+            "LimitRequestFieldSize 4000",
+            "</IfModule>",
+        )
+        + _vhost("*:80", "sso.example.com", "LimitRequestFieldSize 16384"),
+    )
+    assert not sso.settings.partly_applied_limits

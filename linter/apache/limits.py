@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from authlint.apache.config import conditions_of
 from authlint.apache.scopes import host_of
 from authlint.model.scope import ScopeRole
 from authlint.model.settings import HeaderLimits, PartlyAppliedLimit, Setting
@@ -124,6 +125,9 @@ def partly_applied_limits(host: Scope) -> tuple[PartlyAppliedLimit, ...]:
         for key, node in written:
             mine, theirs = limit(host, key), limit(default, key)
             if not (mine.known and theirs.known) or theirs.value is None:
+                continue
+            # The default's limit under a condition not decided: which one reads is not known.
+            if theirs.origin is not None and conditions_of(theirs.origin):
                 continue
             if mine.value == theirs.value:
                 continue
