@@ -201,3 +201,12 @@ def test_a_default_limit_under_an_undecided_condition_claims_nothing(tmp_path: P
         + _vhost("*:80", "sso.example.com", "LimitRequestFieldSize 16384"),
     )
     assert not sso.settings.partly_applied_limits
+
+
+def test_an_unread_file_of_the_main_server_leaves_a_hosts_own_limit_known(tmp_path: Path) -> None:
+    (host,) = _hosts(
+        tmp_path,
+        "Listen 80\nInclude missing.conf\n" + _vhost("*:80", "a", "LimitRequestFieldSize 4000"),
+    )
+    assert limits.limit(host, limits.FIELD_SIZE).known
+    assert not limits.limit(host, limits.REQUEST_LINE).known

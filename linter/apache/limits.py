@@ -71,13 +71,14 @@ def _atoi(text: str) -> int | None:
 def limit(host: Scope, key: str) -> Limit:
     """The limit ``key`` a server (the main one or a virtual host) is given."""
     levels = [host] if host.parent is None else [host, host.parent]
-    known = not any(level.may_set(key) for level in levels)
-    for level in levels:
+    for index, level in enumerate(levels):
+        # An unread file at an outer level cannot undo what an inner one writes.
+        known = not any(inner.may_set(key) for inner in levels[: index + 1])
         written = level.own.get(key)
         if written:
             node = written[-1]
             return Limit(_atoi(node.arg(0)), node, known)
-    return Limit(_DEFAULTS[key], None, known)
+    return Limit(_DEFAULTS[key], None, not any(level.may_set(key) for level in levels))
 
 
 def _groups(host: Scope) -> tuple[AddressGroup, ...]:
