@@ -78,9 +78,7 @@ class ApacheFormat(Format):
     name = "apache"
     server = "Apache httpd"
     reading = "Apache configs"
-    provides = frozenset(
-        {Facet.CORS, Facet.FORWARDING, Facet.AUTHENTICATION, Facet.HEADER_LIMITS}
-    )
+    provides = frozenset({Facet.CORS, Facet.FORWARDING, Facet.AUTHENTICATION, Facet.HEADER_LIMITS})
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES
     problems = frozenset(

@@ -16,8 +16,8 @@ from authlint.apache import cors as _cors
 from authlint.apache import forwarding as _forwarding
 from authlint.apache import headers as _headers
 from authlint.apache import limits as _limits
-from authlint.apache import vhosts as _vhosts
 from authlint.apache import regex
+from authlint.apache import vhosts as _vhosts
 from authlint.apache.scopes import HTACCESS, host_of, merge_chain, route_sections
 from authlint.memo import memoized
 from authlint.model import evidence
