@@ -86,6 +86,7 @@ class ApacheFormat(Format):
             Facet.CACHE,
             Facet.EARLY_CACHE,
             Facet.STORED_COOKIES,
+            Facet.HEADER_LIMITS,
         }
     )
     fix_hints: Mapping[str, str] = FIX_HINTS

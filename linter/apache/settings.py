@@ -2,7 +2,7 @@
 
 Each is computed from the sections httpd merges for the request the scope
 stands for (:func:`authlint.apache.scopes.merge_chain`), once, on first use.
-Apache provides the CORS, forwarding, authentication and cache facets so far; the
+Apache provides the CORS, forwarding, authentication, cache and header limits facets so far; the
 members of the facets it does not provide give the protocol's neutral values
 (nothing cached or limited), which no rule that runs on Apache reads.
 """
@@ -16,7 +16,9 @@ from authlint.apache import cache as _cache
 from authlint.apache import cors as _cors
 from authlint.apache import forwarding as _forwarding
 from authlint.apache import headers as _headers
+from authlint.apache import limits as _limits
 from authlint.apache import regex
+from authlint.apache import vhosts as _vhosts
 from authlint.apache.scopes import HTACCESS, host_of, merge_chain, route_sections
 from authlint.memo import memoized
 from authlint.model import evidence
@@ -46,10 +48,6 @@ if TYPE_CHECKING:
         RequestHeaders,
     )
     from authlint.model.tree import Node
-
-# httpd's DEFAULT_LIMIT_REQUEST_FIELDSIZE, and its answer to a longer line.
-_FIELD_SIZE = 8190
-_FIELD_REFUSAL = "400 Bad Request (Size of a request header field exceeds server limit)"
 
 
 class ApacheSettings:
@@ -213,13 +211,14 @@ class ApacheSettings:
     def cache(self) -> CachePolicy | None:
         return _cache.cache(self)
 
-    # Header limits (not provided yet)
+    # Header limits
 
-    @property
+    @memoized
     def header_limits(self) -> HeaderLimits:
-        return HeaderLimits(
-            Setting(None, None, known=False), _FIELD_SIZE, _FIELD_REFUSAL, Setting(None)
-        )
+        host = host_of(self.scope)
+        if host is not self.scope:
+            return host.settings.header_limits
+        return _limits.header_limits(self.scope)
 
     @property
     def refused_buffers(self) -> tuple[RefusedBuffers, ...]:
@@ -229,9 +228,14 @@ class ApacheSettings:
     def ignored_limits(self) -> tuple[IgnoredLimit, ...]:
         return ()
 
-    @property
+    @memoized
     def partly_applied_limits(self) -> tuple[PartlyAppliedLimit, ...]:
-        return ()
+        return _limits.partly_applied_limits(self.scope)
+
+    @memoized
+    def address_groups(self) -> dict[Scope, tuple[_vhosts.AddressGroup, ...]] | None:
+        """At the main server: the addresses of its virtual hosts, each with its default."""
+        return _vhosts.address_groups(self.scope)
 
     @property
     def auth_answer_credentials(self) -> tuple[Node, ...]:

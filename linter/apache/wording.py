@@ -20,6 +20,14 @@ FIX_HINTS: Final = {
         "List the outer users in the inner `AuthUserFile` too (or use one file), or keep the "
         "narrower file and say so in a comment."
     ),
+    "AL501": (
+        "Set `LimitRequestFieldSize 16384` (or larger, in plain bytes: `16k` reads as 16) in the "
+        "main server, or in the default (first) virtual host of the address."
+    ),
+    "AL505": (
+        "Set the limit in the main server, so that every virtual host has it, or the same limit "
+        "in the default (first) virtual host of the address too."
+    ),
     "AL306": (
         "Keep `OPTIONS` out of the check: put the `Require` lines in `<LimitExcept OPTIONS>`, "
         "or answer preflights before authentication."
@@ -44,4 +52,6 @@ REFERENCES: Final = {
     "AL202": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#authmerging",
     "AL409": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cachequickhandler",
     "AL410": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cacheignoreheaders",
+    "AL501": "https://httpd.apache.org/docs/2.4/mod/core.html#limitrequestfieldsize",
+    "AL505": "https://httpd.apache.org/docs/2.4/vhosts/details.html",
 }

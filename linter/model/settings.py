@@ -39,7 +39,13 @@ class Facet(str, Enum):
     RESPONSE_HEADERS = "response-headers"
     CORS = "cors"
     CACHE = "cache"
+    # The request header limits, and the servers whose limits read a request.
     HEADER_LIMITS = "header-limits"
+    # The buffers for an upstream's response headers, and the checks the server
+    # makes of them as it loads.
+    UPSTREAM_BUFFERS = "upstream-buffers"
+    # Header limits the server ignores, with its own warning.
+    IGNORED_LIMITS = "ignored-limits"
     # An inner level's header list replaces the outer one instead of adding to it
     # (nginx's `proxy_set_header`, `add_header`); httpd's mod_headers merges them.
     REPLACED_LISTS = "replaced-lists"

@@ -64,7 +64,7 @@ class AuthAnswerBufferTooSmall(Rule):
     fix = "Raise the auth location's buffer for its upstream's response headers to 16k."
     reference_url = None
     tags = ("buffers", "auth", "nginx")
-    needs = frozenset({Facet.HEADER_LIMITS, Facet.AUTHENTICATION, Facet.ROUTING})
+    needs = frozenset({Facet.UPSTREAM_BUFFERS, Facet.AUTHENTICATION, Facet.ROUTING})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         for scope in workspace.scopes():

@@ -60,7 +60,7 @@ class BuffersRefused(Rule):
     fix = "Set the buffer sizes together, so that the server's own checks of them pass."
     reference_url = None
     tags = ("buffers", "nginx")
-    needs = frozenset({Facet.HEADER_LIMITS})
+    needs = frozenset({Facet.UPSTREAM_BUFFERS})
     config_test = True
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

@@ -36,6 +36,16 @@ class LimitOnNamedServer(Rule):
     server SNI names reads the request from the start, so this applies to
     plain HTTP only.
 
+    On Apache httpd it finds `LimitRequestFieldSize`, `LimitRequestLine` and
+    `LimitRequestFields` in a `<VirtualHost>` that is not the first host of
+    an address it is matched on (`*:80`, `_default_:80`, `0.0.0.0:80` and
+    `[::]:80` are one address; `10.0.0.5:80` is matched apart, before the
+    wildcard), where they differ from that default's, with the server's
+    `Listen` read. httpd reads the request line and every header line under
+    the default host's limits before `Host` is known, over TLS too: the named
+    host's own are never applied, a larger one does not help and a smaller
+    one protects nothing.
+
     ## Example
     ```nginx
     http {
@@ -86,9 +96,12 @@ class LimitOnNamedServer(Rule):
         hosts = (scope for scope in workspace.scopes() if scope.role is ScopeRole.HOST)
         for server in hosts:
             for limit in server.settings.partly_applied_limits:
+                default = limit.decided_by
+                # Two hosts may read alike (Apache's `VirtualHost *:80`): the line tells them apart.
+                at = f" ({default.node.where})" if default.node is not None else ""
                 yield self.finding(
                     limit.origin,
                     f"{server_name(server.format)} does not fully apply this limit at "
-                    f"`{server.label}`: `{limit.decided_by.label}` is the default server of "
+                    f"`{server.label}`: `{default.label}`{at} is the default server of "
                     f"`{limit.listen}`, and {limit.in_effect}; {limit.applies}",
                 )

@@ -53,7 +53,7 @@ class ObsoleteHttp2Limit(Rule):
     fix = "Remove the ignored setting and size the request header buffers instead."
     reference_url = None
     tags = ("buffers", "http2", "nginx")
-    needs = frozenset({Facet.HEADER_LIMITS})
+    needs = frozenset({Facet.IGNORED_LIMITS})
     config_test = True
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:

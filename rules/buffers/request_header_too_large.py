@@ -45,6 +45,14 @@ class RequestHeaderTooLarge(Rule):
     others can. The limit applies per server: nginx takes the buffers of the
     server the `Host` header selects.
 
+    On Apache httpd it reads `LimitRequestFieldSize` (default 8190; a header
+    line passes at one byte past it, 8193 bytes with its line ending), the
+    main server's where a virtual host sets none, read as httpd reads the
+    number: `16k` is 16 bytes. httpd reads a request under the limits of the
+    default (first) virtual host of the address the connection reached,
+    before it knows `Host`, so a named host is held to that host's limit;
+    longer lines get `400 Bad Request` (`431` over HTTP/2).
+
     ## Example
     With `largest-request-header = "16k"`:
     ```nginx
