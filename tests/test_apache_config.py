@@ -309,7 +309,7 @@ def test_a_directive_whose_module_is_not_loaded_is_refused(tmp_path: Path) -> No
         {
             "httpd.conf": _load_lines("mpm_event", "authz_core")
             + "Header set X-A 1\n<IfModule headers_module>\nHeader set X-B 1\n</IfModule>\n"
-            "Require all granted\nSomeThirdPartyDirective on\n",
+            "<Directory /x>\nRequire all granted\n</Directory>\nSomeThirdPartyDirective on\n",
         },
     )
     (_config,), problems = _load(tmp_path)
@@ -327,7 +327,7 @@ def test_a_directive_whose_module_is_not_loaded_is_refused(tmp_path: Path) -> No
         ("<Macro M>\n</Macro>\nUse Missing a\n", "macro 'Missing' undefined"),
         ("<Macro M>\n</Macro>\nUndefMacro N\n", "cannot remove undefined macro 'N'"),
         ("<Macro M $a>\nHeader set X $a\n</Macro>\nUse M\n", "used with 0 arguments instead of 1"),
-        ("<Macro M $a>\nUse M $a\n</Macro>\nUse M x\n", "used recursively"),
+        ("<Macro M $a>\nUse M $a\n</Macro>\nUse M x\n", "recursive use of macro 'm'"),
         ("<Macro M $a>\n<Location $a>\n</Macro>\nUse M /x\n", "was not closed"),
         ('<IfModule headers_module>\nError "stop"\n</IfModule>\n', "Error: stop"),
         ("<Macro M $a $a>\n</Macro>\n", "argument name conflict"),

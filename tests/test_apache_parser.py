@@ -118,13 +118,22 @@ def test_if_keeps_its_expression_whole_and_else_takes_none() -> None:
         ('<If "true">\n</If>\n<Else foo>\n</Else>\n', 3),
         ('<Location /a>\n<If "true">\n</If>\n</Location>\n<Else>\n</Else>\n', 5),
         ("\ufeffHeader set A b\n", 1),
-        ('Header set A b\nError "stop"\n', 2),
     ],
 )
 def test_what_httpd_refuses_is_an_error_at_its_line(text: str, line: int) -> None:
     source, errors = parsed(text)
     assert [number for number, _ in errors] == [line]
     assert source.nodes is None
+
+
+def test_reading_stops_at_an_unconditional_error() -> None:
+    """httpd reads nothing after it, and executes what came before it first (a ``Use``
+    that fails): the expansion reports it in its place (tests/test_apache_config.py)."""
+    source, errors = parsed('Header set A b\n<Location /a>\nError "stop"\n</Files>\n')
+    assert errors == []
+    assert [node.name for node in source.nodes or []] == ["Header", "Location"]
+    (location,) = (source.nodes or [])[1:]
+    assert [node.name for node in location.children or []] == ["Error"]
 
 
 @pytest.mark.parametrize(
