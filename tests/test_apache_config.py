@@ -320,6 +320,59 @@ def test_a_directive_whose_module_is_not_loaded_is_refused(tmp_path: Path) -> No
     assert "mod_headers.c" in problems[0].message
 
 
+def test_a_directive_where_httpd_does_not_take_it_is_refused(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "httpd.conf": _load_lines("mpm_event", "authn_core", "authz_core", "cache")
+            + "<VirtualHost *:80>\nAuthType Basic\n<Location /a>\n"
+            "CacheIgnoreHeaders Set-Cookie\n<IfDefine PER_PATH>\nKeepAlive Off\n</IfDefine>\n"
+            "</Location>\n<Directory /x>\nInclude snippets/path.conf\n</Directory>\n"
+            "</VirtualHost>\n",
+            "snippets/path.conf": "AuthType Basic\nKeepAlive Off\n",
+            "lone/snippet.conf": "AuthType Basic\nRequire valid-user\n",
+            "site/.htaccess": "ServerName example.com\n",
+        },
+    )
+    _, problems = _load(tmp_path)
+    found = sorted(
+        (problem.kind, problem.span.path, problem.span.line, problem.message)
+        for problem in problems
+    )
+    # Under a condition authlint cannot decide, KeepAlive may never be read; a snippet
+    # read alone may be included in a <Directory>; an .htaccess is AL008's to judge
+    # (load_files places it).
+    assert found == [
+        (ProblemKind.PARSE_ERROR, "httpd.conf", 6, "AuthType not allowed in <VirtualHost> context"),
+        (
+            ProblemKind.PARSE_ERROR,
+            "httpd.conf",
+            8,
+            "CacheIgnoreHeaders not allowed in <Location> context",
+        ),
+        (
+            ProblemKind.PARSE_ERROR,
+            "snippets/path.conf",
+            2,
+            "KeepAlive not allowed in <Directory> context",
+        ),
+    ]
+
+
+def test_a_directive_of_a_module_not_loaded_is_refused_once(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "httpd.conf": _load_lines("mpm_event")
+            + "<Location /a>\nCacheIgnoreHeaders X\n</Location>\n"
+        },
+    )
+    _, problems = _load(tmp_path)
+    assert [problem.message.split(",")[0] for problem in problems] == [
+        "Invalid command 'CacheIgnoreHeaders'"
+    ]
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [

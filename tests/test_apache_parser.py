@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from authlint.apache.parser import ApacheNode, parse_text, split_words
+from authlint.apache.parser import ApacheNode, parse_text, split_words, substituted_line
 from authlint.model.source import SourceFile
 from authlint.model.tree import Node
 
@@ -134,6 +134,48 @@ def test_reading_stops_at_an_unconditional_error() -> None:
     assert [node.name for node in source.nodes or []] == ["Header", "Location"]
     (location,) = (source.nodes or [])[1:]
     assert [node.name for node in location.children or []] == ["Error"]
+
+
+def test_a_macro_that_opens_a_section_another_closes_is_read_in_place() -> None:
+    """mod_macro reads a Use's lines in place of it: a section may open in one macro and
+    close in another (the differential test holds httpd to it)."""
+    source, errors = parsed(
+        "<Macro Open $path>\n<Location $path>\n</Macro>\n<Macro Close>\n</Location>\n</Macro>\n"
+        "Use Open /a\nHeader set X-A a\nUse Close\nUse Close\n"
+    )
+    assert errors == [
+        (
+            10,
+            "line 1 of macro 'close' (defined on line 4 of \"site.conf\"): </Location> without "
+            "matching <Location> section",
+        )
+    ]
+    assert [(node.name, node.args, node.line) for node in source.partial_nodes[2:]] == [
+        ("Location", ["/a"], 2)
+    ]
+    (location,) = source.partial_nodes[2:]
+    assert [(node.name, node.line) for node in location.children or []] == [("Header", 8)]
+
+
+@pytest.mark.parametrize(
+    ("text", "parameters", "values", "substituted"),
+    [
+        # From the left; where two parameters start at once, the longer.
+        ("<$directive $dir>", ["$dir", "$directive"], ["/x", "Directory"], "<Directory /x>"),
+        # A value is not searched again.
+        ("Header set $a $b", ["$a", "$b"], ["$b", "v"], "Header set $b v"),
+        # An @ parameter's value is quoted, its quotes and backslashes escaped.
+        ("Header set X @v", ["@v"], ['a "b"'], 'Header set X "a \\"b\\""'),
+        # A line that outgrows mod_macro's buffer (8 KiB, its newline included): the
+        # edge measured on apache2.
+        ("Header set X-A $a", ["$a"], ["y" * 8176], None),
+        ("Header set X-A $a", ["$a"], ["y" * 8175], "Header set X-A " + "y" * 8175),
+    ],
+)
+def test_a_macro_line_is_substituted_as_mod_macro_substitutes_it(
+    text: str, parameters: list[str], values: list[str], substituted: str | None
+) -> None:
+    assert substituted_line(text, parameters, values) == substituted
 
 
 @pytest.mark.parametrize(
