@@ -19,7 +19,12 @@ continued line) and its enclosing sections, in order. httpd leaves out what
 it executes while reading (``LoadModule``, ``Define``...) and reads the
 inside of a conditional section (``<IfModule>``...) in its place, or not at
 all: authlint reads both answers, so a node inside a condition may be
-missing from the dump.
+missing from the dump; a macro's lines are in authlint's tree of the file
+only where it reads them in place (sections open or close across them).
+Where httpd refuses the file, authlint reads the same wrapper whole (macros
+used, includes, the context each directive is executed in), and its first
+refusal must be httpd's: the read-time ones first, then those of the tree's
+execution, as httpd orders them.
 """
 
 from __future__ import annotations
