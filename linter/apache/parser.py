@@ -384,15 +384,13 @@ class _Parse:
         parameters, values = macro.args[1:], args[1:]
         if len(parameters) != len(values) or any(used is macro for used, _ in self.splicing):
             return None
-        texts = [substituted_line(text.text, parameters, values) for text in lines]
-        if any(text is None for text in texts):
-            return None
+        spliced: list[_Line] = []
+        for read in lines:
+            text = substituted_line(read.text, parameters, values)
+            if text is None:
+                return None  # the expansion says which line outgrows mod_macro's buffer
+            spliced.append(_Line(text, read.first, read.last, text))
         body = _Parse(SourceFile(self.source.path, self.source.abspath, self.source.format))
-        spliced = [
-            _Line(text, read.first, read.last, text)
-            for text, read in zip(texts, lines, strict=True)
-            if text is not None
-        ]
         # Balanced: refused nowhere, and what it opens closed (unless an Error ends it).
         completed = all(body.line(read) for read in spliced)
         if not body.errors and not (completed and body.stack):
