@@ -397,6 +397,28 @@ def test_what_httpd_refuses_in_macros_and_conditions_is_reported(
     assert message in problems[0].message
 
 
+def test_macros_of_another_file_that_open_and_close_across_uses_are_not_refused(
+    tmp_path: Path,
+) -> None:
+    """httpd reads a Use's lines in place (accepted: tests/test_apache_httpd.py); the
+    parser does so for its own file's macros only, so these stay unread, not refused."""
+    _write(
+        tmp_path,
+        {
+            "httpd.conf": _load_lines("mpm_event", "headers", "macro")
+            + "Include macros.conf\nUse Open /a\nHeader set X-A a\nUse Close\n",
+            "macros.conf": "<Macro Open $path>\n<Location $path>\n</Macro>\n"
+            "<Macro Close>\n</Location>\n</Macro>\n",
+        },
+    )
+    (config,), problems = _load(tmp_path)
+    assert not problems
+    assert [(node.key, node.args) for node in config.unread] == [
+        ("use", ["Open", "/a"]),
+        ("use", ["Close"]),
+    ]
+
+
 def test_an_include_fanning_out_stops_at_the_budget(tmp_path: Path) -> None:
     files = {"httpd.conf": "Include level0.conf\n"}
     for level in range(22):

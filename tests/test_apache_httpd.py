@@ -141,6 +141,10 @@ TRICKY: dict[str, tuple[bytes, int | None]] = {
         b"<Macro Close>\n</Location>\n</Macro>\n<Location /a>\nUse Close\n</Location>\n",
         6,
     ),
+    "macro_opens_a_section_none_closes.conf": (
+        b"<Macro Open $a>\n<Location $a>\n</Macro>\nUse Open /x\nHeader set X-A a\n",
+        4,
+    ),
     "macro_line_too_long_once_substituted.conf": (
         b"<Macro Long $a>\nHeader set X-Long "
         + b"$a" * 200

@@ -412,6 +412,12 @@ class Expansion:
             )
             return
         body, error = _macro_body(macro, parameters, values)
+        if body is None:
+            # Its sections open or close across Uses (httpd reads its lines in place): a
+            # macro of another file, which the parser could not read in place, so what
+            # it sets, and where, is unknown.
+            self._unread(node, out)
+            return
         if error is not None:
             self._refuse(
                 node,
@@ -625,9 +631,10 @@ def _logical_text(node: ApacheNode) -> str:
 
 def _macro_body(
     macro: ApacheNode, parameters: list[str], values: list[str]
-) -> tuple[list[Node], str | None]:
+) -> tuple[list[Node] | None, str | None]:
     """A macro's lines with its parameters replaced, read as a file's lines, at the lines of
-    the file that holds them; or why httpd refuses them."""
+    the file that holds them; or why httpd refuses them; ``None`` (no reason) when its
+    sections open or close outside it."""
     assert macro.children is not None
     if not macro.children:
         return [], None
@@ -646,6 +653,8 @@ def _macro_body(
     # Read in a stand-in file, then given to the file that holds the text.
     stand_in = SourceFile(macro.file.path, macro.file.abspath, macro.file.format)
     errors = parse_text("\n" * (first - 1) + "\n".join(lines) + "\n", stand_in)
+    if errors and errors[0].nesting:
+        return None, None
     if errors or stand_in.nodes is None:
         return [], errors[0].message if errors else "unreadable"
     _rehome(stand_in.nodes, macro.file)

@@ -125,11 +125,13 @@ _OPEN_IF = frozenset({"if", "elseif"})
 
 @dataclass(frozen=True, slots=True)
 class ParseError:
-    """Why httpd refuses a file, at the line httpd names."""
+    """Why httpd refuses a file, at the line httpd names; ``nesting``: a section closed by
+    no tag or a tag that closes none (which another macro's lines may make right)."""
 
     line: int
     message: str
     fix: str | None = None
+    nesting: bool = False
 
 
 class ApacheNode(Node):
@@ -319,6 +321,8 @@ class _Parse:
         self.macros: dict[str, tuple[ApacheNode, list[_Line]]] = {}
         self.macro_lines: list[_Line] = []
         self.splicing: list[tuple[ApacheNode, _Line]] = []
+        # The sections a macro's lines opened, by id, with the lines read for them then.
+        self.opened_in: dict[int, list[tuple[ApacheNode, _Line]]] = {}
 
     def siblings(self) -> list[Node]:
         if self.stack:
@@ -361,12 +365,12 @@ class _Parse:
                 return id(section)
         return 0
 
-    def fail(self, line: int, message: str, fix: str | None = None) -> bool:
+    def fail(self, line: int, message: str, fix: str | None = None, nesting: bool = False) -> bool:
         if self.splicing:
             # httpd names the Use that reads a macro's line, and the line in the macro.
             macro = self.splicing[-1][0]
             line, message = self.splicing[0][1].last, in_macro(macro, line, message)
-        self.errors.append(ParseError(line, message, fix))
+        self.errors.append(ParseError(line, message, fix, nesting))
         return False
 
     def splice(self, args: list[str], line: _Line) -> bool | None:
@@ -445,6 +449,8 @@ class _Parse:
             self.macro_lines = []
         else:
             self.stack.append(node)
+            if self.splicing:
+                self.opened_in[id(node)] = list(self.splicing)
         return True
 
     def macro_line(self, text: str, line: _Line) -> bool:
@@ -481,7 +487,9 @@ class _Parse:
         if self.used_macro and (not self.stack or name.lower() != self.stack[-1].key):
             return True
         if not self.stack:
-            return self.fail(line.last, f"</{name}> without matching <{name}> section")
+            return self.fail(
+                line.last, f"</{name}> without matching <{name}> section", nesting=True
+            )
         current = self.stack[-1]
         if name.lower() != current.key and current.key in CONDITIONS:
             # httpd reads a condition that holds as if it were not there: the
@@ -491,6 +499,7 @@ class _Parse:
                 f"</{name}> without matching <{name}> section",
                 f"Close <{_spelled(current.name)}> (line {current.line}) with "
                 f"`</{_spelled(current.name)}>` first.",
+                nesting=True,
             )
         if name.lower() != current.key:
             spelled = _spelled(current.name)
@@ -498,6 +507,7 @@ class _Parse:
                 line.last,
                 f"Expected </{spelled}> but saw </{name}>",
                 f"Close <{spelled}> (line {current.line}) with `</{spelled}>`.",
+                nesting=True,
             )
         self.stack.pop()
         return True
@@ -535,10 +545,13 @@ def parse_text(text: str, source: SourceFile) -> list[ParseError]:
             )
         elif state.stack and state.stack[0].key not in CONDITIONS and not state.used_macro:
             opened = state.stack[0]
+            # httpd names the Use whose macro opened it.
+            state.splicing = state.opened_in.get(id(opened), [])
             state.fail(
                 opened.httpd_line,
                 f"<{_spelled(opened.name)}> was not closed.",
                 f"Close it with `</{_spelled(opened.name)}>`.",
+                nesting=True,
             )
     if state.errors:
         source.partial_nodes = state.top
