@@ -19,7 +19,12 @@ continued line) and its enclosing sections, in order. httpd leaves out what
 it executes while reading (``LoadModule``, ``Define``...) and reads the
 inside of a conditional section (``<IfModule>``...) in its place, or not at
 all: authlint reads both answers, so a node inside a condition may be
-missing from the dump.
+missing from the dump; a macro's lines are in authlint's tree of the file
+only where it reads them in place (sections open or close across them).
+Where httpd refuses the file, authlint reads the same wrapper whole (macros
+used, includes, the context each directive is executed in), and its first
+refusal must be httpd's: the read-time ones first, then those of the tree's
+execution, as httpd orders them.
 """
 
 from __future__ import annotations
@@ -33,9 +38,12 @@ from functools import cache
 from pathlib import Path
 
 from authlint.apache.dump import read_dump
+from authlint.apache.loader import ApacheLoader
 from authlint.apache.parser import CONDITIONS, ApacheNode, parse_text, split_words
+from authlint.formats import IncludeOptions
 from authlint.model.source import SourceFile
 from authlint.model.tree import Node
+from authlint.model.workspace import ProblemKind, Workspace
 
 APACHE2 = shutil.which("apache2") or "/usr/sbin/apache2"
 MODULES = Path("/usr/lib/apache2/modules")
@@ -139,12 +147,14 @@ def is_htaccess(path: Path) -> bool:
 class HttpdReading:
     """What httpd made of a file: its directives, or the line and message of its refusal.
 
-    ``stand_ins`` are the lines whose directive was neutralised.
+    ``stand_ins`` are the lines whose directive was neutralised; ``from_macros`` the
+    entries read from a macro's lines.
     """
 
     entries: list[tuple[tuple[str, ...], str, list[str], int]]
     refused: tuple[int, str] | None
     stand_ins: frozenset[int]
+    from_macros: frozenset[int] = frozenset()
 
 
 def _nodes(source: SourceFile) -> list[Node]:
@@ -170,6 +180,9 @@ def _neutralised(text: str, nodes: list[ApacheNode]) -> tuple[str, frozenset[int
     for node in nodes:
         if node.children is not None or (node.key in known and node.key not in _MACHINE):
             continue
+        if node.key.startswith("<"):
+            # A macro's line, kept as text: its section may be named by a parameter.
+            continue
         line = lines[node.line - 1]
         found = line.lower().find(node.key)
         if found >= 0 and node.args:
@@ -179,6 +192,7 @@ def _neutralised(text: str, nodes: list[ApacheNode]) -> tuple[str, frozenset[int
 
 
 _LINE = re.compile(r"^\s*#\s*(\d+):\s*$")
+_MACRO_FILE = re.compile(r"""^macro '[^']*' \(defined on line (\d+) of "([^"]+)"\) used on""")
 
 
 # A fixture's marker (`  # [AL301]`) at a line's end: httpd would read it as words.
@@ -204,27 +218,44 @@ def _dumped(config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 def httpd_reading(path: Path) -> HttpdReading:
     """Run httpd on a wrapped copy of ``path`` (a fixture's markers left out)."""
+    with tempfile.TemporaryDirectory() as folder:
+        return wrapped_reading(path, Path(folder))[0]
+
+
+def wrapped_reading(path: Path, root: Path) -> tuple[HttpdReading, Path]:
+    """httpd's reading of ``path`` wrapped in ``root``, and the wrapper's config."""
     data = path.read_bytes()
     if MARKER.search(data.decode("utf-8", errors="replace")):
         data = without_markers(data.decode("utf-8", errors="replace")).encode()
     text = data.decode("utf-8", errors="replace")
     source = SourceFile(path.name, path, "apache")
     parse_text(text, source)
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        copy = root / "site.conf"
-        neutral, stand_ins = _neutralised(text, _walk(_nodes(source)))
-        # The copy keeps the file's own bytes where nothing was renamed.
-        copy.write_bytes(data if not stand_ins else neutral.encode("utf-8", errors="replace"))
-        if is_htaccess(path):
-            body = f"<Directory {root}>\nAllowOverride All\nInclude {copy}\n</Directory>\n"
-        else:
-            body = f"Include {copy}\n"
-        config = root / "httpd.conf"
-        config.write_text(server_config(root) + body)
-        result = _dumped(config, _ENVIRONMENT)
-        depth = 1 if is_htaccess(path) else 0
-        return _read_dump(result, str(copy), depth, stand_ins)
+    copy = root / "site.conf"
+    neutral, stand_ins = _neutralised(text, _walk(_nodes(source)))
+    # The copy keeps the file's own bytes where nothing was renamed.
+    copy.write_bytes(data if not stand_ins else neutral.encode("utf-8", errors="replace"))
+    if is_htaccess(path):
+        body = f"<Directory {root}>\nAllowOverride All\nInclude {copy}\n</Directory>\n"
+    else:
+        body = f"Include {copy}\n"
+    config = root / "httpd.conf"
+    config.write_text(server_config(root) + body)
+    result = _dumped(config, _ENVIRONMENT)
+    depth = 1 if is_htaccess(path) else 0
+    return _read_dump(result, str(copy), depth, stand_ins), config
+
+
+def authlint_refusals(config: Path) -> list[tuple[int, str]]:
+    """What authlint refuses, line and message, in the file the wrapper ``config`` includes
+    (``site.conf`` beside it), reading the whole configuration as httpd reads it."""
+    workspace = Workspace()
+    root = config.parent
+    ApacheLoader(workspace, root, root, IncludeOptions()).load([config])
+    return [
+        (problem.span.line, problem.message)
+        for problem in workspace.problems
+        if problem.kind is ProblemKind.PARSE_ERROR and problem.span.path == "site.conf"
+    ]
 
 
 def _read_dump(
@@ -237,21 +268,31 @@ def _read_dump(
         found = re.search(rf"Syntax error on line (\d+) of {re.escape(copy)}:\s*(.*)", err)
         if found:
             return HttpdReading([], (int(found.group(1)), found.group(2).strip()), stand_ins)
+        # What a macro holds is refused where the outermost Use reads it.
+        uses = list(re.finditer(rf'used on line (\d+) of "{re.escape(copy)}"+:\s*', err))
+        if uses:
+            return HttpdReading([], (int(uses[-1].group(1)), err[uses[-1].end() :]), stand_ins)
         located = re.search(re.escape(copy) + r":(\d+): (.*)", err)
         if located:
             return HttpdReading([], (int(located.group(1)), located.group(2)), stand_ins)
         return HttpdReading([], (0, err.strip()), stand_ins)
     entries: list[tuple[tuple[str, ...], str, list[str], int]] = []
-    in_copy = False
-    line = 0
+    in_copy = in_macro = False
+    from_macros: set[int] = set()
+    line = offset = 0
     stack: list[str] = []
     for raw in out.splitlines():
         if raw.startswith("# In file:"):
-            in_copy = raw.split(":", 1)[1].strip() == copy
+            name = raw.split(":", 1)[1].strip()
+            # A macro's lines are numbered from its <Macro> line in the file.
+            macro = _MACRO_FILE.match(name)
+            in_copy = name == copy or (macro is not None and macro.group(2) == copy)
+            in_macro = macro is not None
+            offset = int(macro.group(1)) if macro else 0
             continue
         number = _LINE.match(raw)
         if number:
-            line = int(number.group(1))
+            line = int(number.group(1)) + offset
             continue
         stripped = raw.strip()
         if stripped.startswith("</"):
@@ -271,10 +312,12 @@ def _read_dump(
         if key in ("if", "elseif") and len(args) != 1:
             args = [rest.strip()]
         if in_copy:
+            if in_macro:
+                from_macros.add(len(entries))
             entries.append((tuple(stack[depth:]), key, args, line))
         if section:
             stack.append(key)
-    return HttpdReading(entries, None, stand_ins)
+    return HttpdReading(entries, None, stand_ins, frozenset(from_macros))
 
 
 def authlint_entries(
@@ -296,22 +339,30 @@ def authlint_entries(
 
 
 def differences(path: Path) -> tuple[HttpdReading, list[str]]:
-    """httpd's reading of ``path`` and how authlint's differs from it (empty: they agree)."""
-    reading = httpd_reading(path)
+    """httpd's reading of ``path`` and how authlint's differs from it (empty: they agree):
+    its tree, and what the whole configuration it is read in refuses first."""
+    with tempfile.TemporaryDirectory() as folder:
+        reading, config = wrapped_reading(path, Path(folder))
+        refusals = authlint_refusals(config)
     source = SourceFile(path.name, path, "apache")
     errors = parse_text(
         without_markers(path.read_bytes().decode("utf-8", errors="replace")), source
     )
     if reading.refused is not None:
         line, message = reading.refused
-        if any(node.key == "use" for node in _walk(_nodes(source))):
-            # What a macro holds is read where it is used (issue 12, point 3).
-            return reading, []
-        if not errors and syntax_refusal(message):
-            return reading, [f"httpd refuses line {line} ({message}); authlint parses it"]
-        if errors and errors[0].line != line and syntax_refusal(message):
-            return reading, [f"httpd refuses line {line}, authlint line {errors[0].line}"]
+        if not refusals:
+            return reading, _unmodelled(
+                message, f"httpd refuses line {line} ({message}); authlint parses it"
+            )
+        ours, said = first_refusal(refusals)
+        modelled = syntax_refusal(message) or message.strip() in said
+        if ours != line and (modelled or ours < line):
+            return reading, [
+                f"httpd refuses line {line} ({message}), authlint line {ours} ({said})"
+            ]
         return reading, []
+    if refusals:
+        return reading, [f"httpd accepts it; authlint refuses: {refusals[0]}"]
     if errors:
         return reading, [f"httpd accepts it; authlint: line {errors[0].line} {errors[0].message}"]
     ours = authlint_entries(source.nodes or [])
@@ -319,6 +370,10 @@ def differences(path: Path) -> tuple[HttpdReading, list[str]]:
     problems: list[str] = []
     index = 0
     for parents, key, args, line, conditional in ours:
+        # What a macro holds is read where it is used: authlint's tree of the file holds
+        # it only where its sections open or close outside it.
+        while index in reading.from_macros and theirs[index][1:] != (key, args, line):
+            index += 1
         if index < len(theirs):
             t_parents, t_key, t_args, t_line = theirs[index]
             standing_in = line in reading.stand_ins and t_key == STAND_IN.lower()
@@ -334,9 +389,29 @@ def differences(path: Path) -> tuple[HttpdReading, list[str]]:
             expected = theirs[index] if index < len(theirs) else "nothing"
             problems.append(f"line {line}: authlint {parents} {key} {args}; httpd {expected}")
             break
+    while index in reading.from_macros:
+        index += 1
     if not problems and index < len(theirs):
         problems.append(f"httpd has more: {theirs[index]}")
     return reading, problems
+
+
+def _unmodelled(message: str, problem: str) -> list[str]:
+    """``problem`` if httpd refuses for what authlint models (syntax, context), else none: a
+    module's own check of its arguments is not authlint's to repeat."""
+    return [problem] if syntax_refusal(message) or " not allowed " in message else []
+
+
+def _walk_refusal(message: str) -> bool:
+    """Whether httpd refuses when it executes the tree it read (after every read-time
+    refusal, which comes first whatever its line)."""
+    return " not allowed " in message or message.startswith("Invalid command")
+
+
+def first_refusal(refusals: list[tuple[int, str]]) -> tuple[int, str]:
+    """The refusal httpd would name of authlint's: the first read-time one, else the first
+    when the tree is executed."""
+    return min(refusals, key=lambda refusal: (_walk_refusal(refusal[1]), refusal[0]))
 
 
 def syntax_refusal(message: str) -> bool:
@@ -362,6 +437,8 @@ _CONTEXTS = {
     "Allowed in *.conf anywhere": "anywhere",
 }
 _IN_HTACCESS = " and in .htaccess"
+# A directive's line in `apache2 -L` (a description may run over several lines).
+_LISTED = re.compile(r"^(\S+) \((\S+\.c)\)$")
 _SOURCE_NAME = re.compile(rb"(?<=\x00)([a-z_0-9]+\.c)(?=\x00)")
 
 
@@ -373,10 +450,11 @@ def directive_table() -> dict[str, object]:
     directives: dict[str, list[str | None]] = {}
     entry: list[str | None] = []
     for line in listed.splitlines():
-        if not line.startswith("\t"):
-            name, _, module = line.rpartition(" (")
-            entry = [module.rstrip(")"), None, None]
-            directives[name.lower()] = entry
+        named = _LISTED.match(line)
+        if named:
+            # The name as its module spells it: httpd's messages name it so.
+            entry = [named.group(2), None, None, named.group(1)]
+            directives[named.group(1).lower()] = entry
         elif line.startswith("\tAllowed"):
             text = line.strip()
             htaccess = text.endswith(_IN_HTACCESS)

@@ -1245,13 +1245,8 @@ def _named_files(case: Case) -> list[bytes]:
 def _read_as_nginx(path: Path) -> bool:
     """Whether authlint must read a file named on the command line (README: Which files
     are read): by its content, unless YAML; a file that cannot be opened is reported."""
-    from authlint.nginx.detect import (
-        NGINX_NAMES,
-        NGINX_SUFFIXES,
-        SNIFF_BYTES,
-        looks_like_nginx,
-        sniffed_text,
-    )
+    from authlint.nginx.detect import NGINX_NAMES, NGINX_SUFFIXES, looks_like_nginx
+    from authlint.sniff import SNIFF_BYTES, sniffed_text
 
     if path.name in NGINX_NAMES or path.suffix in NGINX_SUFFIXES:
         return True

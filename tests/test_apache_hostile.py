@@ -109,9 +109,9 @@ def test_sections_nested_without_end_are_read_to_a_depth(tmp_path: Path) -> None
 def test_sections_nested_through_includes_are_read_to_a_depth(tmp_path: Path) -> None:
     # Each file is shallow; together they nest 40 x 60 sections deep.
     files = {
-        f"deep/{level:02d}.conf": "<Location /a>\n" * 40
+        f"deep/{level:02d}.conf": "<IfDefine !NOPE>\n" * 40
         + f"Include deep/{level + 1:02d}.conf\n"
-        + "</Location>\n" * 40
+        + "</IfDefine>\n" * 40
         for level in range(60)
     }
     files["deep/60.conf"] = "Header set X a\n"

@@ -14,11 +14,14 @@ from authlint.apache.parser import parse_text, split_words
 from authlint.model.source import SourceFile
 from tests.apache_httpd import (
     APACHE2,
+    authlint_refusals,
     available,
     differences,
+    first_refusal,
     is_htaccess,
     server_config,
     syntax_refusal,
+    wrapped_reading,
 )
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "apache"
@@ -121,6 +124,71 @@ TRICKY: dict[str, tuple[bytes, int | None]] = {
     "error_directive.conf": (b'Header set A b\nError "stop here"\n', 2),
     "error_under_condition.conf": (
         b'<IfModule !headers_module>\nError "no headers"\n</IfModule>\nHeader set A b\n',
+        None,
+    ),
+    # mod_macro reads a macro's lines in place of its Use, in file order.
+    "error_after_a_failing_use.conf": (b'<Macro M>\n</Macro>\nUse N\nError "late"\n', 3),
+    "error_in_a_holding_condition_first.conf": (
+        b'<IfModule headers_module>\nError "first"\n</IfModule>\nError "second"\n',
+        2,
+    ),
+    "macro_sections_split_across_uses.conf": (
+        b"<Macro Open $path>\n<Location $path>\n</Macro>\n<Macro Close>\n</Location>\n</Macro>\n"
+        b"Use Open /a\nHeader set X-A a\nUse Close\n",
+        None,
+    ),
+    "macro_closes_a_section_opened_outside.conf": (
+        b"<Macro Close>\n</Location>\n</Macro>\n<Location /a>\nUse Close\n</Location>\n",
+        6,
+    ),
+    "macro_opens_a_section_none_closes.conf": (
+        b"<Macro Open $a>\n<Location $a>\n</Macro>\nUse Open /x\nHeader set X-A a\n",
+        4,
+    ),
+    "macro_line_too_long_once_substituted.conf": (
+        b"<Macro Long $a>\nHeader set X-Long "
+        + b"$a" * 200
+        + b"\n</Macro>\nUse Long "
+        + b"x" * 60
+        + b"\n",
+        4,
+    ),
+    "macro_in_a_section_it_may_not_be_in.conf": (
+        b"<Macro Dir $d>\n<Directory $d>\n</Directory>\n</Macro>\n<Directory /x>\nUse Dir /y\n"
+        b"</Directory>\n",
+        6,
+    ),
+    "macro_recursion_under_a_condition.conf": (
+        b"<Macro A>\n<IfDefine NOT_DEFINED>\nUse A\n</IfDefine>\nHeader set X-A a\n</Macro>\n"
+        b"Use A\nHeader set X-B b\n",
+        None,
+    ),
+    # Where httpd executes a directive (its context in `apache2 -L`).
+    "path_directive_at_the_top.conf": (b"AuthType Basic\n", 1),
+    "path_directive_in_a_virtual_host.conf": (
+        b"<VirtualHost *:80>\nAuthType Basic\n</VirtualHost>\n",
+        2,
+    ),
+    "server_directive_in_a_location.conf": (
+        b"<Location /a>\nHeader set A b\nCacheIgnoreHeaders Set-Cookie\n</Location>\n",
+        3,
+    ),
+    "server_directive_through_a_holding_condition.conf": (
+        b"<Directory /x>\n<IfModule headers_module>\nKeepAlive On\n</IfModule>\n</Directory>\n",
+        3,
+    ),
+    "server_directive_under_an_undecided_condition.conf": (
+        b"<Directory /x>\n<IfDefine NOT_DEFINED>\nKeepAlive On\n</IfDefine>\n</Directory>\n",
+        None,
+    ),
+    "server_directive_in_a_limit.conf": (
+        b"<Directory /x>\n<Limit GET>\nListen 8080\n</Limit>\n</Directory>\n",
+        3,
+    ),
+    "section_in_a_section.conf": (b"<Location /a>\n<Location /b>\n</Location>\n</Location>\n", 2),
+    "read_time_directive_in_a_location.conf": (b"<Location /a>\nDefine X y\n</Location>\n", None),
+    "module_section_reads_its_own_way.conf": (
+        b"<AuthnProviderAlias file users>\nAuthUserFile /x\n</AuthnProviderAlias>\n",
         None,
     ),
 }
@@ -253,3 +321,33 @@ def test_a_syntax_refusal_is_in_httpds_words(data: bytes, tmp_path: Path) -> Non
     line, message = reading.refused
     message = re.sub(r"^\S+:\d+: ", "", message)
     assert [(error.line, error.message) for error in errors] == [(line, message)]
+
+
+# What httpd refuses where it executes a directive, in its words: the section around
+# it as its module spells it; in a macro's lines, at the Use that reads them.
+CONTEXTS = [
+    b"AuthType Basic\n",
+    b"<virtualhost *:80>\nauthtype Basic\n</virtualhost>\n",
+    b"<location /a>\ncacheignoreheaders Set-Cookie\n</location>\n",
+    b"<Directory /x>\n<Directory /y>\n</Directory>\n</Directory>\n",
+    b"<Limit GET>\n</Limit>\n",
+    b"<Proxy *>\nServerName x\n</Proxy>\n",
+    b'<If "true">\nServerAlias x\n</If>\n',
+    b"<Location /a>\n<RequireAll>\nKeepAlive on\n</RequireAll>\n</Location>\n",
+    b"<Files a>\n<Location /b>\n</Location>\n</Files>\n",
+    b"<Macro M>\nServerName x\n</Macro>\n<Location /a>\nUse M\n</Location>\n",
+]
+
+
+@pytest.mark.parametrize("data", CONTEXTS)
+def test_a_context_refusal_is_in_httpds_words(data: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "given.conf"
+    path.write_bytes(data)
+    folder = tmp_path / "wrapped"
+    folder.mkdir()
+    reading, config = wrapped_reading(path, folder)
+    assert reading.refused is not None
+    line, message = reading.refused
+    ours, said = first_refusal(authlint_refusals(config))
+    assert ours == line
+    assert said.endswith(message.strip())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from authlint.apache.parser import ApacheNode, parse_text, split_words
+from authlint.apache.parser import ApacheNode, parse_text, split_words, substituted_line
 from authlint.model.source import SourceFile
 from authlint.model.tree import Node
 
@@ -118,13 +118,64 @@ def test_if_keeps_its_expression_whole_and_else_takes_none() -> None:
         ('<If "true">\n</If>\n<Else foo>\n</Else>\n', 3),
         ('<Location /a>\n<If "true">\n</If>\n</Location>\n<Else>\n</Else>\n', 5),
         ("\ufeffHeader set A b\n", 1),
-        ('Header set A b\nError "stop"\n', 2),
     ],
 )
 def test_what_httpd_refuses_is_an_error_at_its_line(text: str, line: int) -> None:
     source, errors = parsed(text)
     assert [number for number, _ in errors] == [line]
     assert source.nodes is None
+
+
+def test_reading_stops_at_an_unconditional_error() -> None:
+    """httpd reads nothing after it, and executes what came before it first (a ``Use``
+    that fails): the expansion reports it in its place (tests/test_apache_config.py)."""
+    source, errors = parsed('Header set A b\n<Location /a>\nError "stop"\n</Files>\n')
+    assert errors == []
+    assert [node.name for node in source.nodes or []] == ["Header", "Location"]
+    (location,) = (source.nodes or [])[1:]
+    assert [node.name for node in location.children or []] == ["Error"]
+
+
+def test_a_macro_that_opens_a_section_another_closes_is_read_in_place() -> None:
+    """mod_macro reads a Use's lines in place of it: a section may open in one macro and
+    close in another (the differential test holds httpd to it)."""
+    source, errors = parsed(
+        "<Macro Open $path>\n<Location $path>\n</Macro>\n<Macro Close>\n</Location>\n</Macro>\n"
+        "Use Open /a\nHeader set X-A a\nUse Close\nUse Close\n"
+    )
+    assert errors == [
+        (
+            10,
+            "line 1 of macro 'close' (defined on line 4 of \"site.conf\"): </Location> without "
+            "matching <Location> section",
+        )
+    ]
+    assert [(node.name, node.args, node.line) for node in source.partial_nodes[2:]] == [
+        ("Location", ["/a"], 2)
+    ]
+    (location,) = source.partial_nodes[2:]
+    assert [(node.name, node.line) for node in location.children or []] == [("Header", 8)]
+
+
+@pytest.mark.parametrize(
+    ("text", "parameters", "values", "substituted"),
+    [
+        # From the left; where two parameters start at once, the longer.
+        ("<$directive $dir>", ["$dir", "$directive"], ["/x", "Directory"], "<Directory /x>"),
+        # A value is not searched again.
+        ("Header set $a $b", ["$a", "$b"], ["$b", "v"], "Header set $b v"),
+        # An @ parameter's value is quoted, its quotes and backslashes escaped.
+        ("Header set X @v", ["@v"], ['a "b"'], 'Header set X "a \\"b\\""'),
+        # A line that outgrows mod_macro's buffer (8 KiB, its newline included): the
+        # edge measured on apache2.
+        ("Header set X-A $a", ["$a"], ["y" * 8176], None),
+        ("Header set X-A $a", ["$a"], ["y" * 8175], "Header set X-A " + "y" * 8175),
+    ],
+)
+def test_a_macro_line_is_substituted_as_mod_macro_substitutes_it(
+    text: str, parameters: list[str], values: list[str], substituted: str | None
+) -> None:
+    assert substituted_line(text, parameters, values) == substituted
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from authlint.apache.modules import LoadedModules, directive
-from authlint.apache.parser import CONDITIONS, MAX_DEPTH, ApacheNode, parse_text, split_words
+from authlint.apache.parser import (
+    CONDITIONS,
+    MAX_DEPTH,
+    ApacheNode,
+    getword_conf,
+    in_macro,
+    parse_text,
+    split_words,
+    substituted_line,
+)
 from authlint.model.source import SourceFile, Span
 
 if TYPE_CHECKING:
@@ -161,12 +170,18 @@ class Expansion:
         self.macro_defined = False
         self.config = ServerConfig(root, [], LoadedModules(), main)
         self._stack: tuple[SourceFile, ...] = (root,)
-        self._using: tuple[str, ...] = ()
+        # The macros being read (innermost last), each with the Use that reads it.
+        self._using: tuple[tuple[ApacheNode, ApacheNode], ...] = ()
+        # An Error that holds stops httpd's reading.
+        self._stopped = False
+        # Where httpd executes what is read here (None: unknown, as at the top of a
+        # file read alone, which may be included anywhere).
+        self._where: _Where | None = _Where("server", None) if main else None
         # How many sections the directive being read is in.
         self._depth = 0
         # Each macro's lines as read for the values it was used with.
         self._bodies: dict[
-            tuple[int, tuple[str, ...]], tuple[ApacheNode, list[Node], str | None]
+            tuple[int, tuple[str, ...]], tuple[ApacheNode, list[Node] | None, str | None]
         ] = {}
 
     def run(self) -> ServerConfig:
@@ -183,6 +198,8 @@ class Expansion:
     ) -> None:
         self.reader.spend(len(nodes))
         for item in nodes:
+            if self._stopped:
+                return
             assert isinstance(item, ApacheNode)
             node = self._substituted(item)
             key = node.key
@@ -191,7 +208,8 @@ class Expansion:
             elif key in _EXECUTED:
                 _EXECUTED[key](self, node, conditions, out)
             else:
-                self._check_module(node, conditions)
+                if self._check_module(node, conditions):
+                    self._check_context(node, conditions)
                 out.append(ConditionalNode(node, conditions) if conditions else node)
 
     def _section(
@@ -201,7 +219,7 @@ class Expansion:
         if key == "macro":
             problem = _macro_definition_problem(node)
             if problem is not None:
-                self.reader.refused(node, problem)
+                self._refuse(node, conditions, problem)
             elif node.args:
                 self.macros[node.args[0].lower()] = node
                 self.macro_defined = True
@@ -224,29 +242,86 @@ class Expansion:
                     inner = conditions if holds else (*conditions, node)
                     self._expand(node.children, inner, out)
                 return
-            self._check_module(node, conditions)
+            outer = self._where
+            if self._check_module(node, conditions) and not self._check_context(node, conditions):
+                self._where = None  # a section httpd refuses is no context to judge in
+            else:
+                self._where = _entered(outer, node)
             copy = CopiedNode(node, children=[])
             assert copy.children is not None
             self._expand(node.children, conditions, copy.children)
+            self._where = outer
             out.append(ConditionalNode(copy, conditions) if conditions else copy)
         finally:
             self._depth -= 1
 
-    def _check_module(self, node: ApacheNode, conditions: tuple[ApacheNode, ...]) -> None:
-        """A directive whose module the configuration does not load: httpd refuses it."""
+    def _check_module(self, node: ApacheNode, conditions: tuple[ApacheNode, ...]) -> bool:
+        """A directive whose module the configuration does not load: httpd refuses it.
+        Whether the module is known to be loaded."""
         key = f"<{node.key}" if node.children is not None else node.key
-        if conditions or self.config.modules.gives(key) is not False:
-            return
+        loaded = self.config.modules.gives(key)
+        if conditions or loaded is not False:
+            return loaded is True
         known = directive(key)
         assert known is not None
         name = f"<{node.name}>" if node.children is not None else node.name
-        self.reader.refused(
+        self._refuse(
             node,
+            conditions,
             f"Invalid command '{name}', perhaps misspelled or defined by a module not included "
             f"in the server configuration: no `LoadModule` of {known.module} precedes it",
             f"Load the module before this line (`LoadModule` or `a2enmod`), or wrap the "
             f"directive in `<IfModule {known.module}>`.",
         )
+        return False
+
+    def _check_context(self, node: ApacheNode, conditions: tuple[ApacheNode, ...]) -> bool:
+        """A directive (of a loaded module) where httpd's table says it may not be written:
+        httpd refuses it when it executes the configuration. Whether it may be."""
+        where = self._where
+        key = f"<{node.key}" if node.children is not None else node.key
+        known = directive(key)
+        if where is None or known is None or known.context in (where.kind, "anywhere"):
+            return True
+        if key in _READ_TIME:
+            return True
+        if where.parent is None:
+            message = f"{known.name} not allowed here"
+        else:
+            parent = directive(f"<{where.parent.key}")
+            spelled = parent.name if parent is not None else f"<{where.parent.name}"
+            message = f"{known.name} not allowed in {spelled}> context"
+        if known.context == "server":
+            fix = (
+                f"Move `{node.name}` out of `<Directory>`, `<Location>`, `<Files>`, `<If>` "
+                "and `<Proxy>` sections: httpd takes it for the server or virtual host only."
+            )
+        else:
+            fix = (
+                f"Move `{node.name}` into the `<Directory>`, `<Location>` or `<Files>` "
+                "section it is meant for: httpd takes it there only."
+            )
+        self._refuse(node, conditions, message, fix)
+        return False
+
+    def _refuse(
+        self,
+        node: ApacheNode,
+        conditions: tuple[ApacheNode, ...],
+        message: str,
+        fix: str | None = None,
+    ) -> None:
+        """Report what httpd refuses at ``node``, unless undecided ``conditions`` may keep
+        httpd from reading it; in a macro's lines, at the Use that reads them, where httpd
+        names it ("used on line ..."), saying which line of the macro."""
+        if conditions:
+            return
+        if not self._using:
+            self.reader.refused(node, message, fix)
+            return
+        macro, _ = self._using[-1]
+        _, outermost = self._using[0]
+        self.reader.refused(outermost, in_macro(macro, node.httpd_line, message), fix)
 
     # Directives httpd executes while reading.
 
@@ -286,19 +361,24 @@ class Expansion:
         self, node: ApacheNode, conditions: tuple[ApacheNode, ...], out: list[Node]
     ) -> None:
         if not self.macro_defined:
-            self.reader.refused(node, "no macro defined before UndefMacro")
+            self._refuse(node, conditions, "no macro defined before UndefMacro")
         elif node.args and self.macros.pop(node.args[0].lower(), None) is None:
-            self.reader.refused(node, f"cannot remove undefined macro '{node.args[0]}'")
+            self._refuse(node, conditions, f"cannot remove undefined macro '{node.args[0]}'")
 
     def _error(self, node: ApacheNode, conditions: tuple[ApacheNode, ...], out: list[Node]) -> None:
-        # The parser stops at an Error outside every condition; one here stands
-        # under conditions, and stops httpd where they all hold.
+        # An Error under conditions the configuration does not decide may not apply.
         if not conditions:
-            self.reader.refused(
+            # httpd's message: the rest of the line, unquoted if quoted.
+            written = _logical_text(node)
+            rest = written[len(getword_conf(written)[0]) :].strip()
+            message = node.args[0] if rest[:1] in ("'", '"') and node.args else rest
+            self._refuse(
                 node,
-                f"Error: {' '.join(node.args)}",
-                "Remove the `Error`, or the condition that lets it apply.",
+                conditions,
+                f"Error: {message}",
+                "Remove the `Error`, or put it under a condition that does not hold.",
             )
+            self._stopped = True
 
     def _include(
         self, node: ApacheNode, conditions: tuple[ApacheNode, ...], out: list[Node]
@@ -324,19 +404,20 @@ class Expansion:
 
     def _use(self, node: ApacheNode, conditions: tuple[ApacheNode, ...], out: list[Node]) -> None:
         if not node.args or not self.macro_defined:
-            self.reader.refused(node, "no macro defined before Use")
+            self._refuse(node, conditions, "no macro defined before Use")
             return
         name = node.args[0].lower()
         macro = self.macros.get(name)
         if macro is None:
-            self.reader.refused(
+            self._refuse(
                 node,
+                conditions,
                 f"macro '{node.args[0]}' undefined",
                 "Define the macro (`<Macro>`) before this `Use`, or correct its name.",
             )
             return
-        if name in self._using:
-            self.reader.refused(node, f"macro '{node.args[0]}' used recursively")
+        if any(used.args[0].lower() == name for used, _ in self._using):
+            self._refuse(node, conditions, f"recursive use of macro '{name}' is invalid")
             return
         if not self.reader.may_include(node):
             self._unread(node, out)
@@ -344,8 +425,9 @@ class Expansion:
         parameters = macro.args[1:]
         values = node.args[1:]
         if len(parameters) != len(values):
-            self.reader.refused(
+            self._refuse(
                 node,
+                conditions,
                 f"macro '{macro.args[0]}' (defined on line {macro.httpd_line} of "
                 f'"{macro.file.path}") used with {len(values)} arguments instead of '
                 f"{len(parameters)}",
@@ -355,20 +437,24 @@ class Expansion:
         key = (id(macro), tuple(values))
         read = self._bodies.get(key)
         if read is None or read[0] is not macro:
-            read = self._bodies[key] = (
-                macro,
-                *_macro_body(macro, dict(zip(parameters, values, strict=True))),
-            )
+            read = self._bodies[key] = (macro, *_macro_body(macro, parameters, values))
         _, body, error = read
+        if body is None:
+            # Its sections open or close across Uses (httpd reads its lines in place): a
+            # macro of another file, which the parser could not read in place, so what
+            # it sets, and where, is unknown.
+            self._unread(node, out)
+            return
         if error is not None:
-            self.reader.refused(
+            self._refuse(
                 node,
+                conditions,
                 f"macro '{macro.args[0]}' (defined on line {macro.httpd_line} of "
                 f'"{macro.file.path}") used here: {error}',
             )
             return
         outer = self._using
-        self._using = (*outer, name)
+        self._using = (*outer, (macro, node))
         self._expand(body, conditions, out)
         self._using = outer
 
@@ -441,6 +527,55 @@ class Expansion:
             words = split_words(_VARIABLE.sub(value, _logical_text(node)))
             name, args = words[0], words[1:]
         return CopiedNode(node, args, name=name)
+
+
+# Sections in which httpd executes directives as for a path (ACCESS_CONF), and those
+# that leave the context as it was around them.
+_DIRECTORY_SECTIONS = frozenset(
+    {
+        "directory",
+        "directorymatch",
+        "location",
+        "locationmatch",
+        "files",
+        "filesmatch",
+        "if",
+        "elseif",
+        "else",
+        "proxy",
+        "proxymatch",
+    }
+)
+_TRANSPARENT_SECTIONS = frozenset(
+    {"limit", "limitexcept", "requireall", "requireany", "requirenone"}
+)
+# Directives of a non-anywhere context that httpd executes while reading, before any
+# section sets a context: measured, each accepted inside <Location> by apache2 -t.
+_READ_TIME = frozenset(
+    {"defaultruntimedir", "loadfile", "loadmodule", "luaauthzprovider", "serverroot"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Where httpd executes a directive: for the server (``server``: the main server or a
+    virtual host) or for a path (``directory``), and the section around it (``None``: the
+    top of the configuration), which httpd names when it refuses it."""
+
+    kind: str
+    parent: ApacheNode | None
+
+
+def _entered(outer: _Where | None, section: ApacheNode) -> _Where | None:
+    """Where httpd executes what ``section`` holds."""
+    if section.key in _DIRECTORY_SECTIONS:
+        return _Where("directory", section)
+    if section.key == "virtualhost":
+        return _Where("server", section)
+    if section.key in _TRANSPARENT_SECTIONS and outer is not None:
+        return _Where(outer.kind, section)
+    # A module's own section (<AuthnProviderAlias>...) reads what it holds its own way.
+    return None
 
 
 _EXECUTED: dict[
@@ -528,26 +663,32 @@ def _logical_text(node: ApacheNode) -> str:
     return "".join(parts).strip()
 
 
-def _macro_body(macro: ApacheNode, values: dict[str, str]) -> tuple[list[Node], str | None]:
+def _macro_body(
+    macro: ApacheNode, parameters: list[str], values: list[str]
+) -> tuple[list[Node] | None, str | None]:
     """A macro's lines with its parameters replaced, read as a file's lines, at the lines of
-    the file that holds them; or why httpd refuses them."""
+    the file that holds them; or why httpd refuses them; ``None`` (no reason) when its
+    sections open or close outside it."""
     assert macro.children is not None
     if not macro.children:
         return [], None
-    names = sorted(values, key=len, reverse=True)
-    parameter = re.compile("|".join(re.escape(name) for name in names)) if names else None
     first = macro.children[0].line
     lines: list[str] = []
-    for line in macro.children:
+    for number, line in enumerate(macro.children, start=1):
         assert isinstance(line, ApacheNode)
-        text = _logical_text(line)
-        if parameter is not None:
-            text = parameter.sub(lambda match: values[match.group(0)], text)
+        text = substituted_line(_logical_text(line), parameters, values)
+        if text is None:
+            return [], (
+                f"while processing line {number} of macro '{macro.args[0]}' cannot substitute, "
+                "buffer size too small"
+            )
         lines.extend([""] * (line.line - first - len(lines)))
         lines.append(text)
     # Read in a stand-in file, then given to the file that holds the text.
     stand_in = SourceFile(macro.file.path, macro.file.abspath, macro.file.format)
     errors = parse_text("\n" * (first - 1) + "\n".join(lines) + "\n", stand_in)
+    if errors and errors[0].nesting:
+        return None, None
     if errors or stand_in.nodes is None:
         return [], errors[0].message if errors else "unreadable"
     _rehome(stand_in.nodes, macro.file)

@@ -14,7 +14,7 @@ from authlint.apache.wording import FIX_HINTS, REFERENCES
 from authlint.formats import Format
 from authlint.model.settings import Facet
 from authlint.model.workspace import ProblemKind
-from authlint.nginx.detect import SNIFF_BYTES, looks_like_apache, sniffed_text
+from authlint.sniff import SNIFF_BYTES, looks_like_apache, sniffed_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import glob
 import os
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -180,7 +181,13 @@ class ApacheLoader(TreeLoader):
         return None
 
     def refused(self, node: Node, message: str, fix: str | None = None) -> None:
-        self.report(ProblemKind.PARSE_ERROR, node, message, fix)
+        # httpd names the last line of a continued directive.
+        span = node.span
+        if isinstance(node, ApacheNode) and node.httpd_line != span.line:
+            span = replace(span, line=node.httpd_line, column=1)
+        self.add_problem(
+            LoadProblem(ProblemKind.PARSE_ERROR, span, message, fix, format=FORMAT), node
+        )
 
     def cycle(self, node: Node, chain: tuple[SourceFile, ...]) -> None:
         path = " -> ".join(item.path for item in chain)

@@ -32,11 +32,13 @@ class Directive:
     where it may be written (``server``: outside every section; ``directory``: only
     inside ``<Directory>``, ``<Files>``, ``<Location>`` or ``<If>``; ``anywhere``), and
     the ``AllowOverride`` classes that let an ``.htaccess`` file hold it (``None``:
-    never; empty: any class but ``None``)."""
+    never; empty: any class but ``None``), and its name as its module spells it
+    (``<Location`` for a section)."""
 
     module: str
     context: str
     overrides: frozenset[str] | None
+    name: str
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,9 @@ def _table() -> _Table:
             module,
             context,
             None if overrides is None else frozenset(overrides.split("|")) - {"*"},
+            name,
         )
-        for key, (module, context, overrides) in data["directives"].items()
+        for key, (module, context, overrides, name) in data["directives"].items()
     }
     return _Table(frozenset(data["built_in"]), names, source_of, directives)
 

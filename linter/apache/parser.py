@@ -128,11 +128,13 @@ _OPEN_IF = frozenset({"if", "elseif"})
 
 @dataclass(frozen=True, slots=True)
 class ParseError:
-    """Why httpd refuses a file, at the line httpd names."""
+    """Why httpd refuses a file, at the line httpd names; ``nesting``: a section closed by
+    no tag or a tag that closes none (which another macro's lines may make right)."""
 
     line: int
     message: str
     fix: str | None = None
+    nesting: bool = False
 
 
 class ApacheNode(Node):
@@ -217,6 +219,48 @@ def split_words(text: str) -> list[str]:
     return words
 
 
+# mod_macro substitutes in a buffer of httpd's MAX_STRING_LEN, the line's newline
+# included; a line that outgrows it is refused.
+_MACRO_LINE_BUFFER = 8192
+
+
+def substituted_line(text: str, parameters: list[str], values: list[str]) -> str | None:
+    """A macro's line with its parameters replaced as mod_macro replaces them, or ``None``
+    when it outgrows the buffer: from the left, the longest parameter where several start
+    at once; an ``@`` parameter's value quoted and escaped; the search goes on after the
+    value as given (``substitute_macro_args``)."""
+    line = text + "\n"
+    position = 0
+    while True:
+        found: tuple[int, int] | None = None
+        for index, name in enumerate(parameters):
+            at = line.find(name, position)
+            if at >= 0 and (
+                found is None or (at, -len(name)) < (found[0], -len(parameters[found[1]]))
+            ):
+                found = (at, index)
+        if found is None:
+            return line[:-1]
+        at, index = found
+        name, value = parameters[index], values[index]
+        if name != value:
+            written = value
+            if name.startswith("@"):
+                written = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            line = line[:at] + written + line[at + len(name) :]
+            if len(line) >= _MACRO_LINE_BUFFER:
+                return None
+        position = at + len(value)
+
+
+def in_macro(macro: ApacheNode, line: int, message: str) -> str:
+    """``message`` of the macro's text at the file's ``line``, in httpd's words."""
+    return (
+        f"line {line - macro.httpd_line} of macro '{macro.args[0].lower()}' (defined on line "
+        f'{macro.httpd_line} of "{macro.file.path}"): {message}'
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Line:
     """One logical line: its text (continuations joined, stripped), first and last physical
@@ -272,9 +316,16 @@ class _Parse:
         # section that makes it; 0 for the file's top): an <Else> follows an
         # <If> of its scope, whatever sections come between.
         self.last_if: dict[int, str] = {}
-        # After a macro is used, sections may open or close in what it holds:
-        # their nesting is left to the expansion (not read yet).
+        # After a macro this file does not define is used, sections may open or
+        # close in what it holds: their nesting is left to the expansion.
         self.used_macro = False
+        # The macros this file defines outside every condition, with their lines,
+        # and the lines read for them (each Use's macro and line, outermost first).
+        self.macros: dict[str, tuple[ApacheNode, list[_Line]]] = {}
+        self.macro_lines: list[_Line] = []
+        self.splicing: list[tuple[ApacheNode, _Line]] = []
+        # The sections a macro's lines opened, by id, with the lines read for them then.
+        self.opened_in: dict[int, list[tuple[ApacheNode, _Line]]] = {}
 
     def siblings(self) -> list[Node]:
         if self.stack:
@@ -298,17 +349,17 @@ class _Parse:
             return self.open(word, text[rest:], line)
         args = split_words(text[rest:])
         if word.lower() == "use":
-            self.used_macro = True
-        if word.lower() == "error" and not any(section.key in CONDITIONS for section in self.stack):
-            # httpd stops at an unconditional Error; under a condition it may not apply.
-            # Its message is the rest of the line, unquoted if quoted.
-            message = args[0] if text[rest:][:1] in ("'", '"') else text[rest:]
-            return self.fail(
-                line.last, f"Error: {message}", "Remove the `Error`, or put it under a condition."
-            )
+            spliced = self.splice(args, line)
+            if spliced is not None:
+                return spliced
+        elif word.lower() == "undefmacro" and args:
+            self.macros.pop(args[0].lower(), None)
         node = ApacheNode(word, args, None, self.source, line.first, line.last)
         self.siblings().append(node)
-        return True
+        # httpd reads no further than an unconditional Error (under a condition it
+        # may not apply); the expansion reports it in its place, after what httpd
+        # executes before it (a Use that fails first).
+        return word.lower() != "error" or any(section.key in CONDITIONS for section in self.stack)
 
     def if_scope(self) -> int:
         """The scope an <If> belongs to: the nearest section that is no condition."""
@@ -317,9 +368,45 @@ class _Parse:
                 return id(section)
         return 0
 
-    def fail(self, line: int, message: str, fix: str | None = None) -> bool:
-        self.errors.append(ParseError(line, message, fix))
+    def fail(self, line: int, message: str, fix: str | None = None, nesting: bool = False) -> bool:
+        if self.splicing:
+            # httpd names the Use that reads a macro's line, and the line in the macro.
+            macro = self.splicing[-1][0]
+            line, message = self.splicing[0][1].last, in_macro(macro, line, message)
+        self.errors.append(ParseError(line, message, fix, nesting))
         return False
+
+    def splice(self, args: list[str], line: _Line) -> bool | None:
+        """Read a macro's lines in place of its ``Use``, as mod_macro does, where sections
+        open in them and close outside (or the reverse): what the ``Use`` returns, or
+        ``None`` to leave it to the expansion (which reads a macro whole, where it is
+        used with what is defined then)."""
+        found = self.macros.get(args[0].lower()) if args else None
+        undecided = any(section.key in CONDITIONS for section in self.stack)
+        if found is None or undecided or "${" in line.text:
+            # A macro of another file, or one a condition may not let be read.
+            self.used_macro = True
+            return None
+        macro, lines = found
+        parameters, values = macro.args[1:], args[1:]
+        if len(parameters) != len(values) or any(used is macro for used, _ in self.splicing):
+            return None
+        spliced: list[_Line] = []
+        for read in lines:
+            text = substituted_line(read.text, parameters, values)
+            if text is None:
+                return None  # the expansion says which line outgrows mod_macro's buffer
+            spliced.append(_Line(text, read.first, read.last, text))
+        body = _Parse(SourceFile(self.source.path, self.source.abspath, self.source.format))
+        # Balanced: refused nowhere, and what it opens closed (unless an Error ends it).
+        completed = all(body.line(read) for read in spliced)
+        if not body.errors and not (completed and body.stack):
+            return None
+        self.splicing.append((macro, line))
+        try:
+            return all(self.line(read) for read in spliced)
+        finally:
+            self.splicing.pop()
 
     def open(self, word: str, rest: str, line: _Line) -> bool:
         name = word[1:-1] if word.endswith(">") else word[1:]
@@ -368,8 +455,11 @@ class _Parse:
         self.siblings().append(node)
         if key == "macro":
             self.macro = node
+            self.macro_lines = []
         else:
             self.stack.append(node)
+            if self.splicing:
+                self.opened_in[id(node)] = list(self.splicing)
         return True
 
     def macro_line(self, text: str, line: _Line) -> bool:
@@ -381,8 +471,11 @@ class _Parse:
             return True
         word, rest = getword_conf(text)
         if word.lower() == "</macro>" and not self.macro_depth:
+            if macro.args and not any(section.key in CONDITIONS for section in self.stack):
+                self.macros[macro.args[0].lower()] = (macro, self.macro_lines)
             self.macro = None
             return True
+        self.macro_lines.append(line)
         if word.lower() == "<macro":
             self.macro_depth += 1
         elif word.lower() == "</macro>":
@@ -403,7 +496,9 @@ class _Parse:
         if self.used_macro and (not self.stack or name.lower() != self.stack[-1].key):
             return True
         if not self.stack:
-            return self.fail(line.last, f"</{name}> without matching <{name}> section")
+            return self.fail(
+                line.last, f"</{name}> without matching <{name}> section", nesting=True
+            )
         current = self.stack[-1]
         if name.lower() != current.key and current.key in CONDITIONS:
             # httpd reads a condition that holds as if it were not there: the
@@ -413,6 +508,7 @@ class _Parse:
                 f"</{name}> without matching <{name}> section",
                 f"Close <{_spelled(current.name)}> (line {current.line}) with "
                 f"`</{_spelled(current.name)}>` first.",
+                nesting=True,
             )
         if name.lower() != current.key:
             spelled = _spelled(current.name)
@@ -420,6 +516,7 @@ class _Parse:
                 line.last,
                 f"Expected </{spelled}> but saw </{name}>",
                 f"Close <{spelled}> (line {current.line}) with `</{spelled}>`.",
+                nesting=True,
             )
         self.stack.pop()
         return True
@@ -457,10 +554,13 @@ def parse_text(text: str, source: SourceFile) -> list[ParseError]:
             )
         elif state.stack and state.stack[0].key not in CONDITIONS and not state.used_macro:
             opened = state.stack[0]
+            # httpd names the Use whose macro opened it.
+            state.splicing = state.opened_in.get(id(opened), [])
             state.fail(
                 opened.httpd_line,
                 f"<{_spelled(opened.name)}> was not closed.",
                 f"Close it with `</{_spelled(opened.name)}>`.",
+                nesting=True,
             )
     if state.errors:
         source.partial_nodes = state.top

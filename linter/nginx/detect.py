@@ -8,6 +8,8 @@ from pathlib import PurePath
 
 from crossplane.analyzer import DIRECTIVES
 
+from authlint.sniff import SNIFF_BYTES, looks_like_apache
+
 # Names that are nginx whatever their content.
 NGINX_NAMES = frozenset({"nginx.conf"})
 NGINX_SUFFIXES = frozenset({".nginx", ".nginxconf"})
@@ -33,12 +35,6 @@ _THIRD_PARTY_PREFIXES = (
     "otel_",
 )
 
-_APACHE_SECTION = re.compile(
-    r"^[ \t]*</?(?:VirtualHost|Directory|DirectoryMatch|Location|LocationMatch|Files|FilesMatch"
-    r"|IfModule|IfDefine|IfVersion|Proxy|ProxyMatch|Macro|RequireAll|RequireAny|Limit|LimitExcept)"
-    r"[\s>]",
-    re.IGNORECASE | re.MULTILINE,
-)
 _FIRST_WORD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?=[\s;{]|$)")
 
 # Files meant to be filled in before use: copies to edit (`site.conf.sample`),
@@ -60,17 +56,7 @@ _NAMED_TEMPLATE_PLACEHOLDER = re.compile(
     r"|\$[A-Z][A-Z0-9]{0,200}_[A-Z0-9_]{1,200}"
 )
 
-SNIFF_BYTES = 16384
 _SAMPLED_STATEMENTS = 20
-# Byte-order marks and the codecs that read past them, longest mark first
-# (UTF-32 LE begins as UTF-16 LE does).
-_MARKED_CODECS = (
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-    (b"\xef\xbb\xbf", "utf-8-sig"),
-)
 
 
 def is_nginx_directive(name: str) -> bool:
@@ -100,36 +86,6 @@ def placeholder(line: str, in_template: bool) -> str | None:
     if found is None and in_template:
         found = _NAMED_TEMPLATE_PLACEHOLDER.search(head)
     return found.group(0) if found else None
-
-
-def marked_codec(data: bytes) -> str | None:
-    """The codec that a byte-order mark at the start of ``data`` names, if any."""
-    return next((codec for mark, codec in _MARKED_CODECS if data.startswith(mark)), None)
-
-
-def sniffed_text(head: bytes) -> tuple[str, bool]:
-    """The text of a file's first bytes, and whether those bytes are binary to nginx.
-
-    Text after a byte-order mark is decoded by it, and so is UTF-16 without
-    one (NUL bytes on every other byte), so that a config saved in another
-    encoding is still recognised (and then reported, as nginx cannot read
-    it). Any other NUL byte makes the bytes binary; their text is then no
-    config.
-    """
-    codec = marked_codec(head)
-    if codec is not None:
-        return head.decode(codec, errors="replace"), codec != "utf-8-sig"
-    if b"\0" not in head:
-        return head.decode("utf-8", errors="replace"), False
-    even, odd = head[0::2].count(0), head[1::2].count(0)
-    if max(even, odd) * 4 >= len(head) and min(even, odd) == 0:
-        return head.decode("utf-16-le" if odd else "utf-16-be", errors="replace"), True
-    return "", True
-
-
-def looks_like_apache(text: str) -> bool:
-    """Whether text holds an Apache section (``<VirtualHost>``, ``<Directory>``, ...)."""
-    return _APACHE_SECTION.search(text[:SNIFF_BYTES]) is not None
 
 
 def looks_like_nginx(text: str) -> bool:

@@ -13,13 +13,11 @@ from authlint.nginx.detect import (
     CONFIG_DIRS,
     NGINX_NAMES,
     NGINX_SUFFIXES,
-    SNIFF_BYTES,
     TEMPLATE_SUFFIXES,
-    looks_like_apache,
     looks_like_nginx,
-    sniffed_text,
 )
 from authlint.nginx.wording import FIX_HINTS, REFERENCES
+from authlint.sniff import SNIFF_BYTES, looks_like_apache, sniffed_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence

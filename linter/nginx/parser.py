@@ -24,7 +24,7 @@ from crossplane.lexer import _balance_braces, _lex_file_object
 
 from authlint.model.source import Comment, SourceFile
 from authlint.model.tree import Node
-from authlint.nginx.detect import marked_codec
+from authlint.sniff import marked_codec
 
 if TYPE_CHECKING:
     from pathlib import Path

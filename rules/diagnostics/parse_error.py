@@ -17,11 +17,12 @@ class ParseError(LoadProblemRule):
     authlint stopped reading: blocks nested more than 100 deep in one file,
     or more than 200 deep through includes, and the include where a run's
     reading budget ran out (includes that fan out, each file including the
-    next several times). In an Apache file, it reports what httpd refuses
-    for its syntax, at the line httpd names: a section closed by another
-    section's tag or left open, an opening tag without its `>`, an `<Else>`
-    with no `<If>` before it in its scope, a byte-order mark, an `Error`
-    outside any condition.
+    next several times). In an Apache file, it reports what httpd refuses,
+    at the line httpd names: a section closed by another's tag or left
+    open, an opening tag without its `>`, an `<Else>` without its `<If>`, a
+    byte-order mark, an `Error` that applies, a `Use` httpd cannot read, a
+    directive of a module not loaded or where httpd does not take it
+    (`AuthType` in a `<VirtualHost>`: "not allowed here").
 
     ## Why is this bad?
     The server would refuse to start or reload with this file. authlint also

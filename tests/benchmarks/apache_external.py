@@ -10,12 +10,11 @@ and lands in one class:
 
 - ``same tree``: both accept it, and every directive, argument, section and
   line is the same;
-- ``same refusal``: httpd refuses it for its syntax, and authlint's parser
-  (AL001) at the same line;
-- ``stopped at a module check``: httpd refuses a section for its place or
-  its expression (``<RequireAny`` not allowed here, an ``<If>`` on an
-  undefined ``${VAR}``), or a directive without arguments: compared up to
-  that line only, counted apart;
+- ``same refusal``: httpd refuses it for its syntax or for a directive's place
+  (``<RequireAny not allowed here``), and authlint (AL001) at the same line;
+- ``stopped at a module check``: httpd refuses a section for its expression
+  (an ``<If>`` on an undefined ``${VAR}``), or a directive without arguments:
+  compared up to that line only, counted apart;
 - ``difference``: anything else, with the line and the cause.
 
 A refusal by a module's own check on a directive (a path that does not
@@ -185,7 +184,8 @@ def classify(path: Path, rounds: int) -> Outcome:
                 outcome.kind = SAME_TREE
                 return outcome
             line, message = reading.refused
-            if syntax_refusal(message):
+            # differences() holds authlint to httpd's line for both.
+            if syntax_refusal(message) or " not allowed " in message:
                 outcome.kind, outcome.line, outcome.cause = SAME_REFUSAL, line, message
                 return outcome
             node = _directive_at(data, line)
