@@ -159,12 +159,13 @@ def _visible_variables(text: str, ranges: list[tuple[int, int]]) -> Iterator[tup
 
 # --- any text ----------------------------------------------------------------
 
-# The token after an auth scheme: `Basic dXNlcjpwYXNz`, `Bearer eyJ...`, `Basic\ dXNl`.
+# The token after an auth scheme: `Basic dXNlcjpwYXNz`, `Bearer eyJ...`, `Basic\ dXNl`, on
+# the scheme's line (`AuthType Basic` ends a line; the next one's first word is no token).
 # (A scheme's first letter is checked before the look-behind: it rules most
 # places out sooner.)
 _SCHEME_TOKEN = re.compile(
     rf"(?i)(?=[{''.join(sorted({scheme[0] for scheme in _SCHEMES}))}])(?<![\w$-])"
-    rf"(?:{'|'.join(sorted(_SCHEMES))})(?:\s|\\\s)+"
+    rf"(?:{'|'.join(sorted(_SCHEMES))})(?:[ \t]|\\[ \t])+"
     r"(?P<token>[^\s\"'`;{}\\$][^\s\"'`;{}\\]*)"
 )
 # After `://`, a URL's user information runs to its last `@`: a password can hold `/` or `@`.

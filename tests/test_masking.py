@@ -370,3 +370,9 @@ def test_outputs_never_read_the_raw_text(tmp_path: Path, monkeypatch) -> None:
     outputs.append((tmp_path / "baseline.json").read_text())
     for output in outputs:
         assert "§" not in output
+
+
+def test_a_scheme_that_ends_its_line_takes_no_token_from_the_next() -> None:
+    # Apache's `AuthType Basic` names the scheme alone: `AuthName` is no credential.
+    text = 'AuthType Basic\n    AuthName "Restricted"\n    AuthUserFile /etc/htpasswd\n'
+    assert masked(text) == text
