@@ -78,7 +78,7 @@ class ApacheFormat(Format):
     name = "apache"
     server = "Apache httpd"
     reading = "Apache configs"
-    provides = frozenset({Facet.CORS, Facet.FORWARDING, Facet.AUTHENTICATION})
+    provides = frozenset({Facet.CORS, Facet.FORWARDING, Facet.AUTHENTICATION, Facet.SERVED_FILES})
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES
     problems = frozenset(

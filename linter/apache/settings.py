@@ -15,6 +15,7 @@ from authlint.apache import authentication as _authentication
 from authlint.apache import cors as _cors
 from authlint.apache import forwarding as _forwarding
 from authlint.apache import headers as _headers
+from authlint.apache import served as _served
 from authlint.apache.scopes import HTACCESS, host_of, merge_chain, route_sections
 from authlint.memo import memoized
 from authlint.model import evidence
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         PartlyAppliedLimit,
         RefusedBuffers,
         RequestHeaders,
+        ServedFile,
     )
     from authlint.model.tree import Node
 
@@ -121,6 +123,15 @@ class ApacheSettings:
     @property
     def subrequests_only(self) -> bool:
         return False
+
+    def served_file(self, path: str) -> ServedFile | None:
+        scope = self.scope
+        if scope.role is ScopeRole.HOST or (
+            scope.role is ScopeRole.ROOT
+            and not any(child.role is ScopeRole.HOST for child in scope.children)
+        ):
+            return _served.served_file(scope, path)
+        return None
 
     # Forwarding
 

@@ -24,6 +24,14 @@ FIX_HINTS: Final = {
         "Keep `OPTIONS` out of the check: put the `Require` lines in `<LimitExcept OPTIONS>`, "
         "or answer preflights before authentication."
     ),
+    "AL601": (
+        "Move the file out of the `DocumentRoot` and every `Alias` folder (e.g. "
+        '`/etc/apache2/.htpasswd`), or refuse it: `<Files ".ht*"> Require all denied </Files>`.'
+    ),
+    "AL603": (
+        "Replace `Require all granted` (`Allow from all`) with `Require ip` of the networks "
+        "meant to skip the password, or put the rules in `<RequireAll>` so both must pass."
+    ),
 }
 
 REFERENCES: Final = {
@@ -32,4 +40,6 @@ REFERENCES: Final = {
     "AL103": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#requestheader",
     "AL104": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#requestheader",
     "AL202": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#authmerging",
+    "AL601": "https://httpd.apache.org/docs/2.4/mod/mod_authn_file.html#authuserfile",
+    "AL603": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#requireany",
 }

@@ -43,6 +43,9 @@ class Facet(str, Enum):
     # An inner level's header list replaces the outer one instead of adding to it
     # (nginx's `proxy_set_header`, `add_header`); httpd's mod_headers merges them.
     REPLACED_LISTS = "replaced-lists"
+    # Which files on the server's disk its hosts send to clients (nginx `root`/`alias`,
+    # Apache `DocumentRoot`/`Alias`), and what refuses them.
+    SERVED_FILES = "served-files"
 
 
 @dataclass(slots=True)
@@ -184,12 +187,17 @@ class Authentication:
     ``any_suffices`` is true where passing any one access rule is enough
     (nginx ``satisfy any``, Apache ``<RequireAny>``), so a check may be
     skipped; ``known`` is false when an unread file could add or change a
-    check.
+    check. ``open_to_all`` is the access rule that admits every client without
+    credentials where passing it suffices (nginx ``satisfy any`` with ``allow
+    all``, Apache ``Require all granted`` beside ``Require valid-user`` in one
+    ``<RequireAny>``, ``Satisfy Any`` with ``Allow from all``): no client is ever
+    asked for the password; ``None`` where no such rule is known to be in effect.
     """
 
     checks: tuple[AuthCheck, ...]
     any_suffices: Setting[bool]
     known: bool
+    open_to_all: Node | None = None
 
     def check(self, kind: AuthKind) -> AuthCheck | None:
         """The scope's check of ``kind``, if it has one."""
@@ -478,6 +486,28 @@ class PartlyAppliedLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class ServedFile:
+    """How a host answers a request for a file of its disk (``None``: it does not send it).
+
+    ``url`` is the path that maps to the file and ``folder`` the setting that
+    serves the folder holding it (nginx ``root``/``alias``, Apache
+    ``DocumentRoot``/``Alias``); ``authentication`` is what the request meets.
+    ``denied_by`` is the setting that refuses the request to every client (nginx
+    ``deny all``, Apache ``Require all denied`` in a ``<Files>`` section);
+    ``None``: its bytes are sent. ``known`` is false when an unread file or a
+    pattern authlint cannot read could change the answer, or where the server's
+    own main configuration, not read, may refuse it (Debian's and RHEL's deny
+    ``.ht*`` files).
+    """
+
+    url: str
+    folder: Node
+    authentication: Authentication
+    denied_by: Node | None
+    known: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     """The scope that answers a request (``None``: none does).
 
@@ -521,6 +551,11 @@ class Settings(Protocol):
     @property
     def subrequests_only(self) -> bool:
         """Only the server's own subrequests and internal redirects reach this scope."""
+
+    def served_file(self, path: str) -> ServedFile | None:
+        """How this host (a host scope, or a server without hosts) answers a request for
+        the file at ``path``, absolute on the server's disk; ``None`` where none of its
+        served folders holds it or what answers it sends no file (a proxy, a script)."""
 
     # Forwarding
     @property

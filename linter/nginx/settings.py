@@ -20,6 +20,7 @@ from authlint.nginx import blocks, handlers, headers, listens, locations, rewrit
 from authlint.nginx import buffers as _buffers
 from authlint.nginx import cache as _cache
 from authlint.nginx import cors as _cors
+from authlint.nginx import served as _served
 from authlint.nginx.inheritance import Inheriting
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         RefusedBuffers,
         RequestHeaders,
         ResponseHeaders,
+        ServedFile,
         Setting,
         Upstream,
     )
@@ -78,6 +80,9 @@ class NginxSettings(Inheriting):
     @memoized
     def subrequests_only(self) -> bool:
         return _authentication.internal(self)
+
+    def served_file(self, path: str) -> ServedFile | None:
+        return _served.served_file(self.scope, path)
 
     @memoized
     def loopback_servers(self) -> dict[str, tuple[Scope, ...]]:

@@ -109,6 +109,14 @@ FIX_HINTS: Final = {
         "Set the header buffers in `http`, so that every server of the address has them, or "
         "the same ones in its default server too."
     ),
+    "AL601": (
+        "Move the file out of every `root` and `alias` folder (e.g. `/etc/nginx/htpasswd`), "
+        "or add `location ~ /\\.ht { deny all; }` for such names."
+    ),
+    "AL603": (
+        "Replace `allow all` with the networks meant to skip the password (then `deny all`), "
+        "or drop `satisfy any` so that both must pass."
+    ),
 }
 
 REFERENCES: Final = {
@@ -138,4 +146,6 @@ REFERENCES: Final = {
     "AL503": f"{_DOCS}/http/ngx_http_v2_module.html#http2_max_field_size",
     "AL504": f"{_PROXY}#proxy_buffer_size",
     "AL505": f"{_DOCS}/http/ngx_http_core_module.html#large_client_header_buffers",
+    "AL601": f"{_AUTH_BASIC}#auth_basic_user_file",
+    "AL603": f"{_DOCS}/http/ngx_http_core_module.html#satisfy",
 }
