@@ -2,7 +2,7 @@
 
 Each is computed from the sections httpd merges for the request the scope
 stands for (:func:`authlint.apache.scopes.merge_chain`), once, on first use.
-Apache provides the CORS, forwarding and authentication facets so far; the
+Apache provides the CORS, forwarding, authentication and served-files facets so far; the
 members of the facets it does not provide give the protocol's neutral values
 (nothing cached or limited), which no rule that runs on Apache reads.
 """
