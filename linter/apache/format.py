@@ -78,7 +78,15 @@ class ApacheFormat(Format):
     name = "apache"
     server = "Apache httpd"
     reading = "Apache configs"
-    provides = frozenset({Facet.CORS, Facet.FORWARDING, Facet.AUTHENTICATION, Facet.SERVED_FILES})
+    provides = frozenset(
+        {
+            Facet.CORS,
+            Facet.FORWARDING,
+            Facet.AUTHENTICATION,
+            Facet.SERVED_FILES,
+            Facet.TRANSPORT,
+        }
+    )
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES
     problems = frozenset(

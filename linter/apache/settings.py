@@ -2,9 +2,9 @@
 
 Each is computed from the sections httpd merges for the request the scope
 stands for (:func:`authlint.apache.scopes.merge_chain`), once, on first use.
-Apache provides the CORS, forwarding, authentication and served-files facets so far; the
-members of the facets it does not provide give the protocol's neutral values
-(nothing cached or limited), which no rule that runs on Apache reads.
+Apache provides the CORS, forwarding, authentication, served-files and transport
+facets so far; the members of the facets it does not provide give the protocol's
+neutral values (nothing cached or limited), which no rule that runs on Apache reads.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from authlint.apache import cors as _cors
 from authlint.apache import forwarding as _forwarding
 from authlint.apache import headers as _headers
 from authlint.apache import served as _served
+from authlint.apache import transport as _transport
 from authlint.apache.scopes import HTACCESS, host_of, merge_chain, route_sections
 from authlint.memo import memoized
 from authlint.model import evidence
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
         RefusedBuffers,
         RequestHeaders,
         ServedFile,
+        Transport,
     )
     from authlint.model.tree import Node
 
@@ -123,6 +125,10 @@ class ApacheSettings:
     @property
     def subrequests_only(self) -> bool:
         return False
+
+    @memoized
+    def transport(self) -> Transport | None:
+        return _transport.transport(self.chain, self.scope)
 
     def served_file(self, path: str) -> ServedFile | None:
         scope = self.scope

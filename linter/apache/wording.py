@@ -28,6 +28,10 @@ FIX_HINTS: Final = {
         "Move the file out of the `DocumentRoot` and every `Alias` folder (e.g. "
         '`/etc/apache2/.htpasswd`), or refuse it: `<Files ".ht*"> Require all denied </Files>`.'
     ),
+    "AL602": (
+        "In the plain-HTTP `<VirtualHost>`, write `Redirect permanent / https://<name>/` "
+        "and keep the `Auth*` lines in the host with `SSLEngine on`."
+    ),
     "AL603": (
         "Replace `Require all granted` (`Allow from all`) with `Require ip` of the networks "
         "meant to skip the password, or put the rules in `<RequireAll>` so both must pass."
@@ -41,5 +45,6 @@ REFERENCES: Final = {
     "AL104": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#requestheader",
     "AL202": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#authmerging",
     "AL601": "https://httpd.apache.org/docs/2.4/mod/mod_authn_file.html#authuserfile",
+    "AL602": "https://httpd.apache.org/docs/2.4/mod/mod_auth_basic.html",
     "AL603": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#requireany",
 }

@@ -46,6 +46,8 @@ class Facet(str, Enum):
     # Which files on the server's disk its hosts send to clients (nginx `root`/`alias`,
     # Apache `DocumentRoot`/`Alias`), and what refuses them.
     SERVED_FILES = "served-files"
+    # How clients reach a host: plain HTTP, TLS, and whether it redirects every request.
+    TRANSPORT = "transport"
 
 
 @dataclass(slots=True)
@@ -508,6 +510,27 @@ class ServedFile:
 
 
 @dataclass(frozen=True, slots=True)
+class Transport:
+    """How clients reach the requests of a scope's host.
+
+    ``plain`` is the address the host takes plain-HTTP requests on from other
+    machines (nginx ``listen 80``, Apache ``<VirtualHost *:80>`` without
+    ``SSLEngine on``; ``None``: none, or loopback only), ``tls`` one it takes
+    TLS on. ``answered_first`` is the setting that answers every request of the
+    scope before any credentials are asked for: a redirect (nginx ``return 301
+    https://...``, Apache ``Redirect / https://...``), or another answer the
+    server makes first (nginx ``return``, Apache ``SSLRequireSSL``). ``known`` is
+    false where an unread file or a redirect for some requests only (``if
+    ($scheme = http)``, ``RewriteCond %{HTTPS} off``) could change one of them.
+    """
+
+    plain: Node | None
+    tls: Node | None
+    answered_first: Node | None
+    known: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     """The scope that answers a request (``None``: none does).
 
@@ -551,6 +574,10 @@ class Settings(Protocol):
     @property
     def subrequests_only(self) -> bool:
         """Only the server's own subrequests and internal redirects reach this scope."""
+
+    @property
+    def transport(self) -> Transport | None:
+        """How clients reach this scope's requests (``None`` above the host level)."""
 
     def served_file(self, path: str) -> ServedFile | None:
         """How this host (a host scope, or a server without hosts) answers a request for

@@ -21,6 +21,7 @@ from authlint.nginx import buffers as _buffers
 from authlint.nginx import cache as _cache
 from authlint.nginx import cors as _cors
 from authlint.nginx import served as _served
+from authlint.nginx import transport as _transport
 from authlint.nginx.inheritance import Inheriting
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
         ResponseHeaders,
         ServedFile,
         Setting,
+        Transport,
         Upstream,
     )
     from authlint.model.tree import Node
@@ -83,6 +85,10 @@ class NginxSettings(Inheriting):
 
     def served_file(self, path: str) -> ServedFile | None:
         return _served.served_file(self.scope, path)
+
+    @memoized
+    def transport(self) -> Transport | None:
+        return _transport.transport(self.scope)
 
     @memoized
     def loopback_servers(self) -> dict[str, tuple[Scope, ...]]:
