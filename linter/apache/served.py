@@ -31,7 +31,7 @@ _STOCK_REFUSED = re.compile(r"^\.ht")
 _MAIN_NAMES = frozenset({"apache2.conf", "httpd.conf"})
 # What answers a request otherwise than with the file: a handler, a redirect, a rewrite.
 _NOT_THE_FILE = frozenset(
-    {"sethandler", "addhandler", "redirect", "redirectmatch", "rewriterule", "errordocument"}
+    {"sethandler", "addhandler", "redirect", "redirectmatch", "rewriterule"}
 )
 _STATIC_HANDLERS = frozenset({"none", "default-handler"})
 

@@ -7,8 +7,8 @@
 - ``satisfy any`` lets a request through when any access module allows it;
   ``allow all`` (or ``0.0.0.0/0``, ``::/0``) among the access rules in effect
   (the nearest level's ``allow`` and ``deny`` lines, tried in order, the first
-  that matches deciding) then admits every client the lines before it do not
-  deny, without credentials.
+  that matches deciding) with no ``deny`` before it then admits every client
+  without credentials.
 - A ``limit_except`` block's checks apply to the methods it does not list.
 - An ``if ($request_method = OPTIONS) { return ...; }`` answers preflights in
   the rewrite phase, before the access phase where credentials are checked;
@@ -92,15 +92,16 @@ def access_rules(scope: Scope) -> tuple[bool, list[Node]]:
 
 
 def _allow_all(scope: Scope) -> Node | None:
-    """The access rule that admits every client: an ``allow`` for every address, reached
-    before any ``deny`` for every address (narrower ``deny`` lines before it keep a few
-    out, not the rest)."""
+    """The access rule that admits every client: an ``allow`` for every address with no
+    ``deny`` before it (one that names some clients keeps them out)."""
     known, rules = access_rules(scope)
     if not known:
         return None
     for rule in rules:
+        if rule.name == "deny":
+            return None
         if rule.arg(0) in EVERY_ADDRESS:
-            return rule if rule.name == "allow" else None
+            return rule
     return None
 
 

@@ -25,7 +25,8 @@ class AccessRuleOpens(Rule):
     before any `deny all`. A narrower `allow` (an office network, `127.0.0.1`)
     is not reported: it admits those addresses only, and everyone else still
     meets the password check. Nor is `satisfy all`, where the address rule and
-    the password must both pass.
+    the password must both pass, nor an `allow all` after a `deny` line (the
+    clients it names are kept out: not every client is admitted).
 
     On Apache httpd: `Require all granted` (or `Require ip 0.0.0.0/0`) beside a
     `Require valid-user`, `user` or `group` in one `<RequireAny>` (the rules of a
