@@ -4,10 +4,11 @@ mod_alias maps a URL below an ``Alias`` to its folder, any other to the
 ``DocumentRoot``; the request then merges the sections of that file and URL
 (:func:`authlint.apache.scopes.request_chain`), whose rules may refuse it.
 Stock configurations refuse ``.ht*`` files in their main configuration
-(upstream's ``httpd.conf``: ``<Files ".ht*"> Require all denied``; Debian's
-``apache2.conf`` and RHEL's ``httpd.conf`` the same, as ``<FilesMatch
-"^\\.ht">``): where that main configuration was not read, such a file's answer
-is not known.
+(upstream's and RHEL's ``httpd.conf``: ``<Files ".ht*"> Require all denied``;
+Debian's ``apache2.conf``: ``<FilesMatch "^\\.ht">``, the same): where that
+main configuration was not read, such a file's answer is not known. Its other
+rules are taken to grant the served folders (a host whose folder its server
+refuses serves nothing at all).
 """
 
 from __future__ import annotations
@@ -30,9 +31,7 @@ if TYPE_CHECKING:
 _STOCK_REFUSED = re.compile(r"^\.ht")
 _MAIN_NAMES = frozenset({"apache2.conf", "httpd.conf"})
 # What answers a request otherwise than with the file: a handler, a redirect, a rewrite.
-_NOT_THE_FILE = frozenset(
-    {"sethandler", "addhandler", "redirect", "redirectmatch", "rewriterule"}
-)
+_NOT_THE_FILE = frozenset({"sethandler", "addhandler", "redirect", "redirectmatch", "rewriterule"})
 _STATIC_HANDLERS = frozenset({"none", "default-handler"})
 
 
