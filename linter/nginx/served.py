@@ -92,10 +92,10 @@ def _answer(server: Scope, url: str, path: str) -> ServedFile | None:
         mapped = folder.arg(0) + url[len(prefix) :]
     if mapped.replace("//", "/") != path:
         return None
+    # A server answers a URI no location takes with its static handler, unless it returns.
     handler = scope.settings.upstream
     if scope is server:
-        returned = bool(server.own.get("return"))
-        if returned:
+        if server.own.get("return"):
             return None
     elif handler is None or handler.kind is not UpstreamKind.STATIC or handler.origin is not None:
         return None
@@ -105,8 +105,8 @@ def _answer(server: Scope, url: str, path: str) -> ServedFile | None:
     rules_known, rules = access_rules(scope)
     denied = next((rule for rule in rules if rule.arg(0) in EVERY_ADDRESS), None)
     denied_by = denied if denied is not None and denied.name == "deny" else None
-    # With `satisfy any`, a password check may still admit the client `deny all` refuses.
     known = route.known and rules_known and (handler is None or handler.known)
+    # With `satisfy any`, a password check may still admit the client `deny all` refuses.
     known = known and not (denied_by is not None and authentication.any_suffices.value)
     return ServedFile(url, folder, authentication, denied_by, known)
 
