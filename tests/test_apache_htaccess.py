@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from authlint.engine import run
+from authlint.engine import load, run
 from authlint.formats import IncludeOptions
 
 from conftest import write
@@ -121,3 +121,44 @@ def test_a_file_no_host_serves_is_read_alone(tmp_path: Path) -> None:
     assert "`.htaccess other/site`" in messages[0]
     assert len(notes) == 1
     assert "AllowOverride All" in notes[0]
+
+
+def test_a_folder_an_alias_serves_reads_its_file(tmp_path: Path) -> None:
+    host = (
+        "<VirtualHost *:80>\n  ServerName app.example.com\n  DocumentRoot /srv/app/public\n"
+        "  Alias /reports /opt/reports/html\n"
+        "  <Directory /opt/reports/html>\n    AllowOverride All\n  </Directory>\n"
+        "  <Location /reports/>\n    Header always set X-Reports yes\n  </Location>\n"
+        "</VirtualHost>\n"
+    )
+    write(tmp_path, {"sites-enabled/app.conf": host, "opt/reports/html/.htaccess": CORS})
+    found, _, notes = _lint(tmp_path)
+    assert found == [("AL302", "opt/reports/html/.htaccess", 1)]
+    # Placed in the folder: not read alone, no note.
+    assert notes == []
+    # The file's requests are /reports/...: the <Location> merges after it.
+    workspace = load([tmp_path], IncludeOptions(), tmp_path)
+    scope = next(s for s in workspace.scopes() if s.label == ".htaccess /opt/reports/html")
+    chain = scope.settings.chain  # type: ignore[attr-defined]
+    assert [level.label for level in chain][-1] == "Location /reports/"
+
+
+def test_an_include_map_says_where_a_folder_is_served(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write(
+        site,
+        {
+            "apache/app.conf": _host("/var/www/shop", "AllowOverride All", root="/var/www/shop"),
+            # Two names only: the folder's last two names say nothing of /var/www/shop.
+            "web/.htaccess": CORS,
+        },
+    )
+    alone = run([site], IncludeOptions(), cwd=site)
+    assert [item.rule for item in alone.findings] == ["AL302"]
+    assert len(alone.notes) == 1
+    mapped = run(
+        [site], IncludeOptions(maps=(("/var/www/shop", (site / "web").resolve()),)), cwd=site
+    )
+    assert [(item.rule, item.span.path) for item in mapped.findings] == [("AL302", "web/.htaccess")]
+    # Placed in the host's document root: not read alone, no note.
+    assert mapped.notes == []

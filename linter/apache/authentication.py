@@ -34,7 +34,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, cast
 
 from authlint.apache.config import conditions_of
-from authlint.apache.forwarding import rewrite_rules, unread_htaccess_may_set
+from authlint.apache.forwarding import unread_htaccess_may_set
+from authlint.apache.rewrite import rewrite_rules
 from authlint.apache.scopes import host_of
 from authlint.model.scope import ScopeRole
 from authlint.model.settings import AuthCheck, Authentication, AuthKind, Setting

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from authlint.apache.modules import LoadedModules, directive
-from authlint.apache.parser import CONDITIONS, ApacheNode, parse_text, split_words
+from authlint.apache.parser import CONDITIONS, MAX_DEPTH, ApacheNode, parse_text, split_words
 from authlint.model.source import SourceFile, Span
 
 if TYPE_CHECKING:
@@ -123,6 +123,8 @@ class Reader(Protocol):
 
     def may_include(self, node: Node) -> bool: ...
 
+    def may_expand(self, node: Node, characters: int) -> bool: ...
+
 
 @dataclass
 class ServerConfig:
@@ -160,6 +162,12 @@ class Expansion:
         self.config = ServerConfig(root, [], LoadedModules(), main)
         self._stack: tuple[SourceFile, ...] = (root,)
         self._using: tuple[str, ...] = ()
+        # How many sections the directive being read is in.
+        self._depth = 0
+        # Each macro's lines as read for the values it was used with.
+        self._bodies: dict[
+            tuple[int, tuple[str, ...]], tuple[ApacheNode, list[Node], str | None]
+        ] = {}
 
     def run(self) -> ServerConfig:
         nodes = self.config.root.nodes or []
@@ -199,17 +207,30 @@ class Expansion:
                 self.macro_defined = True
             return
         assert node.children is not None
-        if key in CONDITIONS:
-            holds = self._holds(node)
-            if holds is not False:
-                inner = conditions if holds else (*conditions, node)
-                self._expand(node.children, inner, out)
+        if self._depth >= MAX_DEPTH:
+            # Sections opened in included files and macros add up.
+            self.reader.refused(
+                node,
+                f"sections nested more than {MAX_DEPTH} deep, through includes and macros: "
+                "authlint reads no deeper",
+                "Nest fewer sections; httpd's own configurations nest a handful deep.",
+            )
             return
-        self._check_module(node, conditions)
-        copy = CopiedNode(node, children=[])
-        assert copy.children is not None
-        self._expand(node.children, conditions, copy.children)
-        out.append(ConditionalNode(copy, conditions) if conditions else copy)
+        self._depth += 1
+        try:
+            if key in CONDITIONS:
+                holds = self._holds(node)
+                if holds is not False:
+                    inner = conditions if holds else (*conditions, node)
+                    self._expand(node.children, inner, out)
+                return
+            self._check_module(node, conditions)
+            copy = CopiedNode(node, children=[])
+            assert copy.children is not None
+            self._expand(node.children, conditions, copy.children)
+            out.append(ConditionalNode(copy, conditions) if conditions else copy)
+        finally:
+            self._depth -= 1
 
     def _check_module(self, node: ApacheNode, conditions: tuple[ApacheNode, ...]) -> None:
         """A directive whose module the configuration does not load: httpd refuses it."""
@@ -330,7 +351,15 @@ class Expansion:
                 f"{len(parameters)}",
             )
             return
-        body, error = _macro_body(macro, dict(zip(parameters, values, strict=True)))
+        # A macro used again with the same values reads the same lines: read them once.
+        key = (id(macro), tuple(values))
+        read = self._bodies.get(key)
+        if read is None or read[0] is not macro:
+            read = self._bodies[key] = (
+                macro,
+                *_macro_body(macro, dict(zip(parameters, values, strict=True))),
+            )
+        _, body, error = read
         if error is not None:
             self.reader.refused(
                 node,
@@ -381,6 +410,13 @@ class Expansion:
         """``node`` with each ``${NAME}`` a ``Define`` gives replaced (httpd leaves an
         unknown one as written, and so the words stay as written)."""
         if "${" not in node.name and not any("${" in arg for arg in node.args):
+            return node
+        brought = sum(
+            len(self.defines.get(found) or "")
+            for text in (node.name, *node.args)
+            for found in _VARIABLE.findall(text)
+        )
+        if not self.reader.may_expand(node, brought):
             return node
         replaced = False
 

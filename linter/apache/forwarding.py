@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from authlint.apache import regex, rewrite
 from authlint.apache.htaccess import overrides_at
 from authlint.apache.scopes import HTACCESS, host_of, proxy_pass_maps, request_of, search
 from authlint.model.credentials import is_credential_header
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
     from authlint.model.scope import Scope
     from authlint.model.tree import Node
 
+# A PHP script's name, alone or in a handler's line (a path, an extension, a regex).
+_PHP = re.compile(r"\.(?:php\d?|phtml)(?![\w-])", re.IGNORECASE)
 _PROXY_SCHEMES = {
     "fcgi": UpstreamKind.FASTCGI,
     "scgi": UpstreamKind.SCGI,
@@ -59,8 +62,6 @@ _PROXY_SCHEMES = {
 HIDDEN_FROM = frozenset({UpstreamKind.CGI, UpstreamKind.FASTCGI, UpstreamKind.SCGI})
 REASON = "Apache hides `Authorization` from CGI and FastCGI unless `CGIPassAuth On`"
 _AUTHORIZATION_VARIABLE = "HTTP_AUTHORIZATION"
-# How the header is read in a RewriteRule flag or a RequestHeader value.
-_HEADER_VALUE = re.compile(r"%\{HTTP:([^}]+)\}|%\{([^}]+)\}i|%\{(?:req|http):([^}]+)\}", re.I)
 _FLAG_ENV = re.compile(r"^(?:E|env)=(!?)([^:]+)(?::(.*))?$", re.IGNORECASE)
 _REWRITE = frozenset(
     {"rewriteengine", "rewriterule", "rewritecond", "rewriteoptions", "rewritebase"}
@@ -85,6 +86,13 @@ def upstream(chain: tuple[Scope, ...], scope: Scope) -> Upstream:
     """
     request = request_of(scope)
     url, file = request.url, request.file
+    # A server-context RewriteRule [P] maps the URL before mod_proxy's ProxyPass does.
+    for level in rewrite.server_levels(host_of(scope)):
+        rules = rewrite.rewrite_rules(level)
+        for index in range(len(rules)):
+            rewritten = _rewrite_proxy(rules, index, url)
+            if rewritten is not None and rewritten.known:
+                return rewritten
     name = file.rsplit("/", 1)[-1] if file and not file.endswith("/") else ""
     handler: Upstream | None = None
     added: Upstream | None = None
@@ -115,11 +123,23 @@ def upstream(chain: tuple[Scope, ...], scope: Scope) -> Upstream:
             ):
                 handler = Upstream(UpstreamKind.CGI, node.args[1], node)
     for level in _rewrite_levels(chain, scope):
-        rules = rewrite_rules(level)
+        rules = rewrite.rewrite_rules(level)
         for index in range(len(rules)):
             mapped = mapped or _rewrite_proxy(rules, index, _subject(level, scope))
     found = located or mapped or handler or added
-    return found if found is not None else Upstream(UpstreamKind.STATIC, "files", None)
+    if found is None:
+        return Upstream(UpstreamKind.STATIC, "files", None)
+    if found.kind in HIDDEN_FROM and _runs_php(name, found):
+        found.application = "PHP"
+    return found
+
+
+def _runs_php(name: str, handler: Upstream) -> bool:
+    """The handler runs PHP scripts: the request's file is one, or the handler's line
+    names them (``AddHandler ... .php``, a ``ProxyPassMatch`` for them, a backend script
+    ``app.php``); a FastCGI status page or a CGI folder does not."""
+    words = " ".join(handler.origin.args) if handler.origin is not None else ""
+    return bool(_PHP.search(name) or _PHP.search(words))
 
 
 def _has_extension(name: str, node: Node) -> bool:
@@ -204,33 +224,6 @@ def unread_htaccess_may_set(
 # --- mod_rewrite ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    """A ``RewriteRule`` with the conditions written before it."""
-
-    node: Node
-    conditions: tuple[Node, ...]
-    flags: tuple[str, ...]
-
-
-def rewrite_rules(level: Scope) -> list[_Rule]:
-    rules: list[_Rule] = []
-    conditions: list[Node] = []
-    for node in level.directives:
-        key = node.name.lower()
-        if key == "rewritecond":
-            conditions.append(node)
-        elif key == "rewriterule":
-            rules.append(_Rule(node, tuple(conditions), _flags(node)))
-            conditions = []
-    return rules
-
-
-def _flags(node: Node) -> tuple[str, ...]:
-    last = next((arg for arg in node.args[2:] if arg.startswith("[")), "")
-    return tuple(flag.strip() for flag in last.strip("[]").split(",") if flag.strip())
-
-
 def _per_directory(level: Scope) -> bool:
     return level.role in (ScopeRole.ROUTE, ScopeRole.CONDITION)
 
@@ -243,40 +236,23 @@ def _rewrite_levels(chain: tuple[Scope, ...], scope: Scope) -> list[Scope]:
     last section with mod_rewrite directives of its own (a section's list replaces the
     outer one unless ``RewriteOptions Inherit``); the engine's state is inherited.
     """
-    host = host_of(scope)
-    server = [host] if host.own.get("rewriteengine") else []
-    if server and _inherits(host) and host.parent is not None:
-        server.insert(0, host.parent)
-    found = [level for level in server if _engine_on(level)]
+    found = rewrite.server_levels(host_of(scope))
     per_directory = [level for level in chain if _per_directory(level) and _rewrites(level)]
     engine = next(
         (level for level in reversed(per_directory) if level.own.get("rewriteengine")), None
     )
-    if engine is None or not _engine_on(engine):
+    if engine is None or not rewrite.engine_on(engine):
         return found
     kept: list[Scope] = []
     for level in reversed(per_directory):
         kept.insert(0, level)
-        if not _inherits(level):
+        if not rewrite.inherits(level):
             break
     return found + kept
 
 
 def _rewrites(level: Scope) -> bool:
     return any(key in level.own for key in _REWRITE)
-
-
-def _engine_on(level: Scope) -> bool:
-    written = level.own.get("rewriteengine")
-    return written is not None and written[-1].arg(0).lower() == "on"
-
-
-def _inherits(level: Scope) -> bool:
-    return any(
-        arg.lower() in ("inherit", "inheritbefore")
-        for node in level.own.get("rewriteoptions", ())
-        for arg in node.args
-    )
 
 
 def _subject(level: Scope, scope: Scope) -> str | None:
@@ -291,69 +267,13 @@ def _subject(level: Scope, scope: Scope) -> str | None:
     return request.url.lstrip("/") if request.url is not None else None
 
 
-@dataclass(frozen=True, slots=True)
-class _Reached:
-    """Whether a rule runs for the request: ``known`` false when a condition or a
-    pattern decides what authlint cannot."""
-
-    runs: bool
-    known: bool
-
-
-def _reaches(rules: list[_Rule], index: int, subject: str | None) -> _Reached:
-    """Whether ``rules[index]`` runs: its pattern matches, its conditions hold (one
-    on the Authorization header alone holds whenever there is one to copy), and no
-    rule before it that matches ends the rewriting."""
-    rule = rules[index]
-    matched = _matches(rule.node, subject)
-    if matched is None:
-        return _Reached(False, known=False)
-    if not matched:
-        return _Reached(False, known=True)
-    known = all(_tests_authorization(condition) for condition in rule.conditions)
-    for earlier in rules[:index]:
-        if any(flag.upper() in ("L", "END", "LAST") for flag in earlier.flags):
-            stops = _matches(earlier.node, subject)
-            if stops is None or (stops and earlier.conditions):
-                known = False
-            elif stops:
-                return _Reached(False, known=True)
-    return _Reached(True, known)
-
-
-def _matches(node: Node, subject: str | None) -> bool | None:
-    if subject is None or not node.args:
-        return None
-    pattern = node.args[0]
-    negated = pattern.startswith("!")
-    ignore = any(flag.upper() in ("NC", "NOCASE") for flag in _flags(node))
-    try:
-        found = re.search(pattern.removeprefix("!"), subject, re.I if ignore else 0)
-    except re.error:
-        return None
-    return (found is None) if negated else (found is not None)
-
-
-def _tests_authorization(condition: Node) -> bool:
-    return bool(condition.args) and _header_name(condition.args[0]) == "authorization"
-
-
-def _header_name(value: str) -> str | None:
-    """The request header a value is exactly, in lower case (``%{HTTP:Name}``)."""
-    match = _HEADER_VALUE.fullmatch(value.strip())
-    if match is None:
-        return None
-    return next(group for group in match.groups() if group is not None).lower()
-
-
-def _rewrite_proxy(rules: list[_Rule], index: int, subject: str | None) -> Upstream | None:
+def _rewrite_proxy(rules: list[rewrite.Rule], index: int, subject: str | None) -> Upstream | None:
     """The backend a ``RewriteRule ... [P]`` proxies to, where it may apply."""
     rule = rules[index]
-    flags = {flag.upper() for flag in rule.flags}
     node = rule.node
-    if not flags & {"P", "PROXY"} or len(node.args) < 2 or "://" not in node.args[1]:
+    if not rule.proxies:
         return None
-    reached = _reaches(rules, index, subject)
+    reached = rewrite.reaches(rules, index, subject)
     if not reached.runs and reached.known:
         return None
     found = _proxy_upstream(node.args[1], node)
@@ -412,7 +332,7 @@ def _environment_copies(chain: tuple[Scope, ...], scope: Scope) -> list[HeaderEn
             elif key == "fcgidpassheader" and node.args:
                 found.append(HeaderEntry(f"HTTP_{node.args[0].upper()}", "", node))
     for level in _rewrite_levels(chain, scope):
-        for rule in rewrite_rules(level):
+        for rule in rewrite.rewrite_rules(level):
             for flag in rule.flags:
                 match = _FLAG_ENV.match(flag)
                 if match and not match.group(1) and match.group(2).startswith("HTTP_"):
@@ -446,7 +366,7 @@ def credentials_sent_upstream(headers: RequestHeaders | None) -> tuple[HeaderEnt
     for entry in headers.entries:
         names = [
             next(group for group in match.groups() if group is not None)
-            for match in _HEADER_VALUE.finditer(entry.value)
+            for match in rewrite.HEADER_VALUE.finditer(entry.value)
         ]
         copier = entry.origin.name.lower()
         if copier == "fcgidpassheader" or (copier.startswith("setenvif") and "$" in entry.value):
@@ -541,7 +461,7 @@ def _working_copy(chain: tuple[Scope, ...], scope: Scope, handler: Upstream) -> 
             ):
                 return _Copy(node, True, ())
     for level in _rewrite_levels(chain, scope):
-        rules = rewrite_rules(level)
+        rules = rewrite.rewrite_rules(level)
         for index, rule in enumerate(rules):
             value = _rewrite_copy(rule)
             if value is None:
@@ -552,7 +472,7 @@ def _working_copy(chain: tuple[Scope, ...], scope: Scope, handler: Upstream) -> 
                     "mod_rewrite variable, the header is `%{HTTP:Authorization}`"
                 )
                 continue
-            reached = _reaches(rules, index, _subject(level, scope))
+            reached = rewrite.reaches(rules, index, _subject(level, scope))
             if reached.runs:
                 return _Copy(rule.node, reached.known, ())
             known = known and reached.known
@@ -563,7 +483,7 @@ def _fcgid(handler: Upstream) -> bool:
     return handler.origin is not None and handler.origin.arg(0).lower() == "fcgid-script"
 
 
-def _rewrite_copy(rule: _Rule) -> str | None:
+def _rewrite_copy(rule: rewrite.Rule) -> str | None:
     """The value a rule's ``E=HTTP_AUTHORIZATION:value`` flag sets, if it has one."""
     for flag in rule.flags:
         match = _FLAG_ENV.match(flag)
@@ -572,16 +492,16 @@ def _rewrite_copy(rule: _Rule) -> str | None:
     return None
 
 
-def _copies_header(value: str, rule: _Rule) -> bool:
+def _copies_header(value: str, rule: rewrite.Rule) -> bool:
     """``%{HTTP:Authorization}``, or ``%N`` of a condition on the header whose group N
     is the whole value."""
-    if _header_name(value) == "authorization":
+    if rewrite.header_name(value) == "authorization":
         return True
     backreference = re.fullmatch(r"%(\d)", value)
     if backreference is None or not rule.conditions:
         return False
     condition = rule.conditions[-1]
-    if not _tests_authorization(condition) or len(condition.args) < 2:
+    if not rewrite.tests_authorization(condition) or len(condition.args) < 2:
         return False
     return _captures_whole(condition.args[1], int(backreference.group(1)))
 
@@ -600,14 +520,13 @@ def _setenvif_copies(node: Node) -> bool:
 
 
 def _captures_whole(pattern: str, group: int) -> bool:
-    try:
-        compiled = re.compile(pattern.removeprefix("!"))
-    except re.error:
-        return False
-    if pattern.startswith("!") or group > compiled.groups:
+    if pattern.startswith("!"):
         return False
     for sample in _SAMPLES:
-        match = compiled.search(sample)
-        if match is None or match.group(group) != sample:
+        try:
+            match = regex.find(pattern, sample)
+        except regex.Unanswered:
+            return False
+        if match is None or group > len(match.groups()) or match.group(group) != sample:
             return False
     return True

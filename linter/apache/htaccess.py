@@ -23,7 +23,7 @@ from authlint.apache.parser import ApacheNode
 from authlint.model.scope import Scope, ScopeRole
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from authlint.model.tree import Node
 
@@ -123,9 +123,12 @@ class ServedFolders:
                         tail = parts[-_SHARED_NAMES:]
                         self._by_tail.setdefault(tail, []).append((number, parts))
 
-    def placements(self, tree_folder: PurePosixPath) -> list[Placement]:
+    def placements(
+        self, tree_folder: PurePosixPath, on_server: Sequence[PurePosixPath] = ()
+    ) -> list[Placement]:
         """Every host whose served folders hold ``tree_folder`` (relative to the scanned
-        tree's top), and where: the deepest folder on the server it maps onto, per host."""
+        tree's top), and where: the deepest folder on the server it maps onto, per host.
+        ``on_server`` are where the command line says the folder is on the server."""
         parts = tree_folder.parts
         found: dict[int, str] = {}
 
@@ -133,9 +136,10 @@ class ServedFolders:
             if len(folder) > len(found.get(number, "")):
                 found[number] = folder
 
-        for end in range(1, len(parts) + 1):
-            for number, _ in self._by_path.get(parts[:end], ()):
-                offer(number, "/" + "/".join(parts))
+        for whole in (parts, *(path.parts[1:] for path in on_server)):
+            for end in range(1, len(whole) + 1):
+                for number, _ in self._by_path.get(whole[:end], ()):
+                    offer(number, "/" + "/".join(whole))
         seen: set[tuple[int, tuple[str, ...]]] = set()
         for end in range(len(parts), _SHARED_NAMES - 1, -1):
             for number, served in self._by_tail.get(parts[end - _SHARED_NAMES : end], ()):
@@ -167,6 +171,9 @@ def _served_folders(host: Scope) -> Iterator[str]:
                 path = section.node.arg(0)
                 if path.startswith("/") and not any(char in path for char in "*?[~"):
                     yield path.rstrip("/") or "/"
+    for _, folder in scopes.aliases(host):
+        if folder.startswith("/"):
+            yield folder.rstrip("/") or "/"
 
 
 def overrides_at(host: Scope, folder: str, directories: list[Scope] | None = None) -> Overrides:

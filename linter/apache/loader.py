@@ -75,6 +75,9 @@ MAIN_NAMES = frozenset({"apache2.conf", "httpd.conf"})
 # Directives only a main configuration writes.
 _MAIN_DIRECTIVES = frozenset({"loadmodule", "serverroot"})
 
+# What a directive holds, in characters, as the read allowance counts replacements.
+_CHARACTERS_PER_DIRECTIVE = 64
+
 
 class ApacheLoader(TreeLoader):
     """Loads the Apache files of one scanned tree into a workspace."""
@@ -192,8 +195,18 @@ class ApacheLoader(TreeLoader):
         self.workspace.reading.spent += directives
 
     def may_include(self, node: Node) -> bool:
+        self.workspace.reading.spent += ReadBudget.PER_INCLUDE
+        return self._within_allowance(node)
+
+    def may_expand(self, node: Node, characters: int) -> bool:
+        """Whether ``${NAME}`` replacements that bring ``characters`` into a line may go on:
+        they are read as directives of :data:`_CHARACTERS_PER_DIRECTIVE` characters each
+        (a `Define` of two others, again and again, doubles at every line)."""
+        self.workspace.reading.spent += characters // _CHARACTERS_PER_DIRECTIVE
+        return self._within_allowance(node)
+
+    def _within_allowance(self, node: Node) -> bool:
         reading = self.workspace.reading
-        reading.spent += ReadBudget.PER_INCLUDE
         if reading.allows_more():
             return True
         if not reading.said:
@@ -201,11 +214,13 @@ class ApacheLoader(TreeLoader):
             self.report(
                 ProblemKind.PARSE_ERROR,
                 node,
-                "reading stopped here: the run read more through includes and macros than "
+                "reading stopped here: the run read more through includes, macros and "
+                "`${NAME}` replacements than "
                 f"authlint reads ({ReadBudget.BASE:,} directives, plus "
                 f"{ReadBudget.PER_PARSED} per directive of its files)",
-                "Include each file once where it is needed: files that include the next one "
-                "several times, level after level, multiply what httpd reads.",
+                "Include each file (and use each macro) once where it is needed, and build no "
+                "`Define` from several others level after level: each level multiplies what "
+                "httpd reads.",
             )
         return False
 
@@ -297,7 +312,7 @@ def load_files(
     alone = [
         config
         for config in found
-        if not _placed(config, served, boundary, workspace)
+        if not _placed(config, served, boundary, workspace, options.maps)
         and _readable(config, ALL_OVERRIDES, config.root.path, workspace)
     ]
     roots = servers + [scopes.build_htaccess_server(group) for group in _htaccess_groups(alone)]
@@ -315,15 +330,26 @@ def load_files(
 
 
 def _placed(
-    config: ServerConfig, served: ServedFolders, boundary: Path, workspace: Workspace
+    config: ServerConfig,
+    served: ServedFolders,
+    boundary: Path,
+    workspace: Workspace,
+    maps: Sequence[tuple[str, Path]],
 ) -> bool:
     """Place an ``.htaccess`` file in each host that serves its folder, as httpd reads it
-    there; whether any does. A directive the overrides there do not allow is reported."""
+    there; whether any does. A directive the overrides there do not allow is reported.
+    An ``--include-map`` says where a folder of the tree is on the server."""
+    folder = config.root.abspath.parent
     try:
-        tree_folder = PurePosixPath(config.root.abspath.parent.relative_to(boundary).as_posix())
+        tree_folder = PurePosixPath(folder.relative_to(boundary).as_posix())
     except ValueError:
         return False
-    found = served.placements(tree_folder)
+    on_server = [
+        PurePosixPath(prefix, folder.relative_to(target).as_posix())
+        for prefix, target in maps
+        if folder.is_relative_to(target)
+    ]
+    found = served.placements(tree_folder, on_server)
     file_node = ApacheNode(HTACCESS, [], [], config.root, 1, 1)
     for placement in found:
         if not placement.overrides.reads:

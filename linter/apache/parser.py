@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 # apr_isspace: what separates words and is stripped from a line's ends.
 _SPACE = " \t\n\v\f\r"
+# Sections nested deeper are not read. httpd takes any depth, but the model and the
+# rules walk sections recursively; real configs nest a handful deep.
+MAX_DEPTH = 100
 _BOM = "\ufeff"
 # Sections whose opening tag must carry arguments (httpd: "requires
 # additional arguments"), by lower-case name.
@@ -355,6 +358,12 @@ class _Parse:
             args = words if len(words) == 1 else [inner]
         else:
             args = split_words(inner)
+        if len(self.stack) >= MAX_DEPTH:
+            return self.fail(
+                line.last,
+                f"sections nested more than {MAX_DEPTH} deep: authlint reads no deeper",
+                "Nest fewer sections; httpd's own configurations nest a handful deep.",
+            )
         node = ApacheNode(name, args, [], self.source, line.first, line.last)
         self.siblings().append(node)
         if key == "macro":

@@ -25,11 +25,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from authlint.apache import regex, rewrite
 from authlint.apache.parser import ApacheNode
 from authlint.model.scope import Scope, ScopeRole, UnreadInclude
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from authlint.model.tree import Node
 
@@ -137,7 +138,7 @@ def request_of(scope: Scope) -> Request:
         if folder is None:
             return Request(None, None)
         folder = folder.rstrip("/") or "/"
-        return Request(_url_of(folder + "/", root), folder + "/")
+        return Request(_url_of(folder + "/", root, host), folder + "/")
     if key in _FILES:
         name = _sample_name(scope.node)
         parent = request_of(scope.parent) if scope.parent is not None else None
@@ -148,15 +149,45 @@ def request_of(scope: Scope) -> Request:
                 None, folder if folder.endswith("/") else posixpath.dirname(folder) + "/"
             )
         file = posixpath.join(folder if folder.endswith("/") else posixpath.dirname(folder), name)
-        return Request(_url_of(file, root), file)
+        return Request(_url_of(file, root, host), file)
     if key in _LOCATION:
         url = pattern if key == "location" and not _is_regex(scope.node) else None
         if url is None:
             url = _sample_path(pattern, scope.node)
         if url is None:
             return Request(None, None)
-        return Request(url, None if root is None else root + url, proxied=False)
-    return Request(None, None, proxied=True)
+        return Request(url, _file_of(url, root, host), proxied=False)
+    return Request(_proxied_url(scope), None, proxied=True)
+
+
+def _proxied_url(section: Scope) -> str | None:
+    """A URL path whose request mod_proxy sends through a ``<Proxy>`` section: a
+    ``ProxyPass`` (server-context, or in a ``<Location>``) whose backend it matches, or
+    one below it (``None``: none is written)."""
+    assert section.node is not None
+    host = host_of(section)
+    pattern = _pattern(section.node)
+    below = not _is_regex(section.node) and not _has_wildcard(pattern)
+    for path, backend in _proxy_passes(host):
+        if _proxy_applies(section, backend):
+            return path
+        if below and pattern.startswith(backend):
+            return path + pattern[len(backend) :]
+    return None
+
+
+def _proxy_passes(host: Scope) -> Iterator[tuple[str, str]]:
+    """The plain ``ProxyPass`` mappings a host's requests meet: URL path and backend."""
+    levels = [host] if host.parent is None else [host.parent, host]
+    for level in levels:
+        for node in level.directives:
+            if node.name.lower() == "proxypass" and len(node.args) >= 2 and node.args[1] != "!":
+                yield node.args[0], node.args[1]
+        for section in level.children:
+            if section.kind == "location" and section.node and not _is_regex(section.node):
+                for node in section.directives:
+                    if node.name.lower() == "proxypass" and node.args and "://" in node.args[0]:
+                        yield _pattern(section.node), node.args[0]
 
 
 def merge_chain(scope: Scope, sections_of: Callable[[Scope], list[Scope]]) -> tuple[Scope, ...]:
@@ -191,8 +222,18 @@ def request_chain(
             if section.kind in _LOCATION and _location_applies(section, request.url)
         ]
     )
-    proxied = request.proxied or _passed_on(request.url, chain, locations)
-    if request.file is not None and not proxied:
+    passed = _passed_to(request.url, host, chain, locations)
+    proxied = request.proxied or passed is not None
+    if proxied:
+        # mod_proxy maps the request to its backend's URL: the <Proxy> sections that
+        # URL matches merge where the folders' would.
+        target = passed.target if passed is not None else None
+        chain += [
+            section
+            for section in sections
+            if section.kind in _PROXY and _proxy_applies(section, target or "")
+        ]
+    elif request.file is not None:
         chain += _file_sections(sections, request.file)
     chain += locations
     return chain, proxied
@@ -228,19 +269,75 @@ def _file_sections(sections: list[Scope], file: str) -> list[Scope]:
     return applied + files
 
 
-def _passed_on(url: str | None, levels: list[Scope], locations: list[Scope]) -> bool:
-    """Whether ``ProxyPass`` sends the request for ``url`` to a backend: then it maps to
-    no file, and no folder's sections apply (the first ``ProxyPass`` that matches
-    decides; ``!`` keeps a path local)."""
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    """A request mod_proxy takes: the backend URL it sends it to (``None``: one
+    authlint cannot spell out)."""
+
+    target: str | None
+
+
+def _passed_to(
+    url: str | None, host: Scope, levels: list[Scope], locations: list[Scope]
+) -> _Pass | None:
+    """Whether mod_proxy takes the request for ``url``, and to where; then it maps to no
+    file, and no folder's sections apply. mod_rewrite maps the URL first (a server-context
+    ``RewriteRule [P]`` that runs), then the ``ProxyPass`` of the last ``<Location>`` that
+    has one, then the first server-context ``ProxyPass`` that matches (``!`` keeps the
+    path local); all seen on httpd 2.4."""
+    if url is None:
+        return None
+    for level in rewrite.server_levels(host):
+        rules = rewrite.rewrite_rules(level)
+        for index, rule in enumerate(rules):
+            if rule.proxies and rewrite.reaches(rules, index, url) == _RUNS:
+                return _Pass(rewrite.substitution(rule, url))
+    for location in reversed(locations):
+        for node in reversed(location.directives):
+            if node.name.lower() == "proxypass" and node.args and "://" in node.args[0]:
+                return _Pass(_location_target(location, node.args[0], url))
     for level in levels:
         for node in level.directives:
             if node.name.lower() in ("proxypass", "proxypassmatch") and proxy_pass_maps(node, url):
-                return node.args[1] != "!"
-    return any(
-        node.name.lower() == "proxypass" and node.args and "://" in node.args[0]
-        for location in locations
-        for node in location.directives
-    )
+                return None if node.args[1] == "!" else _Pass(_mapped_target(node, url))
+    return None
+
+
+_RUNS = rewrite.Reached(runs=True, known=True)
+
+
+def _location_target(location: Scope, backend: str, url: str) -> str | None:
+    """The URL a ``ProxyPass`` written in a ``<Location>`` sends ``url`` to: the backend's,
+    followed by what is below the location's path."""
+    assert location.node is not None
+    if _is_regex(location.node):
+        return None
+    path = _pattern(location.node)
+    return backend + url[len(path) :] if url.startswith(path) else backend
+
+
+def _mapped_target(node: Node, url: str) -> str | None:
+    """The URL a server-context ``ProxyPass[Match]`` sends ``url`` to."""
+    if node.name.lower() == "proxypass":
+        return node.args[1] + url[len(node.args[0]) :]
+    try:
+        found = regex.find(node.args[0], url)
+    except regex.Unanswered:
+        return None
+    return None if found is None else rewrite.expand(node.args[1], found)
+
+
+def _proxy_applies(section: Scope, target: str) -> bool:
+    """Whether a ``<Proxy>`` section applies to a request sent to ``target``: its regex
+    matches in it, its wildcard pattern matches all of it, or it starts with its URL
+    (httpd's ``proxy_walk``)."""
+    assert section.node is not None
+    pattern = _pattern(section.node)
+    if _is_regex(section.node):
+        return search(pattern, target)
+    if _has_wildcard(pattern):
+        return fnmatch.fnmatchcase(target, pattern)
+    return target.startswith(pattern)
 
 
 def route_sections(level: Scope) -> list[Scope]:
@@ -316,11 +413,11 @@ def _regex_search(node: Node, text: str) -> bool:
 
 
 def search(pattern: str, text: str) -> bool:
-    """Whether httpd's regex ``pattern`` matches in ``text`` (one Python cannot read
-    matches nothing)."""
+    """Whether httpd's regex ``pattern`` matches in ``text`` (one Python cannot read, or
+    that takes too long, matches nothing: :func:`regex.too_slow` counts the latter)."""
     try:
-        return re.search(pattern, text) is not None
-    except re.error:
+        return regex.find(pattern, text) is not None
+    except regex.Unanswered:
         return False
 
 
@@ -333,14 +430,47 @@ def proxy_pass_maps(node: Node, url: str | None) -> bool:
     return url.startswith(node.args[0])
 
 
-def _url_of(file: str, root: str | None) -> str | None:
-    """The URL path that maps to ``file`` under the document root (``None``: outside it)."""
-    if root is None:
-        return None
-    base = root.rstrip("/")
-    if file == base or file.startswith(base + "/"):
-        return file[len(base) :] or "/"
+def _url_of(file: str, root: str | None, host: Scope) -> str | None:
+    """The URL path that maps to ``file``: under the document root, else under the folder
+    an ``Alias`` serves (``None``: neither serves it)."""
+    if root is not None:
+        base = root.rstrip("/")
+        if file == base or file.startswith(base + "/"):
+            return file[len(base) :] or "/"
+    for path, folder in aliases(host):
+        base = folder.rstrip("/")
+        if file == base or file.startswith(base + "/"):
+            return path.rstrip("/") + (file[len(base) :] or "/")
     return None
+
+
+def _file_of(url: str, root: str | None, host: Scope) -> str | None:
+    """The file a URL path maps to: the first ``Alias`` whose path it is under, else the
+    document root's."""
+    for path, folder in aliases(host):
+        if _alias_matches(path, url):
+            return folder.rstrip("/") + url[len(path.rstrip("/")) :]
+    return None if root is None else root + url
+
+
+def aliases(host: Scope) -> list[tuple[str, str]]:
+    """The plain ``Alias`` and ``ScriptAlias`` mappings a host's requests meet, URL path
+    and folder: the host's own, then the main server's (mod_alias's merge)."""
+    levels = [host] if host.parent is None else [host, host.parent]
+    return [
+        (node.args[0], node.args[1])
+        for level in levels
+        for node in level.directives
+        if node.name.lower() in ("alias", "scriptalias") and len(node.args) >= 2
+    ]
+
+
+def _alias_matches(path: str, url: str) -> bool:
+    """mod_alias's test: ``url`` is ``path`` or below it, whole segments only (a path
+    written with its trailing slash needs it in the URL too)."""
+    if path.endswith("/"):
+        return url.startswith(path)
+    return url == path or url.startswith(path + "/")
 
 
 _SIMPLE = re.compile(r"[A-Za-z0-9_./-]")

@@ -15,6 +15,7 @@ from authlint.apache import authentication as _authentication
 from authlint.apache import cors as _cors
 from authlint.apache import forwarding as _forwarding
 from authlint.apache import headers as _headers
+from authlint.apache import regex
 from authlint.apache import served as _served
 from authlint.apache import transport as _transport
 from authlint.apache.scopes import HTACCESS, host_of, merge_chain, route_sections
@@ -59,10 +60,15 @@ class ApacheSettings:
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
+        self.guessed = False
 
     @memoized
     def chain(self) -> tuple[Scope, ...]:
-        return merge_chain(self.scope, _route_sections)
+        slow = regex.too_slow()
+        found = merge_chain(self.scope, _route_sections)
+        # A section's regex that took too long was taken as not matching: a guess.
+        self.guessed = regex.too_slow() != slow
+        return found
 
     @memoized
     def route_sections(self) -> list[Scope]:
@@ -96,7 +102,7 @@ class ApacheSettings:
     @memoized
     def known(self) -> bool:
         """No file that was not read could change what the merged sections hold."""
-        return not any(level.unread for level in self.chain)
+        return not any(level.unread for level in self.chain) and not self.guessed
 
     # Routing
 

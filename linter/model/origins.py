@@ -158,7 +158,13 @@ def regex_clock(limit: float = RUN_SECONDS) -> Iterator[RegexClock]:
 
 
 def search_pcre(compiled: re.Pattern[str], text: str) -> bool:
-    """Whether ``compiled`` (from :func:`compile_pcre`) matches somewhere in ``text``.
+    """Whether ``compiled`` (from :func:`compile_pcre`) matches somewhere in ``text``,
+    bounded as :func:`find_pcre` is."""
+    return find_pcre(compiled, text) is not None
+
+
+def find_pcre(compiled: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """Where ``compiled`` (from :func:`compile_pcre`) first matches in ``text``.
 
     Raises :class:`RegexTooSlow` past :data:`SEARCH_SECONDS`, or at once when
     the run's :func:`regex_clock` is exhausted. The bound on one search needs
@@ -172,13 +178,13 @@ def search_pcre(compiled: re.Pattern[str], text: str) -> bool:
     started = time.process_time()
     try:
         if not _can_time():
-            return compiled.search(text) is not None
+            return compiled.search(text)
         allowed = SEARCH_SECONDS if clock is None else min(SEARCH_SECONDS, _left(clock))
         previous = signal.signal(signal.SIGVTALRM, _too_slow)
         try:
             signal.setitimer(signal.ITIMER_VIRTUAL, allowed)
             try:
-                return compiled.search(text) is not None
+                return compiled.search(text)
             finally:
                 signal.setitimer(signal.ITIMER_VIRTUAL, 0)
         finally:

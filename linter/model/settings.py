@@ -75,12 +75,19 @@ class UpstreamKind(str, Enum):
 
 @dataclass(slots=True)
 class Upstream:
-    """The handler of a scope: ``target`` is the address (or ``return``/files for static)."""
+    """The handler of a scope: ``target`` is the address (or ``return``/files for static).
+
+    ``application`` names the runtime the config shows answering, where its
+    applications read the client's credentials from ``Authorization`` as a rule
+    (``PHP``: its frameworks' API tokens and Basic logins); ``None``: the config
+    does not say what runs there.
+    """
 
     kind: UpstreamKind
     target: str
     origin: Node | None
     known: bool = True
+    application: str | None = None
 
     @property
     def forwards_headers(self) -> bool:

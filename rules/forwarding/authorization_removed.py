@@ -10,6 +10,8 @@ from authlint.rules.forwarding import where_server_does_not_authenticate
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from authlint.model.scope import Scope
+    from authlint.model.settings import Upstream
     from authlint.model.workspace import Workspace
 
 
@@ -48,7 +50,13 @@ class AuthorizationRemoved(Rule):
     `REDIRECT_HTTP_AUTHORIZATION`, which frameworks read too: it counts. It
     also finds `RequestHeader unset Authorization` before mod_proxy. Where
     `AllowOverride` lets an `.htaccess` that was not read set these, nothing
-    is reported.
+    is reported. Where httpd's default hides the header (no directive of the
+    config removes it), it is reported only where the config shows the script
+    reads it: a PHP handler (PHP frameworks read API tokens and Basic logins
+    from it; WordPress and Laravel ship the copy in their `.htaccess` for this
+    reason), or a CORS policy that lets scripts send `Authorization`. A
+    stock `/cgi-bin/` folder or a FastCGI status page, of whose scripts the
+    config says nothing more, is not.
 
     ## Example
     ```nginx
@@ -83,10 +91,13 @@ class AuthorizationRemoved(Rule):
         for scope, upstream, authorization in removed:
             origin = authorization.origin
             assert origin is not None  # the state is decided by a directive
+            by_default = authorization.reason is not None and origin is upstream.origin
+            if by_default and not _reads_authorization(scope, upstream):
+                continue
             # A fixture's marker (`# [AL102]`) ends an Apache line as words of its own.
             written = origin.args[: origin.args.index("#")] if "#" in origin.args else origin.args
             shown = " ".join(arg or '""' for arg in written)
-            if authorization.reason and origin is upstream.origin:
+            if by_default:
                 # A format's default (Apache hides it from CGI) is told by its reason.
                 what = (
                     f"{authorization.reason}: `{origin.name} {shown}` in `{scope.label}` gets "
@@ -104,3 +115,12 @@ class AuthorizationRemoved(Rule):
                 f"{what}, and {server_name(scope.format)} does not authenticate that request "
                 "itself: the upstream never receives the client's credentials",
             )
+
+
+def _reads_authorization(scope: Scope, upstream: Upstream) -> bool:
+    """Whether the config shows that what answers reads ``Authorization``: an
+    application runtime whose frameworks do, or scripts of other sites allowed to send
+    it."""
+    if upstream.application is not None:
+        return True
+    return any("authorization" in header.names() for header in scope.settings.cors.allow_headers)
