@@ -33,7 +33,8 @@ class UserFileServed(Rule):
     `internal` or `try_files` without `$uri` keeps from being sent, is not
     reported.
 
-    On Apache httpd: an `AuthUserFile` or `AuthDigestFile` below a host's
+    On Apache httpd: the `AuthUserFile` of a Basic or Digest check (httpd 2.4
+    has no `AuthDigestFile`: mod_auth_digest reads `AuthUserFile`) below a host's
     `DocumentRoot` or an `Alias` folder, where the sections the file's request
     merges do not deny it (`<Files ".ht*"> Require all denied`,
     `<FilesMatch "^\\.ht">`, `Deny from all`). Upstream's, Debian's and RHEL's
