@@ -80,7 +80,7 @@ class BasicOverPlainHttp(Rule):
     fix = (
         "Redirect every plain-HTTP request of this host to HTTPS before any password is asked for."
     )
-    reference_url = "https://www.rfc-editor.org/rfc/rfc7617#section-4"
+    reference_url = None
     tags = ("security", "nginx", "apache")
     needs = frozenset({Facet.AUTHENTICATION, Facet.TRANSPORT})
 
