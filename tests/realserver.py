@@ -309,6 +309,7 @@ def render(fixture: Path, prefix: Path, without: str | None = None) -> Rendered:
     state = _RenderState(prefix, conf_dir)
     for statements in parsed.values():
         state.reserve_listen_ports(statements)
+        state.reserve_folders(statements)
     for file in files:
         statements = state.rewrite(parsed[file], ())
         if file == main_file:
@@ -363,6 +364,8 @@ class _RenderState:
         self.ports: dict[str, int] = {}
         self.upstreams: dict[str, _Upstream] = {}
         self.caches = 0
+        # The folders the fixture serves (each rendered as www/), as written.
+        self.folders: list[str] = []
 
     def rewrite(
         self, statements: list[dict[str, Any]], context: tuple[str, ...]
@@ -405,7 +408,15 @@ class _RenderState:
 
     def _user_file(self, written: str) -> Path:
         """The user file a fixture's names: ``htpasswd.<user>`` lists that user alone (for
-        proofs where two files admit different users), any other name every user."""
+        proofs where two files admit different users), any other name every user. One in
+        a folder the fixture serves is written there, where nginx serves it."""
+        for folder in self.folders:
+            base = folder.rstrip("/") + "/"
+            if written.startswith(base):
+                path = self.prefix / "www" / written[len(base) :]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text((self.prefix / "htpasswd").read_text())
+                return path
         user = Path(written).name.removeprefix("htpasswd.")
         if user not in USERS:
             return self.prefix / "htpasswd"
@@ -440,6 +451,13 @@ class _RenderState:
                 )
             out.append(statement)
         return out
+
+    def reserve_folders(self, statements: list[dict[str, Any]]) -> None:
+        """Note the folders the fixture serves (``root``, ``alias``), before any is rewritten."""
+        for statement in statements:
+            if statement["directive"] in ("root", "alias") and statement["args"]:
+                self.folders.append(statement["args"][0])
+            self.reserve_folders(statement.get("block") or [])
 
     def reserve_listen_ports(self, statements: list[dict[str, Any]]) -> None:
         """Give each listen port its free port first, so that a proxy_pass to a
@@ -661,6 +679,8 @@ def run_proof(proof: dict[str, Any], rendered: Rendered) -> list[str]:
                 problems += _compare(where, f"upstream {label} got", got.header, headers)
         if "response_headers" in expect:
             problems += _compare(where, "response had", response.header, expect["response_headers"])
+        if "body_contains" in expect and expect["body_contains"] not in response.body:
+            problems.append(f"{where}: body {response.body!r} lacks {expect['body_contains']!r}")
         if "same_body_as" in expect and response.body != bodies[expect["same_body_as"] - 1]:
             problems.append(
                 f"{where}: body {response.body!r} is not request {expect['same_body_as']}'s"

@@ -12,7 +12,11 @@ for by mod_authz_core's ``Require`` rules.
   group or ``valid-user`` rule decides), it asks for credentials (401). Where
   an address, environment or ``all granted`` rule can grant the request
   first (``<RequireAny>``, ``Satisfy Any`` with ``Allow``), some requests pass
-  without credentials: ``any_suffices``.
+  without credentials: ``any_suffices``. Where the rule that grants is
+  ``Require all granted``, an address rule for every address (``0.0.0.0/0``,
+  ``::/0``) or ``Satisfy Any`` with ``Allow from all`` (no ``Deny`` that
+  ``Order Allow,Deny`` lets win), every client passes so, and the rule that
+  asks for a user never runs: ``open_to_all``.
 - ``Require`` inside ``<Limit>`` applies to the methods listed, inside
   ``<LimitExcept>`` to the others (``GET`` brings ``HEAD``); ``Require method``
   decides by the method. A method no rule asks credentials of is exempt.
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, cast
 
+from authlint.apache.config import conditions_of
 from authlint.apache.forwarding import unread_htaccess_may_set
 from authlint.apache.rewrite import rewrite_rules
 from authlint.apache.scopes import host_of
@@ -70,6 +75,8 @@ METHODS = (
 )
 # Rules that decide without a user (mod_authz_host, mod_authz_core).
 _WITHOUT_USER = frozenset({"ip", "host", "forward-dns", "local", "env", "expr", "method"})
+# The addresses that stand for every client (mod_authz_host; mod_access_compat's `all`).
+_EVERY_ADDRESS = frozenset({"all", "0.0.0.0/0", "::/0"})
 _OPTIONS_TEST = re.compile(r"%\{REQUEST_METHOD\}\s*(?:==|=~|-strmatch)\s*['\"/^]*OPTIONS", re.I)
 _MERGE_PRODUCT_LIMIT = 4096
 
@@ -106,6 +113,33 @@ class AccessRule:
         if self.op in _CONTAINERS:
             return _combine(self.op, [child.outcomes(method) for child in self.children])
         return _leaf(self, method)
+
+    def for_anyone(self, method: str) -> frozenset[Outcome] | None:
+        """What this rule can answer a client of any address, without credentials, for
+        ``method``: as :meth:`outcomes`, but a rule for every address grants."""
+        if self.methods is not None and method not in self.methods:
+            return None
+        if self.op in _CONTAINERS:
+            return _combine(self.op, [child.for_anyone(method) for child in self.children])
+        if _grants_anyone(self):
+            return frozenset({Outcome.GRANTED})
+        return _leaf(self, method)
+
+
+def _grants_anyone(rule: AccessRule) -> bool:
+    """``Require all granted``, or an address rule (``Require ip``, mod_access_compat's
+    ``Allow from``) for every address, not negated."""
+    if rule.negated:
+        return False
+    args = [arg.lower() for arg in rule.node.args]
+    if rule.op == "all":
+        return args[1:2] == ["granted"]
+    return rule.op == "ip" and any(arg in _EVERY_ADDRESS for arg in args[1:])
+
+
+def _asks_user(rule: AccessRule) -> bool:
+    """A rule only a known user can pass (``valid-user``, ``user``, ``group``, ...)."""
+    return Outcome.NEEDS_USER in _leaf(rule, "GET")
 
 
 def _leaf(rule: AccessRule, method: str) -> frozenset[Outcome]:
@@ -349,6 +383,7 @@ def authentication(
     )
     any_suffices = Setting(mixed, opening, known)
     auth_type = _last(levels, "authtype")
+    open_to_all = _open_to_all(authz, levels, auth_type) if known else None
     kind = {"basic": AuthKind.BASIC, "digest": AuthKind.DIGEST}.get(
         auth_type.arg(0).lower() if auth_type is not None else ""
     )
@@ -371,7 +406,51 @@ def authentication(
     if asked and "OPTIONS" not in asked:
         preflight = _exempting(authz.root, preflight_levels)
     preflight = preflight or _rewrite_answers_options(scope)
-    return ApacheAuthentication(Authentication(checks, any_suffices, known), preflight)
+    return ApacheAuthentication(
+        Authentication(checks, any_suffices, known, open_to_all=open_to_all), preflight
+    )
+
+
+def _open_to_all(authz: _Authz, levels: list[Scope], auth_type: Node | None) -> Node | None:
+    """The rule that grants every client without credentials, where the rules in effect
+    also hold one that asks for a user (which then never runs), for every method; the
+    two, and the ``AuthType``, under conditions that can hold together."""
+    root = authz.root
+    leaves = [rule for rule in _walk(root) if rule.op not in _CONTAINERS]
+    granting = next((rule for rule in leaves if _grants_anyone(rule)), None)
+    if root is None or granting is None:
+        return None
+    if auth_type is not None and _exclusive(granting.node, auth_type):
+        return None
+    if not any(_asks_user(rule) and not _exclusive(granting.node, rule.node) for rule in leaves):
+        return None
+    for method in METHODS:
+        found = root.for_anyone(method)
+        if found is not None and found != {Outcome.GRANTED}:
+            return None
+    if granting.node.name.lower() == "allow" and _deny_wins(levels):
+        return None
+    return granting.node
+
+
+def _exclusive(first: Node, second: Node) -> bool:
+    """Two directives read under conditions that cannot both hold (``<IfDefine X>`` and
+    ``<IfDefine !X>``, the same for ``<IfModule>``): no server reads both."""
+    theirs = {(section.key, section.arg(0)) for section in conditions_of(second)}
+    for section in conditions_of(first):
+        written = section.arg(0)
+        flipped = written[1:] if written.startswith("!") else "!" + written
+        if (section.key, flipped) in theirs:
+            return True
+    return False
+
+
+def _deny_wins(levels: list[Scope]) -> bool:
+    """A ``Deny`` line in effect that mod_access_compat's ``Order`` lets refuse a client
+    ``Allow from all`` admits (all orders but ``Deny,Allow``, the default)."""
+    order = _last(levels, "order")
+    written = "".join(order.args).lower() if order is not None else "deny,allow"
+    return _last(levels, "deny") is not None and written != "deny,allow"
 
 
 def _store(levels: list[Scope], kind: AuthKind) -> tuple[str | None, Node | None]:
@@ -445,10 +524,7 @@ def admitted_without_authorization(chain: tuple[Scope, ...]) -> Node | None:
     that grants them, or the ``AuthType`` of a cookie login a user rule asks for.
     ``None`` where nothing is refused, or every request let through carries its
     credentials in ``Authorization`` (Basic, Digest, or a login authlint cannot tell)."""
-    levels = _levels(chain)
-    satisfy = _last(levels, "satisfy")
-    satisfy_any = satisfy if satisfy is not None and satisfy.arg(0).lower() == "any" else None
-    authz = _merged(levels, satisfy_any, _last(levels, "allow"))
+    levels, satisfy_any, authz = _access(chain)
     outcomes = authz.outcomes("GET")
     if Outcome.GRANTED in outcomes:
         refused = Outcome.DENIED in outcomes or Outcome.NEEDS_USER in outcomes
@@ -467,3 +543,60 @@ def admitted_without_authorization(chain: tuple[Scope, ...]) -> Node | None:
     ):
         return auth_type
     return None
+
+
+def refused_by(chain: tuple[Scope, ...]) -> tuple[Node | None, bool]:
+    """The rule that refuses a ``GET`` to every client, credentials or not, and whether
+    that is known: ``Require all denied`` (the rules in effect deny it whatever the user),
+    or mod_access_compat's ``Order`` and ``Deny`` lines that refuse any address but those
+    an ``Allow`` names (unknown with ``Satisfy Any``, where a password may admit it)."""
+    levels, satisfy_any, authz = _access(chain)
+    if authz.root is not None and authz.outcomes("GET") == {Outcome.DENIED}:
+        denied = (
+            rule.node
+            for rule in _walk(authz.root)
+            if rule.op == "all" and rule.node.arg(1).lower() == "denied"
+        )
+        return next(denied, authz.root.node), True
+    lines = [node for level in levels for node, _ in _own(level)]
+    compat = [node for node in lines if node.name.lower() in ("order", "allow", "deny")]
+    if not compat:
+        return None, True
+    refusing = _compat_refusing(compat)
+    if refusing is not None and satisfy_any is not None:
+        return None, False
+    return refusing, True
+
+
+def _compat_refusing(lines: list[Node]) -> Node | None:
+    """The ``Order`` or ``Deny`` line by which mod_access_compat refuses the clients no
+    ``Allow`` names: ``Order Allow,Deny`` (and ``Mutual-failure``) refuse by default
+    unless ``Allow from all``, and then refuse with ``Deny from all``; ``Deny,Allow`` (the
+    default) refuses with ``Deny from all`` unless ``Allow from all``."""
+    order = next((node for node in reversed(lines) if node.name.lower() == "order"), None)
+    allow_all = any(
+        node.name.lower() == "allow" and node.arg(1).lower() in _EVERY_ADDRESS for node in lines
+    )
+    deny_all = next(
+        (
+            node
+            for node in lines
+            if node.name.lower() == "deny" and node.arg(1).lower() in _EVERY_ADDRESS
+        ),
+        None,
+    )
+    written = "".join(order.args).lower() if order is not None else "deny,allow"
+    if written == "deny,allow":
+        return deny_all if not allow_all else None
+    if deny_all is not None:
+        return deny_all
+    return order if not allow_all else None
+
+
+def _access(chain: tuple[Scope, ...]) -> tuple[list[Scope], Node | None, _Authz]:
+    """The levels whose access directives merge for ``chain``, the ``Satisfy Any`` in
+    effect, and the authorization rules they make."""
+    levels = _levels(chain)
+    satisfy = _last(levels, "satisfy")
+    satisfy_any = satisfy if satisfy is not None and satisfy.arg(0).lower() == "any" else None
+    return levels, satisfy_any, _merged(levels, satisfy_any, _last(levels, "allow"))

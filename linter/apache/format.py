@@ -87,6 +87,8 @@ class ApacheFormat(Format):
             Facet.EARLY_CACHE,
             Facet.STORED_COOKIES,
             Facet.HEADER_LIMITS,
+            Facet.SERVED_FILES,
+            Facet.TRANSPORT,
         }
     )
     fix_hints: Mapping[str, str] = FIX_HINTS

@@ -195,10 +195,23 @@ def merge_chain(scope: Scope, sections_of: Callable[[Scope], list[Scope]]) -> tu
     stands for; ``scope`` and the sections it sits in among them. ``sections_of`` lists a
     server's or host's route sections (kept by their settings, so that a thousand hosts
     are listed once, not once per request)."""
-    host = host_of(scope)
-    root = _root(scope)
+    chain, _ = request_chain(host_of(scope), request_of(scope), sections_of)
+    # The scope itself and the sections it sits in, where the request drawn for it
+    # missed them (a pattern authlint could not draw a request for).
+    for level in reversed([scope, *scope.ancestors()]):
+        if level not in chain:
+            chain.append(level)
+    return tuple(chain)
+
+
+def request_chain(
+    host: Scope, request: Request, sections_of: Callable[[Scope], list[Scope]]
+) -> tuple[list[Scope], bool]:
+    """The scopes httpd merges, in its order, for ``request`` to ``host`` (the main
+    server, the host, the sections its file and URL select), and whether mod_proxy
+    passes it on (then no folder's sections apply)."""
+    root = _root(host)
     chain: list[Scope] = [root] if host is root else [root, host]
-    request = request_of(scope)
     sections = [*sections_of(root), *([] if host is root else sections_of(host))]
     locations = (
         []
@@ -210,7 +223,8 @@ def merge_chain(scope: Scope, sections_of: Callable[[Scope], list[Scope]]) -> tu
         ]
     )
     passed = _passed_to(request.url, host, chain, locations)
-    if request.proxied or passed is not None:
+    proxied = request.proxied or passed is not None
+    if proxied:
         # mod_proxy maps the request to its backend's URL: the <Proxy> sections that
         # URL matches merge where the folders' would.
         target = passed.target if passed is not None else None
@@ -222,12 +236,7 @@ def merge_chain(scope: Scope, sections_of: Callable[[Scope], list[Scope]]) -> tu
     elif request.file is not None:
         chain += _file_sections(sections, request.file)
     chain += locations
-    # The scope itself and the sections it sits in, where the request drawn for it
-    # missed them (a pattern authlint could not draw a request for).
-    for level in reversed([scope, *scope.ancestors()]):
-        if level not in chain:
-            chain.append(level)
-    return tuple(chain)
+    return chain, proxied
 
 
 def _file_sections(sections: list[Scope], file: str) -> list[Scope]:

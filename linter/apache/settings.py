@@ -2,9 +2,10 @@
 
 Each is computed from the sections httpd merges for the request the scope
 stands for (:func:`authlint.apache.scopes.merge_chain`), once, on first use.
-Apache provides the CORS, forwarding, authentication, cache and header limits facets so far; the
-members of the facets it does not provide give the protocol's neutral values
-(nothing cached or limited), which no rule that runs on Apache reads.
+Apache provides the CORS, forwarding, authentication, cache, header limits,
+served-files and transport facets so far; the members of the facets it does not
+provide give the protocol's neutral values (nothing cached or limited), which no rule
+that runs on Apache reads.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from authlint.apache import forwarding as _forwarding
 from authlint.apache import headers as _headers
 from authlint.apache import limits as _limits
 from authlint.apache import regex
+from authlint.apache import served as _served
+from authlint.apache import transport as _transport
 from authlint.apache import vhosts as _vhosts
 from authlint.apache.scopes import HTACCESS, host_of, merge_chain, route_sections
 from authlint.memo import memoized
@@ -46,6 +49,8 @@ if TYPE_CHECKING:
         PartlyAppliedLimit,
         RefusedBuffers,
         RequestHeaders,
+        ServedFile,
+        Transport,
     )
     from authlint.model.tree import Node
 
@@ -126,6 +131,19 @@ class ApacheSettings:
     @property
     def subrequests_only(self) -> bool:
         return False
+
+    @memoized
+    def transport(self) -> Transport | None:
+        return _transport.transport(self.chain, self.scope)
+
+    def served_file(self, path: str) -> ServedFile | None:
+        scope = self.scope
+        if scope.role is ScopeRole.HOST or (
+            scope.role is ScopeRole.ROOT
+            and not any(child.role is ScopeRole.HOST for child in scope.children)
+        ):
+            return _served.served_file(scope, path)
+        return None
 
     # Forwarding
 

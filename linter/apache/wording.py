@@ -42,6 +42,18 @@ FIX_HINTS: Final = {
         "Add `CacheIgnoreHeaders Set-Cookie` to the server or virtual host (it is refused in "
         "sections), so that cached copies go out without the first visitor's cookie."
     ),
+    "AL601": (
+        "Move the file out of the `DocumentRoot` and every `Alias` folder (e.g. "
+        '`/etc/apache2/.htpasswd`), or refuse it: `<Files ".ht*"> Require all denied </Files>`.'
+    ),
+    "AL602": (
+        "In the plain-HTTP `<VirtualHost>`, write `Redirect permanent / https://<name>/` "
+        "and keep the `Auth*` lines in the host with `SSLEngine on`."
+    ),
+    "AL603": (
+        "Replace `Require all granted` (`Allow from all`) with `Require ip` of the networks "
+        "meant to skip the password, or put the rules in `<RequireAll>` so both must pass."
+    ),
 }
 
 REFERENCES: Final = {
@@ -54,4 +66,7 @@ REFERENCES: Final = {
     "AL410": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cacheignoreheaders",
     "AL501": "https://httpd.apache.org/docs/2.4/mod/core.html#limitrequestfieldsize",
     "AL505": "https://httpd.apache.org/docs/2.4/vhosts/details.html",
+    "AL601": "https://httpd.apache.org/docs/2.4/mod/mod_authn_file.html#authuserfile",
+    "AL602": "https://httpd.apache.org/docs/2.4/mod/mod_auth_basic.html",
+    "AL603": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#requireany",
 }

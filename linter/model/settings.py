@@ -61,6 +61,11 @@ class Facet(str, Enum):
     # (httpd's mod_cache, `CachePolicy.replayed_cookies`); nginx does not cache such
     # an answer unless told to (AL404 judges that).
     STORED_COOKIES = "stored-cookies"
+    # Which files on the server's disk its hosts send to clients (nginx `root`/`alias`,
+    # Apache `DocumentRoot`/`Alias`), and what refuses them.
+    SERVED_FILES = "served-files"
+    # How clients reach a host: plain HTTP, TLS, and whether it redirects every request.
+    TRANSPORT = "transport"
 
 
 @dataclass(slots=True)
@@ -209,12 +214,17 @@ class Authentication:
     ``any_suffices`` is true where passing any one access rule is enough
     (nginx ``satisfy any``, Apache ``<RequireAny>``), so a check may be
     skipped; ``known`` is false when an unread file could add or change a
-    check.
+    check. ``open_to_all`` is the access rule that admits every client without
+    credentials where passing it suffices (nginx ``satisfy any`` with ``allow
+    all``, Apache ``Require all granted`` beside ``Require valid-user`` in one
+    ``<RequireAny>``, ``Satisfy Any`` with ``Allow from all``): no client is ever
+    asked for the password; ``None`` where no such rule is known to be in effect.
     """
 
     checks: tuple[AuthCheck, ...]
     any_suffices: Setting[bool]
     known: bool
+    open_to_all: Node | None = None
 
     def check(self, kind: AuthKind) -> AuthCheck | None:
         """The scope's check of ``kind``, if it has one."""
@@ -541,6 +551,49 @@ class PartlyAppliedLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class ServedFile:
+    """How a host answers a request for a file of its disk (``None``: it does not send it).
+
+    ``url`` is the path that maps to the file and ``folder`` the setting that
+    serves the folder holding it (nginx ``root``/``alias``, Apache
+    ``DocumentRoot``/``Alias``); ``authentication`` is what the request meets.
+    ``denied_by`` is the setting that refuses the request to every client (nginx
+    ``deny all``, Apache ``Require all denied`` in a ``<Files>`` section);
+    ``None``: its bytes are sent. ``known`` is false when an unread file or a
+    pattern authlint cannot read could change the answer, or where the server's
+    own main configuration, not read, may refuse it (Debian's and RHEL's deny
+    ``.ht*`` files).
+    """
+
+    url: str
+    folder: Node
+    authentication: Authentication
+    denied_by: Node | None
+    known: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Transport:
+    """How clients reach the requests of a scope's host.
+
+    ``plain`` is the address the host takes plain-HTTP requests on from other
+    machines (nginx ``listen 80``, Apache ``<VirtualHost *:80>`` without
+    ``SSLEngine on``; ``None``: none, or loopback only), ``tls`` one it takes
+    TLS on. ``answered_first`` is the setting that answers every request of the
+    scope before any credentials are asked for: a redirect (nginx ``return 301
+    https://...``, Apache ``Redirect / https://...``), or another answer the
+    server makes first (nginx ``return``, Apache ``SSLRequireSSL``). ``known`` is
+    false where an unread file or a redirect for some requests only (``if
+    ($scheme = http)``, ``RewriteCond %{HTTPS} off``) could change one of them.
+    """
+
+    plain: Node | None
+    tls: Node | None
+    answered_first: Node | None
+    known: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     """The scope that answers a request (``None``: none does).
 
@@ -584,6 +637,15 @@ class Settings(Protocol):
     @property
     def subrequests_only(self) -> bool:
         """Only the server's own subrequests and internal redirects reach this scope."""
+
+    @property
+    def transport(self) -> Transport | None:
+        """How clients reach this scope's requests (``None`` above the host level)."""
+
+    def served_file(self, path: str) -> ServedFile | None:
+        """How this host (a host scope, or a server without hosts) answers a request for
+        the file at ``path``, absolute on the server's disk; ``None`` where none of its
+        served folders holds it or what answers it sends no file (a proxy, a script)."""
 
     # Forwarding
     @property

@@ -4,7 +4,11 @@
   auth is only checked when both are in effect; ``auth_basic off`` cancels it.
 - ``auth_request`` and ``auth_jwt`` (NGINX Plus) inherit like any directive;
   ``off`` cancels them.
-- ``satisfy any`` lets a request through when any access module allows it.
+- ``satisfy any`` lets a request through when any access module allows it;
+  ``allow all`` (or ``0.0.0.0/0``, ``::/0``) among the access rules in effect
+  (the nearest level's ``allow`` and ``deny`` lines, tried in order, the first
+  that matches deciding) with no ``deny`` before it then admits every client
+  without credentials.
 - A ``limit_except`` block's checks apply to the methods it does not list.
 - An ``if ($request_method = OPTIONS) { return ...; }`` answers preflights in
   the rewrite phase, before the access phase where credentials are checked;
@@ -22,12 +26,17 @@ from authlint.nginx import blocks
 from authlint.nginx.values import only_variable
 
 if TYPE_CHECKING:
+    from authlint.model.scope import Scope
     from authlint.model.tree import Node
     from authlint.nginx.settings import NginxSettings
 
 _AUTH_DIRECTIVES = frozenset(
-    {"auth_basic", "auth_basic_user_file", "auth_request", "auth_jwt", "satisfy"}
+    {"auth_basic", "auth_basic_user_file", "auth_request", "auth_jwt", "satisfy", "allow", "deny"}
 )
+_ACCESS = ("allow", "deny")
+# The addresses that stand for every client (ngx_http_access_rule: `all`, or a network of
+# prefix length 0).
+EVERY_ADDRESS = frozenset({"all", "0.0.0.0/0", "::/0"})
 
 
 def authentication(settings: NginxSettings) -> Authentication:
@@ -66,7 +75,34 @@ def authentication(settings: NginxSettings) -> Authentication:
         tuple(checks),
         Setting(any_suffices, satisfy.origin, satisfy.known),
         known=basic_known and subrequest.known and jwt.known,
+        open_to_all=_allow_all(scope) if any_suffices and satisfy.known else None,
     )
+
+
+def access_rules(scope: Scope) -> tuple[bool, list[Node]]:
+    """The ``allow`` and ``deny`` lines in effect, in order: the nearest level's that has
+    any (they inherit as one list); false first when an unread file could add one."""
+    for level in (scope, *scope.ancestors()):
+        if any(level.may_set(name) for name in _ACCESS):
+            return False, []
+        rules = [node for node in level.directives if node.name in _ACCESS]
+        if rules:
+            return True, rules
+    return True, []
+
+
+def _allow_all(scope: Scope) -> Node | None:
+    """The access rule that admits every client: an ``allow`` for every address with no
+    ``deny`` before it (one that names some clients keeps them out)."""
+    known, rules = access_rules(scope)
+    if not known:
+        return None
+    for rule in rules:
+        if rule.name == "deny":
+            return None
+        if rule.arg(0) in EVERY_ADDRESS:
+            return rule
+    return None
 
 
 def authenticates_some_methods(settings: NginxSettings) -> Setting[bool]:

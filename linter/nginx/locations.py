@@ -131,6 +131,12 @@ def _modifier_and_pattern(location: Scope) -> tuple[str, str]:
     return "", text
 
 
+def prefix_of(location: Scope) -> str | None:
+    """The path a location's URIs start with (``None``: a regex location)."""
+    modifier, pattern = _modifier_and_pattern(location)
+    return pattern if modifier in _STATIC_MODIFIERS else None
+
+
 _PROXIED_URL = re.compile(r"^(https?)://(\[[^\]]+\]|[^/:$\[]+)(?::(\d+))?(/[^$]*)?$")
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
 # Listen addresses a loopback client reaches: all addresses, or loopback itself.

@@ -20,6 +20,8 @@ from authlint.nginx import blocks, handlers, headers, listens, locations, rewrit
 from authlint.nginx import buffers as _buffers
 from authlint.nginx import cache as _cache
 from authlint.nginx import cors as _cors
+from authlint.nginx import served as _served
+from authlint.nginx import transport as _transport
 from authlint.nginx.inheritance import Inheriting
 
 if TYPE_CHECKING:
@@ -37,7 +39,9 @@ if TYPE_CHECKING:
         RefusedBuffers,
         RequestHeaders,
         ResponseHeaders,
+        ServedFile,
         Setting,
+        Transport,
         Upstream,
     )
     from authlint.model.tree import Node
@@ -78,6 +82,13 @@ class NginxSettings(Inheriting):
     @memoized
     def subrequests_only(self) -> bool:
         return _authentication.internal(self)
+
+    def served_file(self, path: str) -> ServedFile | None:
+        return _served.served_file(self.scope, path)
+
+    @memoized
+    def transport(self) -> Transport | None:
+        return _transport.transport(self.scope)
 
     @memoized
     def loopback_servers(self) -> dict[str, tuple[Scope, ...]]:

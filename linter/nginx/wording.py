@@ -109,6 +109,19 @@ FIX_HINTS: Final = {
         "Set the header buffers in `http`, so that every server of the address has them, or "
         "the same ones in its default server too."
     ),
+    "AL601": (
+        "Move the file out of every `root` and `alias` folder (e.g. `/etc/nginx/htpasswd`), "
+        "or add `location ~ /\\.ht { deny all; }` for such names."
+    ),
+    "AL602": (
+        "Make the plain-HTTP server answer every request with "
+        "`return 301 https://$host$request_uri;`, and keep the protected locations in the TLS "
+        "server."
+    ),
+    "AL603": (
+        "Replace `allow all` with the networks meant to skip the password (then `deny all`), "
+        "or drop `satisfy any` so that both must pass."
+    ),
 }
 
 REFERENCES: Final = {
@@ -138,4 +151,7 @@ REFERENCES: Final = {
     "AL503": f"{_DOCS}/http/ngx_http_v2_module.html#http2_max_field_size",
     "AL504": f"{_PROXY}#proxy_buffer_size",
     "AL505": f"{_DOCS}/http/ngx_http_core_module.html#large_client_header_buffers",
+    "AL601": f"{_AUTH_BASIC}#auth_basic_user_file",
+    "AL602": f"{_DOCS}/http/configuring_https_servers.html",
+    "AL603": f"{_DOCS}/http/ngx_http_core_module.html#satisfy",
 }
