@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 # One name of a header value that lists names.
 _LISTED_NAME = re.compile(r"[^\s,]+")
+# Cache-Control directives (RFC 9111 §5.2.2): those that let a shared cache store an
+# answer to a request with Authorization (§3.5), a lifetime, and those that keep a
+# shared cache from storing the answer at all (a `private` that names fields does not).
+_STORED_DESPITE_AUTHORIZATION = re.compile(r"\b(?:public|s-maxage|must-revalidate)\b", re.I)
+_LIFETIME = re.compile(r"\bmax-age\s*=\s*\"?0*[1-9]", re.I)
+_NOT_SHARED = re.compile(r"\b(?:no-store|private\b(?!\s*=))", re.I)
 
 
 class Facet(str, Enum):
@@ -248,6 +254,34 @@ class Authentication:
             for check in self.checks
         )
         return refusing and not self.any_suffices.value
+
+    @property
+    def cacheable_requests_carry_authorization(self) -> bool:
+        """Every ``GET`` the server answers here carries ``Authorization``: a Basic or
+        Digest check that covers ``GET`` refuses those without it, and passing another
+        access rule does not suffice (a cookie or a subrequest's check leaves the header
+        out)."""
+        refusing = any(
+            check.kind in (AuthKind.BASIC, AuthKind.DIGEST)
+            and check.enforced
+            and check.known
+            and "GET" not in check.exempt_methods
+            for check in self.checks
+        )
+        return refusing and not self.any_suffices.value
+
+
+def shared_cache_stores(cache_control: str, authorization: bool) -> bool:
+    """Whether a shared cache may store an answer that says ``Cache-Control:
+    cache_control`` and serve it again, where the request carried ``Authorization`` or
+    not: never with ``private`` or ``no-store``; with ``Authorization`` only where it
+    says ``public``, ``s-maxage`` or ``must-revalidate`` (RFC 9111 §3.5); without it,
+    also with a ``max-age`` above 0."""
+    if _NOT_SHARED.search(cache_control):
+        return False
+    if _STORED_DESPITE_AUTHORIZATION.search(cache_control):
+        return True
+    return not authorization and _LIFETIME.search(cache_control) is not None
 
 
 @dataclass(slots=True)
@@ -636,7 +670,9 @@ class Settings(Protocol):
     @property
     def added_freshness(self) -> Setting[bool]:
         """The server gives its answers here a lifetime that lets caches store them
-        (nginx ``expires 1h``; the origin is the setting that does)."""
+        (nginx ``expires 1h``; the origin is the setting that does): a ``max-age``, which
+        lets no shared cache store an answer to a request with ``Authorization``
+        (:func:`shared_cache_stores`)."""
 
     @property
     def cors(self) -> CorsPolicy: ...
