@@ -87,6 +87,7 @@ class ApacheFormat(Format):
             Facet.EARLY_CACHE,
             Facet.STORED_COOKIES,
             Facet.HEADER_LIMITS,
+            Facet.RESPONSE_HEADERS,
         }
     )
     fix_hints: Mapping[str, str] = FIX_HINTS

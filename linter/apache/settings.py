@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 from authlint.apache import authentication as _authentication
 from authlint.apache import cache as _cache
 from authlint.apache import cors as _cors
+from authlint.apache import expires as _expires
 from authlint.apache import forwarding as _forwarding
 from authlint.apache import headers as _headers
 from authlint.apache import limits as _limits
@@ -189,13 +190,13 @@ class ApacheSettings:
             _headers.response_headers(self.header_actions), host_of(self.scope), (), self.known
         )
 
-    @property
+    @memoized
     def hidden_upstream_headers(self) -> Setting[frozenset[str]]:
-        return Setting(frozenset())
+        return _headers.hidden_upstream_headers(self.header_actions, self.upstream, self.known)
 
-    @property
+    @memoized
     def added_freshness(self) -> Setting[bool]:
-        return Setting(False, None, known=False)
+        return _expires.added_freshness(self.chain, self.known)
 
     @memoized
     def cors(self) -> CorsPolicy:

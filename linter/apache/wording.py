@@ -42,6 +42,14 @@ FIX_HINTS: Final = {
         "Add `CacheIgnoreHeaders Set-Cookie` to the server or virtual host (it is refused in "
         "sections), so that cached copies go out without the first visitor's cookie."
     ),
+    "AL309": (
+        "Add `Header merge Vary Origin` (`Header always merge Vary Origin` beside an `always` "
+        "header) where `Access-Control-Allow-Origin` changes with the caller."
+    ),
+    "AL407": (
+        'Send `Header set Cache-Control "private"` (or `no-store`) on authenticated '
+        "answers, and keep `public`, `s-maxage` and `must-revalidate` off them."
+    ),
 }
 
 REFERENCES: Final = {
@@ -54,4 +62,6 @@ REFERENCES: Final = {
     "AL410": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cacheignoreheaders",
     "AL501": "https://httpd.apache.org/docs/2.4/mod/core.html#limitrequestfieldsize",
     "AL505": "https://httpd.apache.org/docs/2.4/vhosts/details.html",
+    "AL309": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#header",
+    "AL407": "https://httpd.apache.org/docs/2.4/mod/mod_expires.html",
 }

@@ -271,17 +271,18 @@ class Authentication:
         return refusing and not self.any_suffices.value
 
 
-def shared_cache_stores(cache_control: str, authorization: bool) -> bool:
+def shared_cache_stores(cache_control: str, authorization: bool, lifetime: bool = False) -> bool:
     """Whether a shared cache may store an answer that says ``Cache-Control:
     cache_control`` and serve it again, where the request carried ``Authorization`` or
-    not: never with ``private`` or ``no-store``; with ``Authorization`` only where it
-    says ``public``, ``s-maxage`` or ``must-revalidate`` (RFC 9111 §3.5); without it,
-    also with a ``max-age`` above 0."""
+    not, and the server adds a lifetime of its own (``lifetime``: nginx ``expires``,
+    Apache ``mod_expires``) or not: never with ``private`` or ``no-store``; with
+    ``Authorization`` only where it says ``public``, ``s-maxage`` or
+    ``must-revalidate`` (RFC 9111 §3.5); without it, also with a lifetime."""
     if _NOT_SHARED.search(cache_control):
         return False
     if _STORED_DESPITE_AUTHORIZATION.search(cache_control):
         return True
-    return not authorization and _LIFETIME.search(cache_control) is not None
+    return not authorization and (lifetime or _LIFETIME.search(cache_control) is not None)
 
 
 @dataclass(slots=True)

@@ -87,12 +87,17 @@ class PublicCacheOnAuthenticated(Rule):
 
 def _shared_cacheable(scope: Scope) -> Iterator[tuple[Node, str]]:
     """The settings that let a shared cache store the scope's answers, as the requests
-    that get them carry `Authorization` or not."""
+    that get them carry `Authorization` or not; none where a `Cache-Control` the answers
+    also get keeps shared caches away (`private`, `no-store`)."""
     authorization = scope.settings.authentication.cacheable_requests_carry_authorization
-    headers = scope.settings.response_headers
-    for entry in headers.named("Cache-Control"):
+    entries = scope.settings.response_headers.named("Cache-Control")
+    freshness = scope.settings.added_freshness
+    lifetime = freshness.value and freshness.origin is not None
+    every = ", ".join(entry.value for entry in entries)
+    if not shared_cache_stores(every, authorization, lifetime):
+        return
+    for entry in entries:
         if shared_cache_stores(entry.value, authorization):
             yield entry.origin, f"`Cache-Control: {entry.value}`"
-    freshness = scope.settings.added_freshness
-    if freshness.value and freshness.origin is not None and not authorization:
+    if lifetime and freshness.origin is not None and not authorization:
         yield freshness.origin, f"`{freshness.origin.name} {' '.join(freshness.origin.args)}`"
