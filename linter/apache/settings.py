@@ -186,8 +186,14 @@ class ApacheSettings:
 
     @memoized
     def response_headers(self) -> ResponseHeaders:
+        # The onsuccess table is applied to every answer the handler returns, a
+        # backend's 401 included (tests/real_apache: good_acao_proxy_set).
         return ResponseHeaders(
-            _headers.response_headers(self.header_actions), host_of(self.scope), (), self.known
+            _headers.response_headers(self.header_actions),
+            host_of(self.scope),
+            (),
+            self.known,
+            on_upstream_errors=True,
         )
 
     @memoized

@@ -28,6 +28,10 @@ FIX_HINTS: Final = {
         "Set the limit in the main server, so that every virtual host has it, or the same limit "
         "in the default (first) virtual host of the address too."
     ),
+    "AL305": (
+        "Set the CORS headers with `Header always set`; where a backend behind `ProxyPass` "
+        "sends them too, add `Header onsuccess unset` of each, or it gets two."
+    ),
     "AL306": (
         "Keep `OPTIONS` out of the check: put the `Require` lines in `<LimitExcept OPTIONS>`, "
         "or answer preflights before authentication."
@@ -62,6 +66,7 @@ REFERENCES: Final = {
     "AL410": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cacheignoreheaders",
     "AL501": "https://httpd.apache.org/docs/2.4/mod/core.html#limitrequestfieldsize",
     "AL505": "https://httpd.apache.org/docs/2.4/vhosts/details.html",
+    "AL305": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#header",
     "AL309": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#header",
     "AL407": "https://httpd.apache.org/docs/2.4/mod/mod_expires.html",
 }

@@ -307,13 +307,16 @@ class ResponseHeaders:
 
     ``defined_in`` is the scope whose own list this is; ``discarded`` are the
     outer level's headers that this scope's own list replaced (formats that
-    merge lists discard none).
+    merge lists discard none). ``on_upstream_errors``: the headers without
+    ``always`` are added to every answer the upstream makes, its errors too
+    (Apache's onsuccess table), not to 2xx and 3xx answers only (nginx).
     """
 
     entries: tuple[ResponseHeader, ...]
     defined_in: Scope | None
     discarded: tuple[ResponseHeader, ...]
     known: bool
+    on_upstream_errors: bool = False
 
     def named(self, name: str) -> tuple[ResponseHeader, ...]:
         wanted = name.lower()
