@@ -88,6 +88,7 @@ class ApacheFormat(Format):
             Facet.STORED_COOKIES,
             Facet.HEADER_LIMITS,
             Facet.RESPONSE_HEADERS,
+            Facet.ROUTING,
         }
     )
     fix_hints: Mapping[str, str] = FIX_HINTS

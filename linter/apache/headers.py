@@ -87,7 +87,9 @@ def response_headers(actions: list[HeaderAction]) -> tuple[ResponseHeader, ...]:
         table = tables[action.always]
         lowered = action.name.lower()
         present = [item for item in table if item[0].name.lower() == lowered]
-        entry = ResponseHeader(action.name, action.value, action.always, action.origin)
+        entry = ResponseHeader(
+            action.name, action.value, action.always, action.origin, action.condition
+        )
         if action.action == "unset":
             if not action.condition:
                 table[:] = [item for item in table if item[0].name.lower() != lowered]
@@ -100,7 +102,11 @@ def response_headers(actions: list[HeaderAction]) -> tuple[ResponseHeader, ...]:
             last, _ = present[-1]
             if action.action == "append" or action.value not in last.value:
                 joined = ResponseHeader(
-                    last.name, f"{last.value}, {action.value}", last.always, action.origin
+                    last.name,
+                    f"{last.value}, {action.value}",
+                    last.always,
+                    action.origin,
+                    last.condition or action.condition,
                 )
                 table[table.index(present[-1])] = (joined, action)
         elif action.action == "set":

@@ -195,10 +195,22 @@ def merge_chain(scope: Scope, sections_of: Callable[[Scope], list[Scope]]) -> tu
     stands for; ``scope`` and the sections it sits in among them. ``sections_of`` lists a
     server's or host's route sections (kept by their settings, so that a thousand hosts
     are listed once, not once per request)."""
-    host = host_of(scope)
-    root = _root(scope)
+    chain = request_chain(host_of(scope), request_of(scope), sections_of)
+    # The scope itself and the sections it sits in, where the request drawn for it
+    # missed them (a pattern authlint could not draw a request for).
+    for level in reversed([scope, *scope.ancestors()]):
+        if level not in chain:
+            chain.append(level)
+    return tuple(chain)
+
+
+def request_chain(
+    host: Scope, request: Request, sections_of: Callable[[Scope], list[Scope]]
+) -> list[Scope]:
+    """The scopes whose directives httpd merges for ``request`` to ``host``, in its
+    order (:func:`merge_chain`, for a request no scope stands for)."""
+    root = _root(host)
     chain: list[Scope] = [root] if host is root else [root, host]
-    request = request_of(scope)
     sections = [*sections_of(root), *([] if host is root else sections_of(host))]
     locations = (
         []
@@ -222,12 +234,7 @@ def merge_chain(scope: Scope, sections_of: Callable[[Scope], list[Scope]]) -> tu
     elif request.file is not None:
         chain += _file_sections(sections, request.file)
     chain += locations
-    # The scope itself and the sections it sits in, where the request drawn for it
-    # missed them (a pattern authlint could not draw a request for).
-    for level in reversed([scope, *scope.ancestors()]):
-        if level not in chain:
-            chain.append(level)
-    return tuple(chain)
+    return chain
 
 
 def _file_sections(sections: list[Scope], file: str) -> list[Scope]:
@@ -433,6 +440,11 @@ def _url_of(file: str, root: str | None, host: Scope) -> str | None:
         if file == base or file.startswith(base + "/"):
             return path.rstrip("/") + (file[len(base) :] or "/")
     return None
+
+
+def url_request(host: Scope, url: str) -> Request:
+    """A request for ``url`` to ``host``: the file it maps to as a ``<Location>``'s does."""
+    return Request(url, _file_of(url, document_root(host), host))
 
 
 def _file_of(url: str, root: str | None, host: Scope) -> str | None:

@@ -19,6 +19,7 @@ from authlint.apache import forwarding as _forwarding
 from authlint.apache import headers as _headers
 from authlint.apache import limits as _limits
 from authlint.apache import regex
+from authlint.apache import routing as _routing
 from authlint.apache import vhosts as _vhosts
 from authlint.apache.scopes import HTACCESS, host_of, merge_chain, route_sections
 from authlint.memo import memoized
@@ -114,15 +115,15 @@ class ApacheSettings:
         return _forwarding.upstream(self.chain, scope)
 
     def route(self, path: str) -> Route:
-        return Route(None, known=False)
+        return _routing.route(self.scope, path, _route_sections, _chain)
 
     @property
     def exact_path(self) -> str | None:
-        return None
+        return _routing.exact_path(self.scope)
 
-    @property
+    @memoized
     def upstream_route(self) -> Route | None:
-        return None
+        return _routing.upstream_route(self.scope, self.upstream, _route)
 
     @property
     def subrequests_only(self) -> bool:
@@ -251,3 +252,11 @@ class ApacheSettings:
 
 def _route_sections(level: Scope) -> list[Scope]:
     return cast("ApacheSettings", level.settings).route_sections
+
+
+def _chain(level: Scope) -> tuple[Scope, ...]:
+    return cast("ApacheSettings", level.settings).chain
+
+
+def _route(level: Scope, path: str) -> Route:
+    return level.settings.route(path)

@@ -196,6 +196,10 @@ class AuthCheck:
     not apply to (upper case; none: it covers every method). ``store`` is the
     user list a Basic or Digest check reads, as written (a file path), and
     ``store_origin`` the node that names it (``None``: no list is in effect).
+    ``idle_reason``: where the check is declared but asks nobody for credentials
+    by an omission of the config, why, in a few words fit for a message (nginx:
+    no user list; Apache: no ``Require`` beside ``AuthType`` while the rules in
+    effect grant every request); ``None`` where it runs, or is idle on purpose.
     """
 
     kind: AuthKind
@@ -206,6 +210,7 @@ class AuthCheck:
     exempt_methods: frozenset[str] = frozenset()
     store: str | None = None
     store_origin: Node | None = None
+    idle_reason: str | None = None
 
 
 @dataclass(slots=True)
@@ -288,12 +293,15 @@ def shared_cache_stores(cache_control: str, authorization: bool, lifetime: bool 
 @dataclass(slots=True)
 class ResponseHeader:
     """A response header the server adds; ``always``: also on the error answers it makes
-    itself (nginx ``add_header ... always``, Apache ``Header always``)."""
+    itself (nginx ``add_header ... always``, Apache ``Header always``); ``condition``:
+    the condition it is added under, as written (Apache ``env=``, ``expr=``; empty: on
+    every answer of its kind)."""
 
     name: str
     value: str
     always: bool
     origin: Node
+    condition: str = ""
 
     def names(self) -> frozenset[str]:
         """The value read as a list of names (``Vary``, ``Access-Control-Allow-Headers``):
