@@ -4,7 +4,8 @@ headers, and the lifetime mod_expires adds.
 The httpd facts they rest on were observed on Debian's httpd 2.4 (semantics.md §4.4;
 ``tests/real_apache`` and the AL309/AL407 ``apache/`` proofs): mod_proxy_http's headers
 are in the table ``Header`` (onsuccess) edits, a FastCGI or CGI answer's in the one
-``Header always`` edits; ``ExpiresDefault`` adds ``Cache-Control: max-age`` to files and
+``Header always`` edits (``good_fcgi_always_unset``, ``bad_fcgi_unset_onsuccess``,
+``bad_proxy_unset_always``); ``ExpiresDefault`` adds ``Cache-Control: max-age`` to files and
 proxied answers alike.
 """
 
