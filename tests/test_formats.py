@@ -183,7 +183,8 @@ def test_a_rule_claims_the_formats_that_provide_what_it_reads(with_toy) -> None:
     assert claims["AL007"] == ("nginx",)
     assert claims["AL005"] == ("nginx", "apache", "toy")
     assert claims["AL301"] == ("nginx", "apache")
-    assert claims["AL305"] == ("nginx",)
+    assert claims["AL305"] == ("nginx", "apache")
+    assert claims["AL307"] == ("nginx",)  # a list replaced: not httpd's merge
     # httpd's request limits, not nginx's upstream buffers nor its ignored HTTP/2 limits.
     assert claims["AL501"] == claims["AL505"] == ("nginx", "apache")
     assert claims["AL502"] == claims["AL503"] == claims["AL504"] == ("nginx",)

@@ -23,6 +23,7 @@ from jsonschema import Draft4Validator
 
 from authlint import __version__
 from authlint.fingerprint import primary_location_line_hashes
+from authlint.formats import references
 from authlint.reporters.sarif_format import (
     GITHUB_KEPT_RESULTS,
     GITHUB_MAX_RESULTS,
@@ -374,8 +375,12 @@ def test_every_rule_carries_its_documentation():
             for section in DOC_SECTIONS:
                 assert section in help_text
             assert rule.fix in help_text
-            reference = f"\n\nReference: <{rule.reference_url}>"
-            assert help_text.endswith(reference) == (rule.reference_url is not None)
+            # The rule's own authority first, then each format's documentation of it.
+            cited = "".join(f"\n\nReference: <{url}>" for url in references(rule))
+            assert help_text.endswith(cited)
+            assert (rule.reference_url is not None) == (
+                f"Reference: <{rule.reference_url}>" in help_text
+            )
         assert descriptor["defaultConfiguration"]["level"] == LEVELS[rule.severity.value]
         properties = descriptor["properties"]
         assert set(rule.tags) <= set(properties["tags"])

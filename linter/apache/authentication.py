@@ -400,6 +400,7 @@ def authentication(
                 exempt_methods=exempt if asked else frozenset(),
                 store=store,
                 store_origin=store_origin,
+                idle_reason=None if asked else _idle_reason(levels, auth_type, authz, outcomes),
             ),
         )
     preflight = None
@@ -451,6 +452,29 @@ def _deny_wins(levels: list[Scope]) -> bool:
     order = _last(levels, "order")
     written = "".join(order.args).lower() if order is not None else "deny,allow"
     return _last(levels, "deny") is not None and written != "deny,allow"
+
+
+def _idle_reason(
+    levels: list[Scope], auth_type: Node, authz: _Authz, outcomes: dict[str, frozenset[Outcome]]
+) -> str | None:
+    """Why a declared check asks nobody, where the config forgot its rules: the section
+    that sets ``AuthType`` has no ``Require``, and the rules in effect (an outer
+    section's ``Require all granted``) grant every request without a user. Rules written
+    beside it that ask nobody are on purpose; with no rule at all httpd answers 500."""
+    if any(found != {Outcome.GRANTED} for found in outcomes.values()):
+        return None
+    declaring = next(
+        (level for level in levels if any(node is auth_type for node, _ in _own(level))), None
+    )
+    if declaring is None or _section_rules(declaring):
+        return None
+    granting = _opening(authz.root, None)
+    if granting is None:
+        return None
+    return (
+        f"while its section has no `Require` and `{granting.name} {' '.join(granting.args)}` "
+        f"at {granting.where} grants every request"
+    )
 
 
 def _store(levels: list[Scope], kind: AuthKind) -> tuple[str | None, Node | None]:

@@ -89,6 +89,8 @@ class ApacheFormat(Format):
             Facet.HEADER_LIMITS,
             Facet.SERVED_FILES,
             Facet.TRANSPORT,
+            Facet.RESPONSE_HEADERS,
+            Facet.ROUTING,
         }
     )
     fix_hints: Mapping[str, str] = FIX_HINTS

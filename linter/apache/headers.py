@@ -16,14 +16,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from authlint.apache.parser import ApacheNode
-from authlint.model.settings import ResponseHeader
+from authlint.model.settings import ResponseHeader, Setting, UpstreamKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from authlint.model.scope import Scope
+    from authlint.model.settings import Upstream
 
 _TABLES = frozenset({"always", "onsuccess"})
+# The table whose headers an upstream's answer arrives in (always: True): mod_proxy_http
+# keeps the backend's in the onsuccess table's (`headers_out`); mod_cgi(d) and the FastCGI
+# modules scan a script's into the always table's (`err_headers_out`), where `Header set`
+# adds a second one (tests/real_apache: bad_acao_fcgi_twice, bad_acao_proxy_always_twice).
+_ARRIVES_IN = {UpstreamKind.PROXY: False, UpstreamKind.FASTCGI: True, UpstreamKind.CGI: True}
 _WITH_VALUE = frozenset({"set", "append", "merge", "add", "setifempty"})
 
 
@@ -81,7 +87,9 @@ def response_headers(actions: list[HeaderAction]) -> tuple[ResponseHeader, ...]:
         table = tables[action.always]
         lowered = action.name.lower()
         present = [item for item in table if item[0].name.lower() == lowered]
-        entry = ResponseHeader(action.name, action.value, action.always, action.origin)
+        entry = ResponseHeader(
+            action.name, action.value, action.always, action.origin, action.condition
+        )
         if action.action == "unset":
             if not action.condition:
                 table[:] = [item for item in table if item[0].name.lower() != lowered]
@@ -94,7 +102,11 @@ def response_headers(actions: list[HeaderAction]) -> tuple[ResponseHeader, ...]:
             last, _ = present[-1]
             if action.action == "append" or action.value not in last.value:
                 joined = ResponseHeader(
-                    last.name, f"{last.value}, {action.value}", last.always, action.origin
+                    last.name,
+                    f"{last.value}, {action.value}",
+                    last.always,
+                    action.origin,
+                    last.condition or action.condition,
                 )
                 table[table.index(present[-1])] = (joined, action)
         elif action.action == "set":
@@ -105,3 +117,22 @@ def response_headers(actions: list[HeaderAction]) -> tuple[ResponseHeader, ...]:
 def condition_of(actions: list[HeaderAction], header: ResponseHeader) -> str:
     """The condition the action that made ``header`` is written with."""
     return next((action.condition for action in actions if action.origin is header.origin), "")
+
+
+def hidden_upstream_headers(
+    actions: list[HeaderAction], upstream: Upstream | None, known: bool
+) -> Setting[frozenset[str]]:
+    """The upstream's headers that reach no client as it sent them: those an
+    unconditioned ``unset`` or ``set`` of the table they arrive in removes or replaces.
+    Not known for an upstream whose table was not observed (SCGI, uwsgi)."""
+    if upstream is None or not upstream.forwards_headers:
+        return Setting(frozenset(), None, known)
+    table = _ARRIVES_IN.get(upstream.kind)
+    if table is None:
+        return Setting(frozenset(), None, known=False)
+    hidden = frozenset(
+        action.name.lower()
+        for action in actions
+        if action.always is table and action.action in ("unset", "set") and not action.condition
+    )
+    return Setting(hidden, None, known and upstream.known)

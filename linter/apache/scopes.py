@@ -444,6 +444,11 @@ def _url_of(file: str, root: str | None, host: Scope) -> str | None:
     return None
 
 
+def url_request(host: Scope, url: str) -> Request:
+    """A request for ``url`` to ``host``: the file it maps to as a ``<Location>``'s does."""
+    return Request(url, _file_of(url, document_root(host), host))
+
+
 def _file_of(url: str, root: str | None, host: Scope) -> str | None:
     """The file a URL path maps to: the first ``Alias`` whose path it is under, else the
     document root's."""

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, cast
 from authlint.apache import authentication as _authentication
 from authlint.apache import cache as _cache
 from authlint.apache import cors as _cors
+from authlint.apache import expires as _expires
 from authlint.apache import forwarding as _forwarding
 from authlint.apache import headers as _headers
 from authlint.apache import limits as _limits
 from authlint.apache import regex
+from authlint.apache import routing as _routing
 from authlint.apache import served as _served
 from authlint.apache import transport as _transport
 from authlint.apache import vhosts as _vhosts
@@ -118,15 +120,15 @@ class ApacheSettings:
         return _forwarding.upstream(self.chain, scope)
 
     def route(self, path: str) -> Route:
-        return Route(None, known=False)
+        return _routing.route(self.scope, path, _route_sections, _chain)
 
     @property
     def exact_path(self) -> str | None:
-        return None
+        return _routing.exact_path(self.scope)
 
-    @property
+    @memoized
     def upstream_route(self) -> Route | None:
-        return None
+        return _routing.upstream_route(self.scope, self.upstream, _route)
 
     @property
     def subrequests_only(self) -> bool:
@@ -203,17 +205,23 @@ class ApacheSettings:
 
     @memoized
     def response_headers(self) -> ResponseHeaders:
+        # The onsuccess table is applied to every answer the handler returns, a
+        # backend's 401 included (tests/real_apache: good_acao_proxy_set).
         return ResponseHeaders(
-            _headers.response_headers(self.header_actions), host_of(self.scope), (), self.known
+            _headers.response_headers(self.header_actions),
+            host_of(self.scope),
+            (),
+            self.known,
+            on_upstream_errors=True,
         )
 
-    @property
+    @memoized
     def hidden_upstream_headers(self) -> Setting[frozenset[str]]:
-        return Setting(frozenset())
+        return _headers.hidden_upstream_headers(self.header_actions, self.upstream, self.known)
 
-    @property
+    @memoized
     def added_freshness(self) -> Setting[bool]:
-        return Setting(False, None, known=False)
+        return _expires.added_freshness(self.chain, self.known)
 
     @memoized
     def cors(self) -> CorsPolicy:
@@ -262,3 +270,11 @@ class ApacheSettings:
 
 def _route_sections(level: Scope) -> list[Scope]:
     return cast("ApacheSettings", level.settings).route_sections
+
+
+def _chain(level: Scope) -> tuple[Scope, ...]:
+    return cast("ApacheSettings", level.settings).chain
+
+
+def _route(level: Scope, path: str) -> Route:
+    return level.settings.route(path)

@@ -16,6 +16,10 @@ FIX_HINTS: Final = {
         "authenticate the client in Apache first and keep the credential out of the config."
     ),
     "AL104": "Add `RequestHeader unset Authorization` next to the `ProxyPass` that Basic protects.",
+    "AL201": (
+        "Write the `Require` rule the area needs (`Require valid-user`, or the users or groups "
+        "it is for) in the section that sets `AuthType`."
+    ),
     "AL202": (
         "List the outer users in the inner `AuthUserFile` too (or use one file), or keep the "
         "narrower file and say so in a comment."
@@ -27,6 +31,14 @@ FIX_HINTS: Final = {
     "AL505": (
         "Set the limit in the main server, so that every virtual host has it, or the same limit "
         "in the default (first) virtual host of the address too."
+    ),
+    "AL203": (
+        "Open the path and what is below it with a prefix section (`<Location /hooks>`), not a "
+        "`<LocationMatch>` anchored at both ends."
+    ),
+    "AL305": (
+        "Set the CORS headers with `Header always set`; where a backend behind `ProxyPass` "
+        "sends them too, add `Header onsuccess unset` of each, or it gets two."
     ),
     "AL306": (
         "Keep `OPTIONS` out of the check: put the `Require` lines in `<LimitExcept OPTIONS>`, "
@@ -41,6 +53,19 @@ FIX_HINTS: Final = {
     "AL410": (
         "Add `CacheIgnoreHeaders Set-Cookie` to the server or virtual host (it is refused in "
         "sections), so that cached copies go out without the first visitor's cookie."
+    ),
+    "AL308": (
+        "Set each CORS header once, with `Header set` in one table (not `add`, not both "
+        "`always` and onsuccess); where the backend sends it too, replace it with `Header set` "
+        "or drop it with `Header onsuccess unset`."
+    ),
+    "AL309": (
+        "Add `Header merge Vary Origin` (`Header always merge Vary Origin` beside an `always` "
+        "header) where `Access-Control-Allow-Origin` changes with the caller."
+    ),
+    "AL407": (
+        'Send `Header set Cache-Control "private"` (or `no-store`) on authenticated '
+        "answers, and keep `public`, `s-maxage` and `must-revalidate` off them."
     ),
     "AL601": (
         "Move the file out of the `DocumentRoot` and every `Alias` folder (e.g. "
@@ -61,11 +86,17 @@ REFERENCES: Final = {
     "AL102": "https://httpd.apache.org/docs/2.4/mod/core.html#cgipassauth",
     "AL103": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#requestheader",
     "AL104": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#requestheader",
+    "AL201": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#require",
     "AL202": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#authmerging",
     "AL409": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cachequickhandler",
     "AL410": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cacheignoreheaders",
     "AL501": "https://httpd.apache.org/docs/2.4/mod/core.html#limitrequestfieldsize",
     "AL505": "https://httpd.apache.org/docs/2.4/vhosts/details.html",
+    "AL203": "https://httpd.apache.org/docs/2.4/mod/core.html#locationmatch",
+    "AL305": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#header",
+    "AL308": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#header",
+    "AL309": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#header",
+    "AL407": "https://httpd.apache.org/docs/2.4/mod/mod_expires.html",
     "AL601": "https://httpd.apache.org/docs/2.4/mod/mod_authn_file.html#authuserfile",
     "AL602": "https://httpd.apache.org/docs/2.4/mod/mod_auth_basic.html",
     "AL603": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#requireany",

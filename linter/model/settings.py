@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 # One name of a header value that lists names.
 _LISTED_NAME = re.compile(r"[^\s,]+")
+# Cache-Control directives (RFC 9111 §5.2.2): those that let a shared cache store an
+# answer to a request with Authorization (§3.5), a lifetime, and those that keep a
+# shared cache from storing the answer at all (a `private` that names fields does not).
+_STORED_DESPITE_AUTHORIZATION = re.compile(r"\b(?:public|s-maxage|must-revalidate)\b", re.I)
+_LIFETIME = re.compile(r"\bmax-age\s*=\s*\"?0*[1-9]", re.I)
+_NOT_SHARED = re.compile(r"\b(?:no-store|private\b(?!\s*=))", re.I)
 
 
 class Facet(str, Enum):
@@ -195,6 +201,10 @@ class AuthCheck:
     not apply to (upper case; none: it covers every method). ``store`` is the
     user list a Basic or Digest check reads, as written (a file path), and
     ``store_origin`` the node that names it (``None``: no list is in effect).
+    ``idle_reason``: where the check is declared but asks nobody for credentials
+    by an omission of the config, why, in a few words fit for a message (nginx:
+    no user list; Apache: no ``Require`` beside ``AuthType`` while the rules in
+    effect grant every request); ``None`` where it runs, or is idle on purpose.
     """
 
     kind: AuthKind
@@ -205,6 +215,7 @@ class AuthCheck:
     exempt_methods: frozenset[str] = frozenset()
     store: str | None = None
     store_origin: Node | None = None
+    idle_reason: str | None = None
 
 
 @dataclass(slots=True)
@@ -259,16 +270,48 @@ class Authentication:
         )
         return refusing and not self.any_suffices.value
 
+    @property
+    def cacheable_requests_carry_authorization(self) -> bool:
+        """Every ``GET`` the server answers here carries ``Authorization``: a Basic or
+        Digest check that covers ``GET`` refuses those without it, and passing another
+        access rule does not suffice (a cookie or a subrequest's check leaves the header
+        out)."""
+        refusing = any(
+            check.kind in (AuthKind.BASIC, AuthKind.DIGEST)
+            and check.enforced
+            and check.known
+            and "GET" not in check.exempt_methods
+            for check in self.checks
+        )
+        return refusing and not self.any_suffices.value
+
+
+def shared_cache_stores(cache_control: str, authorization: bool, lifetime: bool = False) -> bool:
+    """Whether a shared cache may store an answer that says ``Cache-Control:
+    cache_control`` and serve it again, where the request carried ``Authorization`` or
+    not, and the server adds a lifetime of its own (``lifetime``: nginx ``expires``,
+    Apache ``mod_expires``) or not: never with ``private`` or ``no-store``; with
+    ``Authorization`` only where it says ``public``, ``s-maxage`` or
+    ``must-revalidate`` (RFC 9111 §3.5); without it, also with a lifetime."""
+    if _NOT_SHARED.search(cache_control):
+        return False
+    if _STORED_DESPITE_AUTHORIZATION.search(cache_control):
+        return True
+    return not authorization and (lifetime or _LIFETIME.search(cache_control) is not None)
+
 
 @dataclass(slots=True)
 class ResponseHeader:
     """A response header the server adds; ``always``: also on the error answers it makes
-    itself (nginx ``add_header ... always``, Apache ``Header always``)."""
+    itself (nginx ``add_header ... always``, Apache ``Header always``); ``condition``:
+    the condition it is added under, as written (Apache ``env=``, ``expr=``; empty: on
+    every answer of its kind)."""
 
     name: str
     value: str
     always: bool
     origin: Node
+    condition: str = ""
 
     def names(self) -> frozenset[str]:
         """The value read as a list of names (``Vary``, ``Access-Control-Allow-Headers``):
@@ -282,13 +325,16 @@ class ResponseHeaders:
 
     ``defined_in`` is the scope whose own list this is; ``discarded`` are the
     outer level's headers that this scope's own list replaced (formats that
-    merge lists discard none).
+    merge lists discard none). ``on_upstream_errors``: the headers without
+    ``always`` are added to every answer the upstream makes, its errors too
+    (Apache's onsuccess table), not to 2xx and 3xx answers only (nginx).
     """
 
     entries: tuple[ResponseHeader, ...]
     defined_in: Scope | None
     discarded: tuple[ResponseHeader, ...]
     known: bool
+    on_upstream_errors: bool = False
 
     def named(self, name: str) -> tuple[ResponseHeader, ...]:
         wanted = name.lower()
@@ -698,7 +744,9 @@ class Settings(Protocol):
     @property
     def added_freshness(self) -> Setting[bool]:
         """The server gives its answers here a lifetime that lets caches store them
-        (nginx ``expires 1h``; the origin is the setting that does)."""
+        (nginx ``expires 1h``; the origin is the setting that does): a ``max-age``, which
+        lets no shared cache store an answer to a request with ``Authorization``
+        (:func:`shared_cache_stores`)."""
 
     @property
     def cors(self) -> CorsPolicy: ...

@@ -62,6 +62,7 @@ def authentication(settings: NginxSettings) -> Authentication:
                 exempt_methods=exempt,
                 store=user_file.value,
                 store_origin=user_file.origin,
+                idle_reason=None if enforced else "with no user list at this level or above",
             )
         )
     for kind, setting in ((AuthKind.SUBREQUEST, subrequest), (AuthKind.JWT, jwt)):

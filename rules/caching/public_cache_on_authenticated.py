@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from authlint.formats import server_name
-from authlint.model.settings import Facet
+from authlint.model.settings import Facet, shared_cache_stores
 from authlint.rule import Finding, Once, Rule, Severity
 
 if TYPE_CHECKING:
@@ -14,28 +13,30 @@ if TYPE_CHECKING:
     from authlint.model.tree import Node
     from authlint.model.workspace import Workspace
 
-# What lets a shared cache store an answer to a request with Authorization
-# (RFC 9111, section 3.5).
-_SHARED_CACHE_ALLOWED = re.compile(r"\b(public|s-maxage|must-revalidate)\b", re.IGNORECASE)
-
 
 class PublicCacheOnAuthenticated(Rule):
     """`Cache-Control: public`, `s-maxage` or `expires` added to authenticated answers.
 
     ## What it does
-    Finds, in a scope where nginx authenticates the request (`auth_basic`,
-    `auth_request`, `auth_jwt`) and passes it to an application, an
-    `add_header Cache-Control` with `public`, `s-maxage` or
-    `must-revalidate`, or an `expires` that makes the answer cacheable. Files
-    nginx serves itself are the same for every user and are left out.
+    Finds, in a scope where the server authenticates the request (nginx
+    `auth_basic`, `auth_request`, `auth_jwt`; Apache `AuthType` with `Require`)
+    and passes it to an application, a `Cache-Control` it adds that lets a
+    shared cache store the answer: `public`, `s-maxage` or `must-revalidate`
+    (without `private` or `no-store`) where every request carries
+    `Authorization` (Basic or Digest auth), and there also a `max-age` or a
+    lifetime the server adds (nginx `expires`, Apache `mod_expires`) where the
+    credential is something else (a cookie an auth subrequest checks, or an
+    address rule that admits requests without a password). Files the server
+    serves itself are the same for every user and are left out.
 
     ## Why is this bad?
     Caches downstream store the answer and serve one user's private page to
-    the next. Standard shared caches skip answers to requests with
-    `Authorization` unless the answer says `public`, `s-maxage` or
-    `must-revalidate`, which these headers say; they store any answer with a
-    `max-age` (what `expires` adds) when the credential is a cookie; and an
-    nginx cache in front stores it whatever the request carried.
+    the next. A standard shared cache stores an answer to a request with
+    `Authorization` only where it says `public`, `s-maxage` or
+    `must-revalidate` (RFC 9111, section 3.5; Apache's `mod_cache` keeps to
+    it), so behind Basic auth a `max-age` alone is no finding; an answer to a
+    request without it (its credential a cookie) is stored with any
+    `max-age`.
 
     ## Example
     ```nginx
@@ -85,10 +86,18 @@ class PublicCacheOnAuthenticated(Rule):
 
 
 def _shared_cacheable(scope: Scope) -> Iterator[tuple[Node, str]]:
-    headers = scope.settings.response_headers
-    for entry in headers.named("Cache-Control"):
-        if _SHARED_CACHE_ALLOWED.search(entry.value):
-            yield entry.origin, f"`Cache-Control: {entry.value}`"
+    """The settings that let a shared cache store the scope's answers, as the requests
+    that get them carry `Authorization` or not; none where a `Cache-Control` the answers
+    also get keeps shared caches away (`private`, `no-store`)."""
+    authorization = scope.settings.authentication.cacheable_requests_carry_authorization
+    entries = scope.settings.response_headers.named("Cache-Control")
     freshness = scope.settings.added_freshness
-    if freshness.value and freshness.origin is not None:
+    lifetime = freshness.value and freshness.origin is not None
+    every = ", ".join(entry.value for entry in entries)
+    if not shared_cache_stores(every, authorization, lifetime):
+        return
+    for entry in entries:
+        if shared_cache_stores(entry.value, authorization):
+            yield entry.origin, f"`Cache-Control: {entry.value}`"
+    if lifetime and freshness.origin is not None and not authorization:
         yield freshness.origin, f"`{freshness.origin.name} {' '.join(freshness.origin.args)}`"

@@ -26,7 +26,13 @@ class HeaderDuplicated(Rule):
     `add_header` lines in effect for one scope (an include and the location,
     or `add_header_inherit merge`), or nginx adding the header while the
     upstream, another server of the same config, adds it too and nginx does
-    not drop the upstream's with `proxy_hide_header`.
+    not drop the upstream's with `proxy_hide_header`. On Apache: `Header add`
+    of a header also set, `Header always set` beside `Header set` of the same
+    header (httpd sends both tables on the answers its handler makes), or
+    `Header always set` where `ProxyPass` goes to another virtual host of the
+    same config that sets it too (the backend's headers are in the onsuccess
+    table, which `always` does not touch). Headers added under a condition
+    (`env=`, `expr=`) are left out: they may be alternatives.
 
     ## Why is this bad?
     A browser joins the two values (`https://a.example, https://a.example`),
@@ -78,7 +84,8 @@ def _duplicates(scope: Scope) -> Iterator[tuple[ResponseHeader, str]]:
     first: dict[str, ResponseHeader] = {}
     for entry in headers.entries:
         name = entry.name.lower()
-        if name not in _SINGLE_VALUED:
+        # One added under a condition may be an alternative to the other, never sent with it.
+        if name not in _SINGLE_VALUED or entry.condition:
             continue
         if name in first:
             yield entry, f"also added at {first[name].origin.where}"

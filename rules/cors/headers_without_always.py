@@ -24,7 +24,9 @@ class HeadersWithoutAlways(Rule):
     upstream that the config shows uses the client's credentials (they reach
     it, and CORS allows credentials or `Authorization`, the config sends or
     tests them, or the cache is keyed by them). A public proxy that nothing
-    shows to authenticate is left alone.
+    shows to authenticate is left alone. On Apache, `Header set` (the
+    onsuccess table) where httpd itself asks for credentials (`AuthType` with
+    a `Require` that needs a user).
 
     ## Why is this bad?
     Without `always`, nginx adds the header only to 200, 201, 204, 206, 301,
@@ -33,7 +35,10 @@ class HeadersWithoutAlways(Rule):
     of the 401, and the front end cannot tell "log in again" from "the server
     is broken". Proven in a real browser: in authlint's test suite, the
     script in headless Chromium gets a CORS error for the bad examples' 401
-    and the 401 itself for the good one's.
+    and the 401 itself for the good one's. Apache's onsuccess table misses
+    only the answers httpd makes itself (its own 401 and 403): a backend's
+    401 behind `ProxyPass` gets `Header set`'s headers, so there only
+    httpd's own check counts.
 
     ## Example
     ```nginx
@@ -63,7 +68,7 @@ class HeadersWithoutAlways(Rule):
     fix = "Send the CORS headers on error answers too."
     reference_url = None
     tags = ("cors", "nginx")
-    needs = frozenset({Facet.CORS, Facet.AUTHENTICATION, Facet.ROUTING})
+    needs = frozenset({Facet.CORS, Facet.AUTHENTICATION})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
@@ -99,4 +104,7 @@ def _who_can_refuse(scope: Scope) -> str | None:
         return None
     if not reason.upstream:
         return f"`{reason.origin.name}` at {reason.origin.where}"
+    if scope.settings.response_headers.on_upstream_errors:
+        # The upstream's own 401 gets them too.
+        return None
     return f"the upstream can answer them: {reason.describe()}"

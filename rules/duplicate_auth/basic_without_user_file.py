@@ -23,12 +23,20 @@ class BasicWithoutUserFile(Rule):
     location (or a server whose requests no location takes) that no other
     check protects. A user file an unread include may set keeps it silent.
 
+    On Apache, where a missing user file is a 500, not an open door: an
+    `AuthType Basic` whose section has no `Require`, while the rules in effect
+    there (an outer section's `Require all granted`) grant every request. A
+    section that opens itself with its own `Require all granted` is on purpose
+    and left alone.
+
     ## Why is this bad?
     nginx's Basic auth runs only when both the realm and the user file are
     in effect: without the file it declines, asks for no password and lets
     requests through without credentials. The config reads as protected
     and only addresses rules (`allow`, `deny`), if any, still stand in the
-    way; nothing in the error log says so.
+    way; nothing in the error log says so. httpd asks for credentials only
+    where a `Require` rule needs a user: `AuthType` alone changes nothing,
+    and the outer `Require all granted` lets everyone in.
 
     ## Example
     ```nginx
@@ -51,7 +59,9 @@ class BasicWithoutUserFile(Rule):
     id = "AL201"
     name = "basic-auth-without-user-file"
     severity = Severity.ERROR
-    summary = "Basic auth without a user list: no password is asked for."
+    summary = (
+        "Basic auth that asks nobody (no user list, or no `Require`): no password is asked for."
+    )
     fix = "Give the Basic check its user list at this level or an outer one."
     reference_url = None
     tags = ("security", "nginx")
@@ -62,7 +72,9 @@ class BasicWithoutUserFile(Rule):
         for scope in workspace.scopes():
             authentication = scope.settings.authentication
             basic = authentication.check(AuthKind.BASIC)
-            if basic is None or basic.enforced or not basic.known or basic.origin is None:
+            if basic is None or basic.idle_reason is None or not basic.known:
+                continue
+            if basic.origin is None:
                 continue
             if not _answers_requests(scope):
                 continue
@@ -73,9 +85,8 @@ class BasicWithoutUserFile(Rule):
             yield self.finding(
                 basic.origin,
                 f"`{basic.origin.name} {basic.origin.arg(0)}` is in effect in `{scope.label}` "
-                f"with no user list at this level or above: "
-                f"{server_name(scope.format)} then asks for no password and lets requests "
-                "through without credentials",
+                f"{basic.idle_reason}: {server_name(scope.format)} then asks for no password "
+                "and lets requests through without credentials",
             )
 
 

@@ -116,7 +116,12 @@ def _exempt_app(scope: Scope, path: str) -> bool:
         return False
     authentication = scope.settings.authentication
     own = authentication.server_authenticates
-    if own.value or not own.known or authentication.check(AuthKind.BASIC) is not None:
+    basic = authentication.check(AuthKind.BASIC)
+    # Turned off on purpose: none declared (nginx `auth_basic off`), or one its rules ask
+    # nobody to pass (Apache `Require all granted`).
+    if own.value or not own.known or (basic is not None and basic.idle_reason is not None):
+        return False
+    if basic is not None and basic.enforced:
         return False
     outer = scope.parent.settings.authentication.basic
     return outer.value and outer.known
