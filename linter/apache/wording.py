@@ -24,6 +24,10 @@ FIX_HINTS: Final = {
         "List the outer users in the inner `AuthUserFile` too (or use one file), or keep the "
         "narrower file and say so in a comment."
     ),
+    "AL204": (
+        "Keep the `AuthType`, `AuthUserFile` and `Require` lines in one host (usually the "
+        "front), or point both hosts' `AuthUserFile` at one file."
+    ),
     "AL501": (
         "Set `LimitRequestFieldSize 16384` (or larger, in plain bytes: `16k` reads as 16) in the "
         "main server, or in the default (first) virtual host of the address."
@@ -88,6 +92,7 @@ REFERENCES: Final = {
     "AL104": "https://httpd.apache.org/docs/2.4/mod/mod_headers.html#requestheader",
     "AL201": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#require",
     "AL202": "https://httpd.apache.org/docs/2.4/mod/mod_authz_core.html#authmerging",
+    "AL204": "https://httpd.apache.org/docs/2.4/mod/mod_authn_file.html#authuserfile",
     "AL409": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cachequickhandler",
     "AL410": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cacheignoreheaders",
     "AL501": "https://httpd.apache.org/docs/2.4/mod/core.html#limitrequestfieldsize",

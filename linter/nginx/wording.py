@@ -136,6 +136,7 @@ REFERENCES: Final = {
     "AL104": f"{_DOCS}/http/ngx_http_auth_basic_module.html",
     "AL201": f"{_AUTH_BASIC}#auth_basic_user_file",
     "AL202": f"{_AUTH_BASIC}#auth_basic_user_file",
+    "AL204": f"{_AUTH_BASIC}#auth_basic_user_file",
     "AL203": f"{_DOCS}/http/ngx_http_core_module.html#location",
     "AL305": _HEADERS,
     "AL307": _HEADERS,

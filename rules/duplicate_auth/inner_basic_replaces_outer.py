@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from authlint.formats import server_name
 from authlint.model.settings import AuthKind, Facet
 from authlint.rule import Finding, Once, Rule, Severity
+from authlint.rules.duplicate_auth import may_be_same_file
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -121,15 +122,6 @@ def _replaced(scope: Scope) -> tuple[AuthCheck, AuthCheck] | None:
     any_suffices = authentication.any_suffices
     if any_suffices.value or not any_suffices.known:
         return None
-    if inner.store is None or outer.store is None or _may_be_same(inner.store, outer.store):
+    if inner.store is None or outer.store is None or may_be_same_file(inner.store, outer.store):
         return None
     return inner, outer
-
-
-def _may_be_same(one: str, other: str) -> bool:
-    """Whether two file names, as written, may name one file: equal, built from variables,
-    or a relative name (read from the server's prefix) that the other ends with."""
-    if one == other or "$" in one or "$" in other:
-        return True
-    relative, absolute = sorted((one, other), key=lambda name: name.startswith("/"))
-    return not relative.startswith("/") and absolute.endswith("/" + relative.lstrip("./"))

@@ -10,6 +10,7 @@ from authlint.rules.forwarding import forwarding_scopes
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from authlint.model.scope import Scope
     from authlint.model.workspace import Workspace
 
 _PROXIED = frozenset({UpstreamKind.PROXY, UpstreamKind.GRPC})
@@ -37,7 +38,9 @@ class BasicCredentialsForwarded(Rule):
     and CGI and FastCGI do not get the header (AL102).
 
     Not reported: an explicit `proxy_set_header Authorization
-    $http_authorization`, which forwards the header on purpose. A clear at
+    $http_authorization`, which forwards the header on purpose; an upstream
+    that is a server of the same configuration checking Basic credentials
+    itself, which needs the header (AL204 says where its user file differs). A clear at
     an outer level does not count where this level's own `proxy_set_header`
     list replaces it; the message says so.
 
@@ -68,7 +71,7 @@ class BasicCredentialsForwarded(Rule):
     fix = "Remove the client's Authorization header at this level before the request is passed on."
     reference_url = None
     tags = ("security", "nginx")
-    needs = frozenset({Facet.FORWARDING, Facet.AUTHENTICATION})
+    needs = frozenset({Facet.FORWARDING, Facet.AUTHENTICATION, Facet.ROUTING})
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
@@ -79,6 +82,8 @@ class BasicCredentialsForwarded(Rule):
                 continue
             basic = scope.settings.authentication.basic
             if not (basic.value and basic.known) or basic.origin is None:
+                continue
+            if _upstream_checks_basic(scope):
                 continue
             if not once.first(upstream.origin):
                 continue
@@ -95,3 +100,13 @@ class BasicCredentialsForwarded(Rule):
                     f"has its own `{outer.origin.name}` list"
                 )
             yield self.finding(upstream.origin, message)
+
+
+def _upstream_checks_basic(scope: Scope) -> bool:
+    """The upstream is a server of the same configuration whose scope for the request
+    checks Basic credentials itself: it reads the header this hop passes on."""
+    route = scope.settings.upstream_route
+    if route is None or route.scope is None:
+        return False
+    basic = route.scope.settings.authentication.basic
+    return basic.value or not basic.known
