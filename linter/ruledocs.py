@@ -15,7 +15,7 @@ import re
 import sys
 from pathlib import Path
 
-from authlint.formats import fix_hints, references
+from authlint.formats import claimed_formats, fix_hints, references, server_name
 from authlint.rule import Family, Rule, load_rules
 
 REGENERATE = "python -m authlint.ruledocs docs/rules.md"
@@ -77,10 +77,15 @@ def _proof(rule: type[Rule]) -> str:
         )
     if rule.states_server_behaviour:
         return (
-            "yes: authlint's test suite boots nginx with this rule's bad and good "
-            "examples and shows the behaviour its message states"
+            f"yes: authlint's test suite boots {_servers(rule, ' and ')} with this rule's bad "
+            "and good examples and shows the behaviour its message states"
         )
     return "no: the rule does not state what the server does"
+
+
+def _servers(rule: type[Rule], joined: str) -> str:
+    """The servers of the formats the rule runs on, as messages name them."""
+    return joined.join(server_name(name) for name in claimed_formats(rule))
 
 
 def _reference(rule: type[Rule]) -> list[str]:
@@ -109,6 +114,7 @@ def render_rule(rule: type[Rule], level: int = 1) -> str:
         "",
         f"- Severity: {rule.severity.value}",
         f"- Family: {family_label(Family.of(rule.id))}",
+        f"- Formats: {_servers(rule, ', ')}",
         f"- Tags: {tags}",
         f"- Proven on the real server: {_proof(rule)}",
         *_reference(rule),
@@ -200,6 +206,7 @@ def render_list_json(rules: list[type[Rule]]) -> str:
             "severity": rule.severity.value,
             "summary": rule.summary,
             "fix": rule.fix,
+            "formats": list(claimed_formats(rule)),
             "tags": list(rule.tags),
             "reference_url": next(iter(references(rule)), None),
         }

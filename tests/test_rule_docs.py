@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from authlint.formats import fix_hints, references
+from authlint.formats import claimed_formats, fix_hints, references
 from authlint.rule import DOC_SECTIONS, Family, Rule, load_rules
 from authlint.ruledocs import (
     FAMILY_TITLES,
@@ -32,7 +32,17 @@ from conftest import REPO
 RULES = load_rules()
 RULES_MD = REPO / "docs" / "rules.md"
 LIST_LINE = re.compile(r"^(AL\d{3})( +)(\S+)( +)(error|warning|info)( +)([a-z0-9-]+)( +)(\S.*)$")
-JSON_KEYS = ["id", "name", "family", "severity", "summary", "fix", "tags", "reference_url"]
+JSON_KEYS = [
+    "id",
+    "name",
+    "family",
+    "severity",
+    "summary",
+    "fix",
+    "formats",
+    "tags",
+    "reference_url",
+]
 
 
 @dataclass
@@ -212,6 +222,7 @@ def test_rules_json(tmp_path: Path) -> None:
             "severity": rule.severity.value,
             "summary": rule.summary,
             "fix": rule.fix,
+            "formats": list(claimed_formats(rule)),
             "tags": list(rule.tags),
             "reference_url": next(iter(references(rule)), None),
         }
