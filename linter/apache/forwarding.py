@@ -32,8 +32,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from authlint.apache import regex, rewrite
-from authlint.apache.htaccess import overrides_at
-from authlint.apache.scopes import HTACCESS, host_of, proxy_pass_maps, request_of, search
+from authlint.apache.htaccess import directory_sections, overrides_at
+from authlint.apache.scopes import (
+    HTACCESS,
+    host_of,
+    proxy_pass_maps,
+    request_of,
+    search,
+    written_document_root,
+)
 from authlint.model.credentials import is_credential_header
 from authlint.model.scope import ScopeRole
 from authlint.model.settings import (
@@ -216,9 +223,18 @@ def unread_htaccess_may_set(
     file = request_of(scope).file
     if file is None:
         return False
+    host = host_of(scope)
     folder = file.rstrip("/") if file.endswith("/") else file.rsplit("/", 1)[0]
-    overrides = overrides_at(host_of(scope), folder or "/")
-    return any(overrides.allows(name) is not False for name in names)
+    folders = [folder or "/"]
+    if written_document_root(host) is None:
+        # Where the files are served from is not written in what was read: any folder
+        # whose <Directory> lets .htaccess files set them may be the one.
+        folders += [section.node.arg(0) for section in directory_sections(host) if section.node]
+    return any(
+        overrides_at(host, candidate).allows(name) is not False
+        for candidate in folders
+        for name in names
+    )
 
 
 # --- mod_rewrite ------------------------------------------------------------------------

@@ -113,11 +113,17 @@ def _root(scope: Scope) -> Scope:
 def document_root(host: Scope) -> str | None:
     """The folder a host serves files from, as written (the main server's where the
     host writes none)."""
+    return written_document_root(host) or DEFAULT_DOCUMENT_ROOT
+
+
+def written_document_root(host: Scope) -> str | None:
+    """The host's ``DocumentRoot``, or the main server's, where the files read write one
+    (``None``: httpd's packages' default applies, or a file not read sets it)."""
     for level in (host, _root(host)):
         written = level.own.get("documentroot")
         if written and written[-1].args:
             return written[-1].args[0].rstrip("/") or "/"
-    return DEFAULT_DOCUMENT_ROOT
+    return None
 
 
 def request_of(scope: Scope) -> Request:
