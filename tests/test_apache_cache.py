@@ -206,3 +206,57 @@ def test_backend_cookies_the_cache_replays(
     found = _settings(tmp_path, text, "Location /app/reports").cache.replayed_cookies
     names = (found.shown_by.name, found.stored_by.name) if found else None
     assert names == replayed
+
+
+# CacheStorePrivate and CacheStoreNoStore, proven on httpd by AL411's proofs: the
+# innermost written wins (a section's too, under the quick handler); answers to requests
+# with Authorization are still not stored, unless the cache runs as a handler after
+# `RequestHeader unset Authorization` removed it.
+UNSET = "RequestHeader unset Authorization\n"
+
+
+@pytest.mark.parametrize(
+    ("main", "server", "rules", "stored"),
+    [
+        ("", "CacheStorePrivate On\n", "", [("CacheStorePrivate", "private", None)]),
+        ("", "CacheStoreNoStore on\n", "", [("CacheStoreNoStore", "no-store", None)]),
+        (
+            "",
+            "CacheStorePrivate On\nCacheStoreNoStore On\n",
+            "",
+            [("CacheStorePrivate", "private", None), ("CacheStoreNoStore", "no-store", None)],
+        ),
+        ("CacheStorePrivate On\n", "", "", [("CacheStorePrivate", "private", None)]),
+        ("", "", "CacheStorePrivate On\n", [("CacheStorePrivate", "private", None)]),
+        # The innermost setting written wins.
+        ("CacheStorePrivate On\n", "CacheStorePrivate Off\n", "", []),
+        ("", "CacheStorePrivate On\n", "CacheStorePrivate Off\n", []),
+        ("", "CacheIgnoreCacheControl On\n", "", []),
+        # Not cached here.
+        ("", "CacheDisable /app\nCacheStorePrivate On\n", "", []),
+        # Every request carries Basic credentials: no private answer is stored...
+        ("", "CacheStorePrivate On\n" + UNSET, f"{BASIC}Require valid-user\n", []),
+        ("", "CacheStorePrivate On\nCacheQuickHandler Off\n", f"{BASIC}Require valid-user\n", []),
+        # ...unless the handler decides after mod_headers removed them.
+        (
+            "",
+            "CacheStorePrivate On\nCacheQuickHandler Off\n" + UNSET,
+            f"{BASIC}Require valid-user\n",
+            [("CacheStorePrivate", "private", "RequestHeader")],
+        ),
+    ],
+)
+def test_answers_marked_private_the_cache_stores(
+    tmp_path: Path, main: str, server: str, rules: str, stored: list[tuple[str, str, str | None]]
+) -> None:
+    text = main + _location(rules or "Require all granted\n", "CacheEnable disk /\n" + server)
+    found = _settings(tmp_path, text, "Location /app/reports").cache.stored_private
+    described = [
+        (
+            item.setting.name,
+            item.mark,
+            item.credentials_removed_by.name if item.credentials_removed_by else None,
+        )
+        for item in found
+    ]
+    assert described == stored

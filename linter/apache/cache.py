@@ -25,6 +25,14 @@
   every copy served, unless ``CacheIgnoreHeaders`` (main server, virtual host:
   the host's list replaces the main server's) names it; seen on httpd, also
   where ``Header edit Set-Cookie`` or ``ProxyPassReverseCookiePath`` rewrites it.
+- ``CacheStorePrivate On`` / ``CacheStoreNoStore On`` (any level but
+  ``.htaccess``; the innermost written wins, a section's also under the quick
+  handler) store the answers the backend marks ``private`` / ``no-store``, and
+  serve them to the next client (seen on httpd). Answers to requests with
+  ``Authorization`` are still not stored that way, but with ``CacheQuickHandler
+  Off`` the cache decides after ``RequestHeader unset Authorization`` ran, and
+  then stores them (seen). ``CacheIgnoreCacheControl On`` is about the request's
+  ``Cache-Control``: a ``private`` answer is not stored under it (seen).
 """
 
 from __future__ import annotations
@@ -35,11 +43,13 @@ from authlint.apache.authentication import admitted_without_authorization
 from authlint.apache.scopes import HTACCESS, request_of
 from authlint.model.scope import ScopeRole
 from authlint.model.settings import (
+    AuthorizationState,
     CachePolicy,
     CacheSettingNames,
     ReplayedCookies,
     Setting,
     SkippedAccess,
+    StoredPrivate,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +62,8 @@ _SERVER_LEVELS = frozenset({ScopeRole.ROOT, ScopeRole.HOST})
 _KEY = "the request's URL"
 _SKIPPED_BY = ("Authorization",)
 _NAMES = CacheSettingNames("CacheKeyBaseURL", "CacheDisable")
+# The settings that store what the backend marks for one user, with that mark.
+_PRIVACY_OVERRIDES = (("cachestoreprivate", "private"), ("cachestorenostore", "no-store"))
 
 
 def _server_levels(chain: tuple[Scope, ...]) -> list[Scope]:
@@ -138,6 +150,7 @@ def cache(settings: ApacheSettings) -> CachePolicy | None:
         setting_names=_NAMES,
         skipped_access=_skipped_access(settings, store, quick) if store.value else None,
         replayed_cookies=_replayed_cookies(settings, store) if store.value else None,
+        stored_private=_stored_private(settings, store) if store.value else (),
     )
 
 
@@ -159,6 +172,45 @@ def _skipped_access(
         else "a request it lets through (without `Authorization`)"
     )
     return SkippedAccess(rule, quick.origin or store.origin, admitted)
+
+
+def _stored_private(
+    settings: ApacheSettings, store: Setting[str | None]
+) -> tuple[StoredPrivate, ...]:
+    """``CacheStorePrivate On`` and ``CacheStoreNoStore On`` in effect for a cached scope
+    whose answers to requests without ``Authorization`` the cache sees (and stores)."""
+    if store.origin is None or not store.known or not settings.authentication.known:
+        return ()
+    removed_by = None
+    if settings.authentication.every_request_authenticated:
+        removed_by = _authorization_removed(settings)
+        if removed_by is None:
+            return ()
+    # mod_cache's per-directory settings: refused in .htaccess files, merged from the
+    # main server inwards.
+    levels = [level for level in settings.chain if level.kind != HTACCESS]
+    found = []
+    for key, mark in _PRIVACY_OVERRIDES:
+        written = [node for level in levels for node in level.own.get(key, ())]
+        if written and written[-1].arg(0).lower() == "on":
+            found.append(StoredPrivate(written[-1], mark, store.origin, removed_by))
+    return tuple(found)
+
+
+def _authorization_removed(settings: ApacheSettings) -> Node | None:
+    """The ``RequestHeader`` that removes the client's ``Authorization`` before the cache,
+    run as a handler (``CacheQuickHandler Off``), decides whether to store an answer; the
+    quick handler decides before mod_headers runs."""
+    if quick_handler(settings.chain).value:
+        return None
+    forwarding = settings.authorization
+    if forwarding is None or not forwarding.known:
+        return None
+    # A removal with a reason is a handler's default (hidden from CGI): httpd's
+    # request keeps the header.
+    if forwarding.state is not AuthorizationState.REMOVED or forwarding.reason is not None:
+        return None
+    return forwarding.origin
 
 
 # Settings that rewrite the backend's cookies: they show it sets some.

@@ -86,6 +86,7 @@ class ApacheFormat(Format):
             Facet.CACHE,
             Facet.EARLY_CACHE,
             Facet.STORED_COOKIES,
+            Facet.STORED_PRIVATE,
             Facet.HEADER_LIMITS,
             Facet.SERVED_FILES,
             Facet.TRANSPORT,

@@ -58,6 +58,10 @@ FIX_HINTS: Final = {
         "Add `CacheIgnoreHeaders Set-Cookie` to the server or virtual host (it is refused in "
         "sections), so that cached copies go out without the first visitor's cookie."
     ),
+    "AL411": (
+        "Remove `CacheStorePrivate On` / `CacheStoreNoStore On` (both are Off by default), "
+        "or keep the user's pages out of the cache with `CacheDisable`."
+    ),
     "AL308": (
         "Set each CORS header once, with `Header set` in one table (not `add`, not both "
         "`always` and onsuccess); where the backend sends it too, replace it with `Header set` "
@@ -95,6 +99,7 @@ REFERENCES: Final = {
     "AL204": "https://httpd.apache.org/docs/2.4/mod/mod_authn_file.html#authuserfile",
     "AL409": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cachequickhandler",
     "AL410": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cacheignoreheaders",
+    "AL411": "https://httpd.apache.org/docs/2.4/mod/mod_cache.html#cachestoreprivate",
     "AL501": "https://httpd.apache.org/docs/2.4/mod/core.html#limitrequestfieldsize",
     "AL505": "https://httpd.apache.org/docs/2.4/vhosts/details.html",
     "AL203": "https://httpd.apache.org/docs/2.4/mod/core.html#locationmatch",

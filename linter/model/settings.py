@@ -67,6 +67,10 @@ class Facet(str, Enum):
     # (httpd's mod_cache, `CachePolicy.replayed_cookies`); nginx does not cache such
     # an answer unless told to (AL404 judges that).
     STORED_COOKIES = "stored-cookies"
+    # The cache can be told to store the answers the upstream marks as one user's
+    # (httpd's mod_cache, `CachePolicy.stored_private`); nginx's counterpart,
+    # ignoring the upstream's `Cache-Control`, is AL404's.
+    STORED_PRIVATE = "stored-private"
     # Which files on the server's disk its hosts send to clients (nginx `root`/`alias`,
     # Apache `DocumentRoot`/`Alias`), and what refuses them.
     SERVED_FILES = "served-files"
@@ -473,6 +477,8 @@ class CachePolicy:
     server's access checks, or none refuses a request it could serve), and
     ``replayed_cookies`` the upstream's cookies it stores and replays (``None``:
     it keeps none, or the config does not show the upstream sets any).
+    ``stored_private`` are the settings that make it store answers the upstream
+    marks as meant for one user, where requests that reach it are stored.
     """
 
     store: Setting[str | None]
@@ -489,6 +495,7 @@ class CachePolicy:
     unproven_user: tuple[UnprovenUser, ...] = ()
     skipped_access: SkippedAccess | None = None
     replayed_cookies: ReplayedCookies | None = None
+    stored_private: tuple[StoredPrivate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,6 +528,24 @@ class ReplayedCookies:
 
     shown_by: Node
     stored_by: Node
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPrivate:
+    """A cache setting that stores the upstream's answers marked as meant for one user.
+
+    ``setting`` overrides the upstream's ``mark`` (the ``Cache-Control`` directive as
+    HTTP writes it: ``private``, ``no-store``), so such an answer, given to one client,
+    is stored and served to others; ``stored_by`` is the setting that turns the cache
+    on there. ``credentials_removed_by``: where every request carries credentials, the
+    setting that removes them before the cache decides whether to store the answer
+    (``None`` where some requests come without).
+    """
+
+    setting: Node
+    mark: str
+    stored_by: Node
+    credentials_removed_by: Node | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,8 +42,9 @@ class NginxFormat(Format):
     server = "nginx"
     reading = "nginx configs"
     # nginx's cache is read after its access checks, and keeps no answer that sets a
-    # cookie unless told to (proxy_ignore_headers, which AL404 judges).
-    provides = frozenset(Facet) - {Facet.EARLY_CACHE, Facet.STORED_COOKIES}
+    # cookie or says `private`/`no-store` unless told to (proxy_ignore_headers, which
+    # AL404 judges).
+    provides = frozenset(Facet) - {Facet.EARLY_CACHE, Facet.STORED_COOKIES, Facet.STORED_PRIVATE}
     fix_hints: Mapping[str, str] = FIX_HINTS
     references: Mapping[str, str] = REFERENCES
     # Every load problem but Apache's own (.htaccess files and their overrides).
