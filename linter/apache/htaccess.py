@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from authlint.apache import scopes
 from authlint.apache.modules import directive
@@ -25,6 +25,7 @@ from authlint.model.scope import Scope, ScopeRole
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
+    from authlint.apache.settings import ApacheSettings
     from authlint.model.tree import Node
 
 # The classes `AllowOverride All` stands for.
@@ -83,18 +84,26 @@ ALL_OVERRIDES = Overrides(_ALL, frozenset(), None, None)
 
 
 def directory_sections(host: Scope) -> list[Scope]:
-    """The ``<Directory>`` sections (not their regex form) of the main server and a host."""
+    """The ``<Directory>`` sections (not their regex form) of the main server and a host,
+    once settings are attached (each level's route sections are listed once, not once per
+    request: a server of a thousand hosts would be read for each)."""
     levels = (host,) if host.role is ScopeRole.ROOT else (host.parent, host)
-    return [section for level in levels if level is not None for section in _own_folders(level)]
+    return [
+        section
+        for level in levels
+        if level is not None
+        for section in cast("ApacheSettings", level.settings).route_sections
+        if _plain_directory(section)
+    ]
 
 
 def _own_folders(level: Scope) -> list[Scope]:
     """The ``<Directory>`` sections (not their regex form) written at one level."""
-    return [
-        section
-        for section in level.children
-        if section.kind == "directory" and section.node is not None and section.node.arg(0) != "~"
-    ]
+    return [section for section in level.children if _plain_directory(section)]
+
+
+def _plain_directory(section: Scope) -> bool:
+    return section.kind == "directory" and section.node is not None and section.node.arg(0) != "~"
 
 
 class ServedFolders:

@@ -82,6 +82,24 @@ def _url(host: Scope, path: str) -> tuple[str, Node] | None:
     return None
 
 
+def served_folders(host: Scope) -> frozenset[str]:
+    """The folders :func:`_url` maps URLs to: each ``Alias`` folder, and the
+    ``DocumentRoot`` (the host's, else the server's)."""
+    levels = [host] if host.parent is None else [host, host.parent]
+    found = {
+        node.args[1].rstrip("/")
+        for level in levels
+        for node in level.own.get("alias", ())
+        if len(node.args) >= 2 and node.args[1].startswith("/")
+    }
+    for level in levels:
+        written = level.own.get("documentroot")
+        if written and written[-1].args:
+            found.add(written[-1].args[0].rstrip("/"))
+            break
+    return frozenset(found)
+
+
 def _below(path: str, folder: str) -> str | None:
     """``path`` relative to ``folder`` where the folder holds it (absolute paths only)."""
     base = folder.rstrip("/")

@@ -139,13 +139,20 @@ class ApacheSettings:
         return _transport.transport(self.chain, self.scope)
 
     def served_file(self, path: str) -> ServedFile | None:
+        return _served.served_file(self.scope, path) if self.serves_files else None
+
+    @memoized
+    def served_folders(self) -> frozenset[str]:
+        return _served.served_folders(self.scope) if self.serves_files else frozenset()
+
+    @property
+    def serves_files(self) -> bool:
+        """A host scope, or a server without hosts: it answers requests for files."""
         scope = self.scope
-        if scope.role is ScopeRole.HOST or (
+        return scope.role is ScopeRole.HOST or (
             scope.role is ScopeRole.ROOT
             and not any(child.role is ScopeRole.HOST for child in scope.children)
-        ):
-            return _served.served_file(scope, path)
-        return None
+        )
 
     # Forwarding
 

@@ -718,6 +718,12 @@ class Settings(Protocol):
         the file at ``path``, absolute on the server's disk; ``None`` where none of its
         served folders holds it or what answers it sends no file (a proxy, a script)."""
 
+    @property
+    def served_folders(self) -> frozenset[str]:
+        """The folders (absolute, without a trailing slash) that :meth:`served_file` maps
+        URLs to: a file outside all of them is never sent by this host (empty: not a
+        host, or it serves no folder)."""
+
     # Forwarding
     @property
     def request_headers(self) -> RequestHeaders | None: ...

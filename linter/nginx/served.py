@@ -58,6 +58,19 @@ def _urls(server: Scope, path: str) -> Iterator[str]:
                 yield prefix.rstrip("/") + "/" + inside
 
 
+def served_folders(server: Scope) -> frozenset[str]:
+    """The folders :func:`_urls` maps URLs to: each ``root`` and ``alias`` of the server
+    and above it (one built from variables names no folder)."""
+    if server.kind != blocks.SERVER:
+        return frozenset()
+    return frozenset(
+        node.arg(0).rstrip("/")
+        for level in (*server.ancestors(), *server.walk())
+        for node in level.directives
+        if node.name in _FOLDERS and "$" not in node.arg(0) and node.arg(0).startswith("/")
+    )
+
+
 def _below(path: str, folder: str) -> str | None:
     base = folder.rstrip("/")
     if not folder.startswith("/") or not path.startswith(base + "/"):

@@ -87,6 +87,10 @@ class NginxSettings(Inheriting):
         return _served.served_file(self.scope, path)
 
     @memoized
+    def served_folders(self) -> frozenset[str]:
+        return _served.served_folders(self.scope)
+
+    @memoized
     def transport(self) -> Transport | None:
         return _transport.transport(self.scope)
 

@@ -83,7 +83,7 @@ class UserFileServed(Rule):
 
     def check(self, workspace: Workspace) -> Iterator[Finding]:
         once = Once()
-        hosts: dict[Scope, list[Scope]] = {}
+        hosts: dict[Scope, dict[str, list[tuple[int, Scope]]]] = {}
         for scope in workspace.scopes():
             for check in scope.settings.authentication.checks:
                 origin = check.store_origin
@@ -94,8 +94,8 @@ class UserFileServed(Rule):
                     continue
                 top = _top(scope)
                 if top not in hosts:
-                    hosts[top] = [level for level in top.walk() if level.role in _SERVING]
-                found = _served(hosts[top], check.store)
+                    hosts[top] = _by_folder(top)
+                found = _served(_serving(hosts[top], check.store), check.store)
                 if found is None:
                     continue
                 host, served = found
@@ -106,6 +106,25 @@ def _top(scope: Scope) -> Scope:
     while scope.parent is not None:
         scope = scope.parent
     return scope
+
+
+def _by_folder(top: Scope) -> dict[str, list[tuple[int, Scope]]]:
+    """The hosts of a configuration by each folder they serve, with their place in the
+    configuration: a user file is looked up in its own folders' hosts, not in every
+    host."""
+    index: dict[str, list[tuple[int, Scope]]] = {}
+    for place, level in enumerate(top.walk()):
+        if level.role in _SERVING:
+            for folder in level.settings.served_folders:
+                index.setdefault(folder, []).append((place, level))
+    return index
+
+
+def _serving(index: dict[str, list[tuple[int, Scope]]], path: str) -> list[Scope]:
+    """The hosts that serve a folder holding ``path``, in the configuration's order."""
+    folders = [path[:cut] for cut, char in enumerate(path) if char == "/"]
+    found = {entry for folder in folders for entry in index.get(folder, ())}
+    return [host for _, host in sorted(found, key=lambda entry: entry[0])]
 
 
 def _served(hosts: list[Scope], path: str) -> tuple[Scope, ServedFile] | None:
