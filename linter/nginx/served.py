@@ -66,8 +66,9 @@ def served_folders(server: Scope) -> frozenset[str]:
     return frozenset(
         node.arg(0).rstrip("/")
         for level in (*server.ancestors(), *server.walk())
-        for node in level.directives
-        if node.name in _FOLDERS and "$" not in node.arg(0) and node.arg(0).startswith("/")
+        for name in _FOLDERS
+        for node in level.own.get(name, ())
+        if "$" not in node.arg(0) and node.arg(0).startswith("/")
     )
 
 
