@@ -87,19 +87,16 @@ def upstream(chain: tuple[Scope, ...], scope: Scope) -> Upstream:
     """Who answers the request ``scope`` stands for: a proxied backend, a FastCGI or CGI
     script, or files.
 
-    mod_proxy maps the URL first: a ``ProxyPass`` in a ``<Location>``, else the first
-    server-context one that matches (``!`` keeps the path here), else a ``RewriteRule
-    [P]``. Then the handler: ``SetHandler`` (or ``ScriptAlias``), else ``AddHandler``.
+    The URL is mapped first: a server-context ``RewriteRule [P]`` that runs, else a
+    ``ProxyPass`` in a ``<Location>``, else the first server-context one that matches
+    (``!`` keeps the path here), else a ``RewriteRule [P]`` that may run. Then the
+    handler: ``SetHandler`` (or ``ScriptAlias``), else ``AddHandler``.
     """
     request = request_of(scope)
     url, file = request.url, request.file
-    # A server-context RewriteRule [P] maps the URL before mod_proxy's ProxyPass does.
-    for level in rewrite.server_levels(host_of(scope)):
-        rules = rewrite.rewrite_rules(level)
-        for index in range(len(rules)):
-            rewritten = _rewrite_proxy(rules, index, url)
-            if rewritten is not None and rewritten.known:
-                return rewritten
+    rewritten = rewrite.server_proxy(host_of(scope), url)
+    if rewritten is not None:
+        return _proxy_upstream(rewritten.node.args[1], rewritten.node)
     name = file.rsplit("/", 1)[-1] if file and not file.endswith("/") else ""
     handler: Upstream | None = None
     added: Upstream | None = None

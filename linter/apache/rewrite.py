@@ -83,6 +83,17 @@ def server_levels(host: Scope) -> list[Scope]:
     return [level for level in levels if engine_on(level)]
 
 
+def server_proxy(host: Scope, url: str | None) -> Rule | None:
+    """The server-context ``RewriteRule [P]`` that surely runs for ``url`` to ``host``:
+    it maps the URL to a backend before mod_proxy's ``ProxyPass`` does (seen on httpd 2.4)."""
+    for level in server_levels(host):
+        rules = rewrite_rules(level)
+        for index, rule in enumerate(rules):
+            if rule.proxies and reaches(rules, index, url) == Reached(runs=True, known=True):
+                return rule
+    return None
+
+
 def engine_on(level: Scope) -> bool:
     written = level.own.get("rewriteengine")
     return written is not None and written[-1].arg(0).lower() == "on"

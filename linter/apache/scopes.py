@@ -293,11 +293,9 @@ def _passed_to(
     path local); all seen on httpd 2.4."""
     if url is None:
         return None
-    for level in rewrite.server_levels(host):
-        rules = rewrite.rewrite_rules(level)
-        for index, rule in enumerate(rules):
-            if rule.proxies and rewrite.reaches(rules, index, url) == _RUNS:
-                return _Pass(rewrite.substitution(rule, url))
+    rewritten = rewrite.server_proxy(host, url)
+    if rewritten is not None:
+        return _Pass(rewrite.substitution(rewritten, url))
     for location in reversed(locations):
         for node in reversed(location.directives):
             if node.name.lower() == "proxypass" and node.args and "://" in node.args[0]:
@@ -307,9 +305,6 @@ def _passed_to(
             if node.name.lower() in ("proxypass", "proxypassmatch") and proxy_pass_maps(node, url):
                 return None if node.args[1] == "!" else _Pass(_mapped_target(node, url))
     return None
-
-
-_RUNS = rewrite.Reached(runs=True, known=True)
 
 
 def _location_target(location: Scope, backend: str, url: str) -> str | None:

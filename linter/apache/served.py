@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, cast
 
 from authlint.apache import authentication
 from authlint.apache.htaccess import overrides_at
-from authlint.apache.scopes import HTACCESS, Request, request_chain
+from authlint.apache.scopes import (
+    HTACCESS,
+    Request,
+    aliases,
+    request_chain,
+    written_document_root,
+)
 from authlint.model.settings import ServedFile
 
 if TYPE_CHECKING:
@@ -83,21 +89,11 @@ def _url(host: Scope, path: str) -> tuple[str, Node] | None:
 
 
 def served_folders(host: Scope) -> frozenset[str]:
-    """The folders :func:`_url` maps URLs to: each ``Alias`` folder, and the
-    ``DocumentRoot`` (the host's, else the server's)."""
-    levels = [host] if host.parent is None else [host, host.parent]
-    found = {
-        node.args[1].rstrip("/")
-        for level in levels
-        for node in level.own.get("alias", ())
-        if len(node.args) >= 2 and node.args[1].startswith("/")
-    }
-    for level in levels:
-        written = level.own.get("documentroot")
-        if written and written[-1].args:
-            found.add(written[-1].args[0].rstrip("/"))
-            break
-    return frozenset(found)
+    """The folders :func:`_url` maps URLs to (and the script folders beside them): each
+    alias folder, and the ``DocumentRoot`` (the host's, else the server's)."""
+    found = {folder.rstrip("/") for _, folder in aliases(host) if folder.startswith("/")}
+    root = written_document_root(host)
+    return frozenset(found if root is None else {*found, root.rstrip("/")})
 
 
 def _below(path: str, folder: str) -> str | None:
